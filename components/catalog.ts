@@ -1,0 +1,269 @@
+/**
+ * The catalog of apps: the one place that says what each app is (image, port, health probe, where it lives
+ * on the network, what data it needs, its proxy host name, its login-failure log). Containers, proxy routes,
+ * firewall ports, Fail2Ban jails, outputs and the policy pack are all derived from it, so adding an app is
+ * one entry here plus the component that owns it.
+ */
+
+export const APP_IDS = [
+    "gluetun",
+    "qbittorrent",
+    "prowlarr",
+    "flaresolverr",
+    "sonarr",
+    "radarr",
+    "lidarr",
+    "readarr",
+    "bazarr",
+    "jellyfin",
+    "jellyseerr",
+    "caddy",
+] as const;
+export type AppId = (typeof APP_IDS)[number];
+
+/**
+ * Where an app sits on the network:
+ * - `gateway`: it is the VPN gateway;
+ * - `vpn`: always inside the gateway's network namespace;
+ * - `vpn-by-default`: inside the namespace unless `homelab:indexersThroughVpn` is false;
+ * - `bridge`: on the stack's Docker network.
+ */
+export type Placement = "gateway" | "vpn" | "vpn-by-default" | "bridge";
+
+/** What part of the data tree an app mounts: the whole tree read-write, only the media read-only, or nothing. */
+export type DataNeed = "shared" | "media-readonly" | "none";
+
+/** How the app learns which user to run as. */
+export type Identity = "linuxserver-env" | "container-user" | "image-default";
+
+/** How the healthcheck probes the app inside the image (with whatever the image ships). */
+export type ProbeTool = "curl" | "wget" | "python" | "gluetun";
+
+export type Fail2BanFilter = "servarr" | "jellyfin" | "qbittorrent" | "jellyseerr";
+
+export interface AppSpec {
+    id: AppId;
+    title: string;
+    /** Pinned image reference; overridable with `homelab:images`. */
+    image: string;
+    /** The port the app listens on inside its container (and, for LAN access, on the host). */
+    port: number;
+    /** `port` defaults to the app port (Caddy is probed on its local admin API). */
+    probe: { tool: ProbeTool; path: string; port?: number };
+    placement: Placement;
+    data: DataNeed;
+    /** Where the app keeps its state; a named volume is mounted there. Absent for stateless apps. */
+    configPath?: string;
+    identity: Identity;
+    /** Present for apps a user can switch on or off with `homelab:apps`; the value is the default. */
+    optionalDefault?: boolean;
+    /** Servarr apps: prefix of the `<PREFIX>__AUTH__*` variables that fix the API key and auth. */
+    servarrPrefix?: string;
+    /** Proxy host name under the stack's domain; absent for apps that are not browsed. */
+    subdomain?: string;
+    /** `public` routes are reachable from anywhere through the proxy, `lan` only from the LAN subnet. */
+    exposure?: "public" | "lan";
+    /** Failed-login log, relative to the config volume, and the Fail2Ban filter that reads it. */
+    loginLog?: { file: string; filter: Fail2BanFilter };
+    /** Default memory limit in MiB; overridable with `homelab:memoryLimits`. */
+    memoryMb: number;
+}
+
+export const CATALOG: Readonly<Record<AppId, AppSpec>> = {
+    gluetun: {
+        id: "gluetun",
+        title: "Gluetun",
+        image: "qmcgaw/gluetun:v3.40.0",
+        port: 8000,
+        probe: { tool: "gluetun", path: "" },
+        placement: "gateway",
+        data: "none",
+        configPath: "/gluetun",
+        identity: "image-default",
+        memoryMb: 256,
+    },
+    qbittorrent: {
+        id: "qbittorrent",
+        title: "qBittorrent",
+        image: "lscr.io/linuxserver/qbittorrent:5.1.2",
+        port: 8080,
+        probe: { tool: "curl", path: "/api/v2/app/version" },
+        placement: "vpn",
+        data: "shared",
+        configPath: "/config",
+        identity: "linuxserver-env",
+        subdomain: "qbittorrent",
+        exposure: "lan",
+        loginLog: { file: "qBittorrent/logs/qbittorrent.log", filter: "qbittorrent" },
+        memoryMb: 1024,
+    },
+    prowlarr: {
+        id: "prowlarr",
+        title: "Prowlarr",
+        image: "lscr.io/linuxserver/prowlarr:2.0.5",
+        port: 9696,
+        probe: { tool: "curl", path: "/ping" },
+        placement: "vpn-by-default",
+        data: "none",
+        configPath: "/config",
+        identity: "linuxserver-env",
+        servarrPrefix: "PROWLARR",
+        subdomain: "prowlarr",
+        exposure: "lan",
+        loginLog: { file: "logs/prowlarr.txt", filter: "servarr" },
+        memoryMb: 512,
+    },
+    flaresolverr: {
+        id: "flaresolverr",
+        title: "FlareSolverr",
+        image: "ghcr.io/flaresolverr/flaresolverr:v3.3.25",
+        port: 8191,
+        probe: { tool: "python", path: "/health" },
+        placement: "vpn-by-default",
+        data: "none",
+        identity: "image-default",
+        optionalDefault: true,
+        memoryMb: 1024,
+    },
+    sonarr: {
+        id: "sonarr",
+        title: "Sonarr",
+        image: "lscr.io/linuxserver/sonarr:4.0.15",
+        port: 8989,
+        probe: { tool: "curl", path: "/ping" },
+        placement: "bridge",
+        data: "shared",
+        configPath: "/config",
+        identity: "linuxserver-env",
+        servarrPrefix: "SONARR",
+        subdomain: "sonarr",
+        exposure: "lan",
+        loginLog: { file: "logs/sonarr.txt", filter: "servarr" },
+        memoryMb: 1024,
+    },
+    radarr: {
+        id: "radarr",
+        title: "Radarr",
+        image: "lscr.io/linuxserver/radarr:5.26.2",
+        port: 7878,
+        probe: { tool: "curl", path: "/ping" },
+        placement: "bridge",
+        data: "shared",
+        configPath: "/config",
+        identity: "linuxserver-env",
+        servarrPrefix: "RADARR",
+        subdomain: "radarr",
+        exposure: "lan",
+        loginLog: { file: "logs/radarr.txt", filter: "servarr" },
+        memoryMb: 1024,
+    },
+    lidarr: {
+        id: "lidarr",
+        title: "Lidarr",
+        image: "lscr.io/linuxserver/lidarr:2.13.3",
+        port: 8686,
+        probe: { tool: "curl", path: "/ping" },
+        placement: "bridge",
+        data: "shared",
+        configPath: "/config",
+        identity: "linuxserver-env",
+        optionalDefault: true,
+        servarrPrefix: "LIDARR",
+        subdomain: "lidarr",
+        exposure: "lan",
+        loginLog: { file: "logs/lidarr.txt", filter: "servarr" },
+        memoryMb: 768,
+    },
+    readarr: {
+        id: "readarr",
+        title: "Readarr",
+        // Retired upstream in mid-2025: the last published build, kept for people who still run it.
+        image: "lscr.io/linuxserver/readarr:develop-0.4.18.2805-ls156",
+        port: 8787,
+        probe: { tool: "curl", path: "/ping" },
+        placement: "bridge",
+        data: "shared",
+        configPath: "/config",
+        identity: "linuxserver-env",
+        optionalDefault: false,
+        servarrPrefix: "READARR",
+        subdomain: "readarr",
+        exposure: "lan",
+        loginLog: { file: "logs/readarr.txt", filter: "servarr" },
+        memoryMb: 768,
+    },
+    bazarr: {
+        id: "bazarr",
+        title: "Bazarr",
+        image: "lscr.io/linuxserver/bazarr:1.5.2",
+        port: 6767,
+        probe: { tool: "curl", path: "/" },
+        placement: "bridge",
+        data: "shared",
+        configPath: "/config",
+        identity: "linuxserver-env",
+        optionalDefault: true,
+        subdomain: "bazarr",
+        exposure: "lan",
+        memoryMb: 512,
+    },
+    jellyfin: {
+        id: "jellyfin",
+        title: "Jellyfin",
+        image: "jellyfin/jellyfin:10.10.7",
+        port: 8096,
+        probe: { tool: "curl", path: "/health" },
+        placement: "bridge",
+        data: "media-readonly",
+        configPath: "/config",
+        identity: "container-user",
+        subdomain: "jellyfin",
+        exposure: "public",
+        loginLog: { file: "log/*.log", filter: "jellyfin" },
+        memoryMb: 4096,
+    },
+    jellyseerr: {
+        id: "jellyseerr",
+        title: "Jellyseerr",
+        image: "fallenbagel/jellyseerr:2.7.3",
+        port: 5055,
+        probe: { tool: "wget", path: "/api/v1/status" },
+        placement: "bridge",
+        data: "none",
+        configPath: "/app/config",
+        identity: "image-default",
+        optionalDefault: true,
+        subdomain: "requests",
+        exposure: "public",
+        loginLog: { file: "logs/jellyseerr-*.log", filter: "jellyseerr" },
+        memoryMb: 512,
+    },
+    caddy: {
+        id: "caddy",
+        title: "Caddy",
+        image: "caddy:2.10.0-alpine",
+        port: 443,
+        probe: { tool: "wget", path: "/config/", port: 2019 },
+        placement: "bridge",
+        data: "none",
+        configPath: "/config",
+        identity: "image-default",
+        memoryMb: 256,
+    },
+};
+
+/** Media kinds of the hardlink layout: `torrents/<kind>` and `media/<kind>` under the data root. */
+export const MEDIA_KINDS = ["tv", "movies", "music", "books"] as const;
+
+/** Container path of the shared data tree, identical in the download client and every *arr app. */
+export const DATA_MOUNT_PATH = "/data";
+
+/** Gluetun's health server inside its namespace: members probe it so they turn unhealthy with the tunnel. */
+export const GLUETUN_HEALTH_URL = "http://127.0.0.1:9999";
+
+/** qBittorrent's torrent listening port inside the namespace; never published on the host. */
+export const TORRENTING_PORT = 6881;
+
+export const PROXY_PORTS = [80, 443] as const;
+
+export const OPTIONAL_APPS: readonly AppId[] = APP_IDS.filter((id) => CATALOG[id].optionalDefault !== undefined);

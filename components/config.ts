@@ -1,0 +1,404 @@
+/**
+ * The user's interface: every `homelab:*` stack setting, read and validated once into one typed object.
+ * Bad config fails here, before any resource is declared, with one line per problem naming the key.
+ * Defaults live in DEFAULTS below and nowhere else.
+ */
+import * as net from "net";
+import * as pulumi from "@pulumi/pulumi";
+import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
+import { z } from "zod";
+import { APP_IDS, AppId, CATALOG, OPTIONAL_APPS, PROXY_PORTS } from "./catalog";
+
+export const NAMESPACE = "homelab";
+
+export const DEFAULTS = {
+    sshPort: 22,
+    sshUser: "root",
+    puid: 1000,
+    pgid: 1000,
+    timezone: "Etc/UTC",
+    dataRoot: "/srv/homelab/data",
+    domain: "localhost",
+    lanSubnet: "192.168.1.0/24",
+    dockerSubnet: "172.30.0.0/24",
+    dockerRoot: "/var/lib/docker",
+    vpnType: "wireguard" as const,
+    vpnCountries: [] as string[],
+    vpnCities: [] as string[],
+    vpnPortForwarding: false,
+    indexersThroughVpn: true,
+    jellyfinHardwareAcceleration: false,
+};
+
+/** Keys that hold credentials: they must be set with `pulumi config set --secret`. */
+export const SECRET_KEYS = ["sshPrivateKey", "wireguardPrivateKey", "openvpnPassword"] as const;
+export type SecretKey = (typeof SECRET_KEYS)[number];
+
+export type VpnSettings =
+    | { type: "wireguard"; privateKey: pulumi.Output<string>; countries: string[]; cities: string[]; portForwarding: boolean }
+    | { type: "openvpn"; user: string; password: pulumi.Output<string>; countries: string[]; cities: string[]; portForwarding: boolean };
+
+export type DeployTarget =
+    | { kind: "local" }
+    | { kind: "ssh"; host: string; port: number; user: string; hostKey: string; privateKey: pulumi.Output<string> };
+
+export interface HomelabConfig {
+    target: DeployTarget;
+    puid: number;
+    pgid: number;
+    timezone: string;
+    dataRoot: string;
+    domain: string;
+    acmeEmail?: string;
+    lanSubnet: string;
+    lanBindAddress?: string;
+    dockerSubnet: string;
+    dockerRoot: string;
+    vpn: VpnSettings;
+    /** Every app that runs, in catalog order. */
+    enabledApps: AppId[];
+    indexersThroughVpn: boolean;
+    images: Record<AppId, string>;
+    memoryMb: Record<AppId, number>;
+    /** Host port of each app when it is published on the LAN bind address. */
+    hostPorts: Record<AppId, number>;
+    jellyfin: { hardwareAcceleration: boolean; renderGroupId?: number };
+}
+
+/** Every problem of a stack's config, one line each; a RunError so Pulumi prints it without a stack trace. */
+export class ConfigError extends pulumi.RunError {
+    constructor(public readonly problems: string[]) {
+        super(`The stack's config has ${problems.length} problem${problems.length === 1 ? "" : "s"}:\n` +
+            problems.map((p) => `  - ${p}`).join("\n") +
+            "\nFix them with `pulumi config set homelab:<key> <value>` (add --secret for credentials) and run again.");
+        this.name = "ConfigError";
+    }
+}
+
+// ---- value shapes -------------------------------------------------------------------------------------
+
+function parseJsonish(value: unknown): unknown {
+    if (typeof value !== "string") return value;
+    const trimmed = value.trim();
+    if (/^[[{]/.test(trimmed) || trimmed === "true" || trimmed === "false" || /^-?\d+(\.\d+)?$/.test(trimmed)) {
+        try {
+            return JSON.parse(trimmed);
+        } catch {
+            return value;
+        }
+    }
+    return value;
+}
+
+const integer = (min: number, max: number, what: string) =>
+    z.preprocess(parseJsonish, z.number({ message: `must be a whole number (${what})` })
+        .int({ message: `must be a whole number (${what})` })
+        .min(min, { message: `must be ${min} or more (${what})` })
+        .max(max, { message: `must be ${max} or less (${what})` }));
+
+const bool = z.preprocess(parseJsonish, z.boolean({ message: "must be true or false" }));
+
+const text = (message: string) => z.string({ message }).trim().min(1, { message });
+
+function isIpv4(value: string): boolean {
+    return net.isIPv4(value);
+}
+
+function parseCidr(value: string): { base: number; bits: number } | undefined {
+    const match = /^(\d+\.\d+\.\d+\.\d+)\/(\d{1,2})$/.exec(value);
+    if (!match || !isIpv4(match[1])) return undefined;
+    const bits = Number(match[2]);
+    if (bits > 32) return undefined;
+    const base = match[1].split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);
+    const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+    if ((base & mask) >>> 0 !== base) return undefined;
+    return { base, bits };
+}
+
+function ipToNumber(ip: string): number {
+    return ip.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);
+}
+
+export function cidrContains(cidr: string, ip: string): boolean {
+    const parsed = parseCidr(cidr);
+    if (!parsed || !isIpv4(ip)) return false;
+    const mask = parsed.bits === 0 ? 0 : (0xffffffff << (32 - parsed.bits)) >>> 0;
+    return ((ipToNumber(ip) & mask) >>> 0) === parsed.base;
+}
+
+function cidrsOverlap(a: string, b: string): boolean {
+    const pa = parseCidr(a);
+    const pb = parseCidr(b);
+    if (!pa || !pb) return false;
+    const bits = Math.min(pa.bits, pb.bits);
+    const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
+    return ((pa.base & mask) >>> 0) === ((pb.base & mask) >>> 0);
+}
+
+const cidr = z.string({ message: "must be an IPv4 network like 192.168.1.0/24" }).trim().refine((v) => parseCidr(v) !== undefined, {
+    message: "is not a valid IPv4 network in CIDR form (address/prefix, host bits zero), e.g. 192.168.1.0/24",
+});
+
+const ipv4 = z.string().trim().refine(isIpv4, { message: "is not an IPv4 address, e.g. 192.168.1.10" });
+
+const hostName = z.string().trim().refine(
+    (v) => isIpv4(v) || /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/.test(v),
+    { message: "must be a host name or IPv4 address, without user, port or scheme (e.g. 192.168.1.10 or nas.lan)" },
+);
+
+const domain = z.string().trim().superRefine((v, ctx) => {
+    if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) {
+        ctx.addIssue({ code: "custom", message: `must be a bare domain without a scheme: use "${v.replace(/^[a-z][a-z0-9+.-]*:\/\//i, "").replace(/\/.*$/, "")}"` });
+    } else if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(v)) {
+        ctx.addIssue({ code: "custom", message: "must be a lower-case domain name such as media.example.com (no path, no port)" });
+    }
+});
+
+const email = z.string().trim().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, { message: "must be an e-mail address for Let's Encrypt notices" });
+
+const absolutePath = z.string().trim().superRefine((v, ctx) => {
+    if (!v.startsWith("/")) ctx.addIssue({ code: "custom", message: `must be an absolute path on the host (starting with /), got "${v}"` });
+    else if (v === "/" || /(^|\/)\.\.?(\/|$)/.test(v)) ctx.addIssue({ code: "custom", message: "must be a dedicated folder, not / and without . or .. parts" });
+});
+
+const stringList = z.preprocess(
+    (v) => {
+        const parsed = parseJsonish(v);
+        return typeof parsed === "string" ? parsed.split(",").map((s) => s.trim()).filter(Boolean) : parsed;
+    },
+    z.array(z.string().trim().min(1), { message: "must be a list of names (YAML list or comma-separated)" }),
+);
+
+const appMap = <T extends z.ZodTypeAny>(value: T) =>
+    z.preprocess(parseJsonish, z.record(z.string(), value, { message: "must be a map of app name to value" }));
+
+const pinnedImage = z.string().trim().refine(
+    (v) => /@sha256:[0-9a-f]{64}$/.test(v) || (/:[\w][\w.-]{0,127}$/.test(v.split("/").pop() ?? "") && !/:latest$/.test(v)),
+    { message: "must be pinned to a version tag or digest (repo:1.2.3 or repo@sha256:...), never latest or untagged" },
+);
+
+// WireGuard private keys are 32 bytes, base64-encoded to 44 characters ending in "=".
+const wireguardKey = z.string().trim().refine(
+    (v) => /^[A-Za-z0-9+/]{43}=$/.test(v) && Buffer.from(v, "base64").length === 32,
+    { message: "must be a WireGuard private key: 44 base64 characters ending in = (32 bytes), as shown in the ProtonVPN WireGuard config" },
+);
+
+const hostKey = z.string().trim().refine(
+    (v) => /^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa) [A-Za-z0-9+/]+={0,3}$/.test(v),
+    { message: "must be the host's public key as `<type> <base64>`, e.g. the output of `ssh-keyscan -t ed25519 HOST | cut -d' ' -f2-`" },
+);
+
+const privateKey = z.string().refine((v) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(v), {
+    message: "must be an SSH private key in PEM/OpenSSH form (set it with `pulumi config set --secret homelab:sshPrivateKey < ~/.ssh/id_ed25519`)",
+});
+
+const schema = z.object({
+    host: hostName.optional(),
+    sshPort: integer(1, 65535, "a TCP port").default(DEFAULTS.sshPort),
+    sshUser: z.string().trim().regex(/^[a-z_][a-z0-9_-]*$/, { message: "must be a Unix user name" }).default(DEFAULTS.sshUser),
+    sshHostKey: hostKey.optional(),
+    sshPrivateKey: privateKey.optional(),
+    puid: integer(1, 2 ** 31 - 1, "the numeric id of the user owning the media; 0 (root) is not allowed").default(DEFAULTS.puid),
+    pgid: integer(1, 2 ** 31 - 1, "the numeric id of the media group; 0 (root) is not allowed").default(DEFAULTS.pgid),
+    timezone: z.string().trim().regex(/^(UTC|[A-Za-z_]+(\/[A-Za-z0-9_+-]+)+)$/, { message: "must be an IANA time zone such as Europe/Berlin or Etc/UTC" }).default(DEFAULTS.timezone),
+    dataRoot: absolutePath.default(DEFAULTS.dataRoot),
+    domain: domain.default(DEFAULTS.domain),
+    acmeEmail: email.optional(),
+    lanSubnet: cidr.default(DEFAULTS.lanSubnet),
+    lanBindAddress: ipv4.optional(),
+    dockerSubnet: cidr.default(DEFAULTS.dockerSubnet),
+    dockerRoot: absolutePath.default(DEFAULTS.dockerRoot),
+    vpnType: z.enum(["wireguard", "openvpn"], { message: "must be wireguard or openvpn" }).default(DEFAULTS.vpnType),
+    wireguardPrivateKey: wireguardKey.optional(),
+    openvpnUser: text("must be your ProtonVPN OpenVPN/IKEv2 username (Account > OpenVPN / IKEv2 username)").optional(),
+    openvpnPassword: text("must be your ProtonVPN OpenVPN/IKEv2 password").optional(),
+    vpnCountries: stringList.default(DEFAULTS.vpnCountries),
+    vpnCities: stringList.default(DEFAULTS.vpnCities),
+    vpnPortForwarding: bool.default(DEFAULTS.vpnPortForwarding),
+    apps: appMap(bool).default({}),
+    indexersThroughVpn: bool.default(DEFAULTS.indexersThroughVpn),
+    images: appMap(pinnedImage).default({}),
+    memoryLimits: appMap(integer(64, 1024 * 1024, "MiB")).default({}),
+    hostPorts: appMap(integer(1, 65535, "a TCP port")).default({}),
+    jellyfinHardwareAcceleration: bool.default(DEFAULTS.jellyfinHardwareAcceleration),
+    renderGroupId: integer(1, 2 ** 31 - 1, "the gid of the host's render group").optional(),
+});
+type RawConfig = z.infer<typeof schema>;
+
+export const CONFIG_KEYS = Object.keys(schema.shape) as (keyof RawConfig)[];
+
+// ---- cross-field rules ----------------------------------------------------------------------------------
+
+type Problem = string;
+const key = (name: string) => `${NAMESPACE}:${name}`;
+
+function unknownAppProblems(raw: RawConfig): Problem[] {
+    const problems: Problem[] = [];
+    const check = (field: "apps" | "images" | "memoryLimits" | "hostPorts", allowed: readonly AppId[]) => {
+        for (const name of Object.keys(raw[field])) {
+            if (!(allowed as readonly string[]).includes(name)) {
+                problems.push(`${key(field)}: "${name}" is not an app this stack can ${field === "apps" ? "switch" : "configure"}. Allowed: ${allowed.join(", ")}`);
+            }
+        }
+    };
+    check("apps", OPTIONAL_APPS);
+    check("images", APP_IDS);
+    check("memoryLimits", APP_IDS);
+    check("hostPorts", APP_IDS.filter((id) => CATALOG[id].placement !== "gateway" && id !== "caddy"));
+    return problems;
+}
+
+function targetProblems(raw: RawConfig, isSecret: (k: SecretKey) => boolean): Problem[] {
+    const problems: Problem[] = [];
+    for (const secret of SECRET_KEYS) {
+        if (raw[secret] !== undefined && !isSecret(secret)) {
+            problems.push(`${key(secret)}: is stored in plain text. Set it again with \`pulumi config set --secret ${key(secret)} ...\``);
+        }
+    }
+    if (raw.host === undefined) return problems;
+    if (!raw.sshHostKey) problems.push(`${key("sshHostKey")}: is required when ${key("host")} is set, so the deploy only talks to your server (get it with \`ssh-keyscan -t ed25519 ${raw.host}\`)`);
+    if (!raw.sshPrivateKey) problems.push(`${key("sshPrivateKey")}: is required when ${key("host")} is set (\`pulumi config set --secret ${key("sshPrivateKey")} < ~/.ssh/id_ed25519\`)`);
+    return problems;
+}
+
+function vpnProblems(raw: RawConfig): Problem[] {
+    if (raw.vpnType === "wireguard") {
+        return raw.wireguardPrivateKey ? [] : [`${key("wireguardPrivateKey")}: is required for ${key("vpnType")}=wireguard (the PrivateKey line of a ProtonVPN WireGuard config; set it with --secret)`];
+    }
+    const problems: Problem[] = [];
+    if (!raw.openvpnUser) problems.push(`${key("openvpnUser")}: is required for ${key("vpnType")}=openvpn (your ProtonVPN OpenVPN/IKEv2 username)`);
+    if (!raw.openvpnPassword) problems.push(`${key("openvpnPassword")}: is required for ${key("vpnType")}=openvpn (your ProtonVPN OpenVPN/IKEv2 password; set it with --secret)`);
+    if (raw.openvpnUser?.endsWith("+pmp")) problems.push(`${key("openvpnUser")}: leave out the +pmp suffix; it is added when ${key("vpnPortForwarding")} is true`);
+    return problems;
+}
+
+function networkProblems(raw: RawConfig): Problem[] {
+    const problems: Problem[] = [];
+    if (raw.lanBindAddress && !cidrContains(raw.lanSubnet, raw.lanBindAddress)) {
+        problems.push(`${key("lanBindAddress")}: ${raw.lanBindAddress} is outside ${key("lanSubnet")} ${raw.lanSubnet}. Use the server's address on that LAN`);
+    }
+    if (cidrsOverlap(raw.lanSubnet, raw.dockerSubnet)) {
+        problems.push(`${key("dockerSubnet")}: ${raw.dockerSubnet} overlaps ${key("lanSubnet")} ${raw.lanSubnet}. Pick an unused private range such as ${DEFAULTS.dockerSubnet}`);
+    }
+    if (parseCidr(raw.lanSubnet) && parseCidr(raw.lanSubnet)!.bits < 8) {
+        problems.push(`${key("lanSubnet")}: ${raw.lanSubnet} is wider than any home LAN; the VPN kill switch would let traffic out to it. Use your LAN's network, e.g. 192.168.1.0/24`);
+    }
+    return problems;
+}
+
+function enabledAppsOf(raw: RawConfig): AppId[] {
+    return APP_IDS.filter((id) => {
+        const optionalDefault = CATALOG[id].optionalDefault;
+        return optionalDefault === undefined || (raw.apps[id] ?? optionalDefault);
+    });
+}
+
+function hostPortProblems(raw: RawConfig, enabled: AppId[]): Problem[] {
+    const owners = new Map<number, string>([[raw.sshPort, `SSH (${key("sshPort")})`]]);
+    for (const port of PROXY_PORTS) owners.set(port, "the reverse proxy");
+    const problems: Problem[] = [];
+    for (const id of enabled) {
+        const spec = CATALOG[id];
+        if (spec.placement === "gateway" || id === "caddy") continue;
+        const port = (raw.hostPorts[id] as number | undefined) ?? spec.port;
+        const owner = owners.get(port);
+        if (owner) problems.push(`${key("hostPorts")}: ${id} and ${owner} both ask for host port ${port}. Give ${id} a free port with \`pulumi config set --path '${key("hostPorts")}.${id}' <port>\``);
+        else owners.set(port, id);
+    }
+    return problems;
+}
+
+function jellyfinProblems(raw: RawConfig): Problem[] {
+    if (raw.renderGroupId !== undefined && !raw.jellyfinHardwareAcceleration) {
+        return [`${key("renderGroupId")}: only applies with ${key("jellyfinHardwareAcceleration")}=true`];
+    }
+    return [];
+}
+
+function zodProblems(error: z.ZodError): Problem[] {
+    return error.issues.map((issue) => {
+        const [field, ...rest] = issue.path.map(String);
+        const where = rest.length > 0 ? `${key(field)}.${rest.join(".")}` : key(field);
+        if (issue.code === "unrecognized_keys") {
+            return issue.keys.map((k) => `${key(k)}: is not a setting of this program. Known settings: ${CONFIG_KEYS.join(", ")}`).join("\n  - ");
+        }
+        return `${where}: ${issue.message}`;
+    });
+}
+
+// ---- entry point -------------------------------------------------------------------------------------
+
+/** Raw `homelab:*` values as the engine hands them over (strings; objects JSON-encoded). */
+export function readRawConfig(): Record<string, string> {
+    const prefix = `${NAMESPACE}:`;
+    return Object.fromEntries(
+        Object.entries(pulumi.runtime.allConfig())
+            .filter(([k]) => k.startsWith(prefix))
+            .map(([k, v]) => [k.slice(prefix.length).replace(/^config:/, ""), v]),
+    );
+}
+
+function isSecretKey(name: SecretKey): boolean {
+    const check = (runtimeConfig as unknown as { isConfigSecret?: (k: string) => boolean }).isConfigSecret;
+    return check ? check(key(name)) : true;
+}
+
+/**
+ * Validates the raw settings and returns the typed config, or throws ConfigError listing every problem.
+ * `isSecret` tells whether a key was stored with --secret (the engine knows; tests may pass their own).
+ */
+export function parseConfig(rawValues: Record<string, unknown>, isSecret: (k: SecretKey) => boolean = isSecretKey): HomelabConfig {
+    const parsed = schema.strict().safeParse(rawValues);
+    if (!parsed.success) throw new ConfigError(zodProblems(parsed.error));
+    const raw = parsed.data;
+    const enabledApps = enabledAppsOf(raw);
+    const problems = [
+        ...unknownAppProblems(raw),
+        ...targetProblems(raw, isSecret),
+        ...vpnProblems(raw),
+        ...networkProblems(raw),
+        ...hostPortProblems(raw, enabledApps),
+        ...jellyfinProblems(raw),
+    ];
+    if (problems.length > 0) throw new ConfigError(problems);
+    return toHomelabConfig(raw, enabledApps);
+}
+
+function perApp<T>(overrides: Record<string, T>, fallback: (id: AppId) => T): Record<AppId, T> {
+    return Object.fromEntries(APP_IDS.map((id) => [id, overrides[id] ?? fallback(id)])) as Record<AppId, T>;
+}
+
+function toHomelabConfig(raw: RawConfig, enabledApps: AppId[]): HomelabConfig {
+    const common = { countries: raw.vpnCountries, cities: raw.vpnCities, portForwarding: raw.vpnPortForwarding };
+    const vpn: VpnSettings = raw.vpnType === "wireguard"
+        ? { type: "wireguard", privateKey: pulumi.secret(raw.wireguardPrivateKey!), ...common }
+        : { type: "openvpn", user: raw.openvpnUser!, password: pulumi.secret(raw.openvpnPassword!), ...common };
+    const target: DeployTarget = raw.host === undefined
+        ? { kind: "local" }
+        : { kind: "ssh", host: raw.host, port: raw.sshPort, user: raw.sshUser, hostKey: raw.sshHostKey!, privateKey: pulumi.secret(raw.sshPrivateKey!) };
+    return {
+        target,
+        puid: raw.puid,
+        pgid: raw.pgid,
+        timezone: raw.timezone,
+        dataRoot: raw.dataRoot.replace(/\/+$/, ""),
+        domain: raw.domain,
+        acmeEmail: raw.acmeEmail,
+        lanSubnet: raw.lanSubnet,
+        lanBindAddress: raw.lanBindAddress,
+        dockerSubnet: raw.dockerSubnet,
+        dockerRoot: raw.dockerRoot.replace(/\/+$/, ""),
+        vpn,
+        enabledApps,
+        indexersThroughVpn: raw.indexersThroughVpn,
+        images: perApp(raw.images, (id) => CATALOG[id].image),
+        memoryMb: perApp(raw.memoryLimits, (id) => CATALOG[id].memoryMb),
+        hostPorts: perApp(raw.hostPorts, (id) => CATALOG[id].port),
+        jellyfin: { hardwareAcceleration: raw.jellyfinHardwareAcceleration, renderGroupId: raw.renderGroupId },
+    };
+}
+
+/** Reads and validates the stack's config once. */
+export function loadConfig(): HomelabConfig {
+    return parseConfig(readRawConfig());
+}

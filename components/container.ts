@@ -1,0 +1,183 @@
+/**
+ * What every app container has in common, written once: pinned image, restart policy, a healthcheck that
+ * probes the app, no-new-privileges, a memory limit, bounded logs, PUID/PGID/TZ, config in a named volume,
+ * the shared /data bind mount, and either a place on the stack's bridge network or the VPN namespace.
+ */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { AppId, AppSpec, CATALOG, DATA_MOUNT_PATH, GLUETUN_HEALTH_URL } from "./catalog";
+import { HomelabConfig } from "./config";
+
+export const RESTART_POLICY = "unless-stopped";
+export const LOG_OPTIONS = { "max-size": "10m", "max-file": "3" };
+export const NO_NEW_PRIVILEGES = "no-new-privileges:true";
+export const STACK_NETWORK_NAME = "homelab";
+
+/** True when the app runs inside Gluetun's network namespace with this config. */
+export function isVpnMember(cfg: HomelabConfig, id: AppId): boolean {
+    const placement = CATALOG[id].placement;
+    return placement === "vpn" || (placement === "vpn-by-default" && cfg.indexersThroughVpn);
+}
+
+export function isEnabled(cfg: HomelabConfig, id: AppId): boolean {
+    return cfg.enabledApps.includes(id);
+}
+
+/** The apps in the VPN namespace with this config, in catalog order. */
+export function vpnMembers(cfg: HomelabConfig): AppId[] {
+    return cfg.enabledApps.filter((id) => isVpnMember(cfg, id));
+}
+
+/** Apps published on the LAN bind address (when one is set): everything but the gateway and the proxy. */
+export function lanPublishedApps(cfg: HomelabConfig): AppId[] {
+    return cfg.lanBindAddress ? cfg.enabledApps.filter((id) => CATALOG[id].placement !== "gateway" && id !== "caddy") : [];
+}
+
+/** Where other containers reach an app on the stack network: members answer on the gateway's alias. */
+export function upstreamOf(cfg: HomelabConfig, id: AppId): string {
+    return `${isVpnMember(cfg, id) ? "gluetun" : id}:${CATALOG[id].port}`;
+}
+
+/** Name of the named volume that holds an app's config (stable, so data survives container replacement). */
+export function configVolumeName(id: AppId, purpose = "config"): string {
+    return `homelab-${id}-${purpose}`;
+}
+
+function probeCommand(spec: AppSpec, url: string): string {
+    switch (spec.probe.tool) {
+        case "curl":
+            return `curl -fsS -o /dev/null --max-time 5 ${url}`;
+        case "wget":
+            return `wget -q -O /dev/null -T 5 ${url}`;
+        case "python":
+            return `python3 -c "import urllib.request; urllib.request.urlopen('${url}', timeout=5)"`;
+        case "gluetun":
+            return "/gluetun-entrypoint healthcheck";
+    }
+}
+
+/**
+ * A healthcheck that really probes the app; VPN members also probe Gluetun's health server in the shared
+ * namespace, so they turn unhealthy (and get restarted by `HEALTH_RESTART_VPN` healing or the operator)
+ * when the tunnel is gone.
+ */
+export function healthcheckFor(cfg: HomelabConfig, spec: AppSpec): docker.types.input.ContainerHealthcheck {
+    const probes = [probeCommand(spec, `http://localhost:${spec.probe.port ?? spec.port}${spec.probe.path}`)];
+    if (isVpnMember(cfg, spec.id)) probes.push(probeCommand(spec, `${GLUETUN_HEALTH_URL}/`));
+    return {
+        tests: ["CMD-SHELL", probes.join(" && ")],
+        interval: "30s",
+        timeout: "10s",
+        retries: 3,
+        startPeriod: "60s",
+    };
+}
+
+function identityEnvs(cfg: HomelabConfig, spec: AppSpec): string[] {
+    const tz = [`TZ=${cfg.timezone}`];
+    return spec.identity === "linuxserver-env" ? [`PUID=${cfg.puid}`, `PGID=${cfg.pgid}`, ...tz] : tz;
+}
+
+/** The image, pulled on the host and kept there when the stack is destroyed (data and images survive). */
+export function appImage(name: string, cfg: HomelabConfig, id: AppId, opts: pulumi.CustomResourceOptions): docker.RemoteImage {
+    return new docker.RemoteImage(`${name}-${id}-image`, { name: cfg.images[id], keepLocally: true }, opts);
+}
+
+export function namedVolume(name: string, id: AppId, purpose: string, opts: pulumi.CustomResourceOptions): docker.Volume {
+    return new docker.Volume(`${name}-${id}-${purpose}`, {
+        name: configVolumeName(id, purpose),
+        labels: [{ label: "homelab.app", value: id }],
+    }, { ...opts, retainOnDelete: true });
+}
+
+export type NetworkPlacement =
+    | { kind: "bridge"; network: docker.Network; ports?: pulumi.Input<docker.types.input.ContainerPort>[] }
+    | { kind: "vpn"; namespace: pulumi.Input<string> };
+
+export interface AppContainerArgs {
+    cfg: HomelabConfig;
+    id: AppId;
+    placement: NetworkPlacement;
+    /** Required when the catalog gives the app a configPath. */
+    configVolume?: docker.Volume;
+    extraEnvs?: pulumi.Input<string>[];
+    extraVolumes?: docker.types.input.ContainerVolume[];
+    uploads?: pulumi.Input<docker.types.input.ContainerUpload>[];
+    devices?: docker.types.input.ContainerDevice[];
+    capabilities?: docker.types.input.ContainerCapabilities;
+    user?: string;
+    groupAdds?: string[];
+    command?: string[];
+    /** Make `pulumi up` wait until the container is healthy (for containers others depend on). */
+    waitHealthy?: boolean;
+}
+
+/** The data mounts an app needs according to the catalog: always the same host path at the same place. */
+export function dataVolumes(cfg: HomelabConfig, spec: AppSpec): docker.types.input.ContainerVolume[] {
+    switch (spec.data) {
+        case "shared":
+            return [{ hostPath: cfg.dataRoot, containerPath: DATA_MOUNT_PATH }];
+        case "media-readonly":
+            return [{ hostPath: `${cfg.dataRoot}/media`, containerPath: `${DATA_MOUNT_PATH}/media`, readOnly: true }];
+        case "none":
+            return [];
+    }
+}
+
+function configVolumes(spec: AppSpec, volume: docker.Volume | undefined): docker.types.input.ContainerVolume[] {
+    if (spec.configPath === undefined) return [];
+    if (volume === undefined) throw new Error(`${spec.id} keeps state in ${spec.configPath} and needs a config volume`);
+    return [{ volumeName: volume.name, containerPath: spec.configPath }];
+}
+
+function networkInputs(placement: NetworkPlacement, id: AppId): Partial<docker.ContainerArgs> {
+    if (placement.kind === "vpn") {
+        // Docker rejects ports, networks, hostname and DNS on a container that shares another's namespace.
+        return { networkMode: placement.namespace };
+    }
+    return {
+        networkMode: "bridge",
+        networksAdvanced: [{ name: placement.network.name, aliases: [id] }],
+        ports: placement.ports,
+    };
+}
+
+export function appContainer(name: string, args: AppContainerArgs, image: docker.RemoteImage, opts: pulumi.CustomResourceOptions): docker.Container {
+    const { cfg, id } = args;
+    const spec = CATALOG[id];
+    return new docker.Container(`${name}-${id}`, {
+        name: id,
+        image: image.imageId,
+        restart: RESTART_POLICY,
+        healthcheck: healthcheckFor(cfg, spec),
+        securityOpts: [NO_NEW_PRIVILEGES],
+        memory: cfg.memoryMb[id],
+        logDriver: "json-file",
+        logOpts: LOG_OPTIONS,
+        envs: [...identityEnvs(cfg, spec), ...(args.extraEnvs ?? [])],
+        volumes: [
+            ...configVolumes(spec, args.configVolume),
+            ...dataVolumes(cfg, spec),
+            ...(args.extraVolumes ?? []),
+        ],
+        uploads: args.uploads,
+        devices: args.devices,
+        capabilities: args.capabilities,
+        user: args.user,
+        groupAdds: args.groupAdds,
+        command: args.command,
+        wait: args.waitHealthy,
+        waitTimeout: args.waitHealthy ? 180 : undefined,
+        labels: [
+            { label: "homelab.app", value: id },
+            { label: "homelab.vpn", value: String(args.placement.kind === "vpn") },
+        ],
+        ...networkInputs(args.placement, id),
+    }, { ...opts, deleteBeforeReplace: true });
+}
+
+/** A port published on the LAN bind address only; none when no LAN address is configured. */
+export function lanPorts(cfg: HomelabConfig, ids: AppId[]): docker.types.input.ContainerPort[] {
+    if (!cfg.lanBindAddress) return [];
+    return ids.map((id) => ({ internal: CATALOG[id].port, external: cfg.hostPorts[id], ip: cfg.lanBindAddress, protocol: "tcp" }));
+}

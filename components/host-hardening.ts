@@ -1,0 +1,83 @@
+/**
+ * HostHardening: the work done on the server itself over SSH, with the stack's pinned host key. The data
+ * tree with PUID/PGID ownership (hardlink layout), UFW that keeps SSH open and makes Docker-published ports
+ * obey it (DOCKER-USER), and Fail2Ban for SSH and every app that logs failed logins.
+ */
+import * as command from "@pulumi/command";
+import * as pulumi from "@pulumi/pulumi";
+import { AppId, CATALOG, MEDIA_KINDS, PROXY_PORTS } from "./catalog";
+import { DeployTarget, HomelabConfig } from "./config";
+import { configVolumeName, isEnabled } from "./container";
+import { HostScript, HostScriptVariables, renderRemoteScript } from "./host-scripts";
+
+export type SshTarget = Extract<DeployTarget, { kind: "ssh" }>;
+
+export interface HostHardeningArgs {
+    cfg: HomelabConfig;
+    target: SshTarget;
+    /** Host ports that containers publish on the LAN bind address: reachable from the LAN subnet only. */
+    lanAppPorts: number[];
+}
+
+export const FAIL2BAN_DEFAULTS = { BAN_TIME: "1h", FIND_TIME: "10m", MAX_RETRY: 5 };
+
+/** One Fail2Ban jail per enabled app that logs failed logins, reading the log inside its config volume. */
+export function fail2banJails(cfg: HomelabConfig): string {
+    return cfg.enabledApps
+        .flatMap((id: AppId) => {
+            const log = CATALOG[id].loginLog;
+            if (!log || !isEnabled(cfg, id)) return [];
+            return [`homelab-${id}|${log.filter}|${cfg.dockerRoot}/volumes/${configVolumeName(id)}/_data/${log.file}`];
+        })
+        .join("\n");
+}
+
+export class HostHardening extends pulumi.ComponentResource {
+    public readonly dataTree: command.remote.Command;
+    public readonly firewall: command.remote.Command;
+    public readonly fail2ban: command.remote.Command;
+
+    constructor(name: string, args: HostHardeningArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("homelab:host:HostHardening", name, {}, opts);
+        const { cfg, target } = args;
+        const connection: command.types.input.remote.ConnectionArgs = {
+            host: target.host,
+            port: target.port,
+            user: target.user,
+            privateKey: target.privateKey,
+            hostKey: target.hostKey,
+        };
+        const sudo = target.user !== "root";
+        const run = <S extends HostScript>(script: S, variables: HostScriptVariables[S], extra?: pulumi.CustomResourceOptions) => {
+            const create = renderRemoteScript(script, "create", variables, { sudo });
+            return new command.remote.Command(`${name}-${script}`, {
+                connection,
+                create,
+                update: create,
+                delete: renderRemoteScript(script, "delete", variables, { sudo }),
+            }, { parent: this, ...extra });
+        };
+
+        this.dataTree = run("data-tree", {
+            DATA_ROOT: cfg.dataRoot,
+            PUID: cfg.puid,
+            PGID: cfg.pgid,
+            MEDIA_KINDS: MEDIA_KINDS.join(" "),
+        });
+        this.firewall = run("firewall", {
+            SSH_PORT: target.port,
+            LAN_SUBNET: cfg.lanSubnet,
+            PUBLIC_PORTS: PROXY_PORTS.join(" "),
+            LAN_APP_PORTS: args.lanAppPorts.join(" "),
+            DOCKER_SUBNET: cfg.dockerSubnet,
+        });
+        // Fail2Ban bans in DOCKER-USER, which the firewall step prepares.
+        this.fail2ban = run("fail2ban", {
+            SSH_PORT: target.port,
+            JAILS: fail2banJails(cfg),
+            ...FAIL2BAN_DEFAULTS,
+        }, { dependsOn: [this.firewall] });
+
+        this.registerOutputs({ dataTree: this.dataTree, firewall: this.firewall, fail2ban: this.fail2ban });
+    }
+}

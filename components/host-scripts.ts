@@ -1,0 +1,72 @@
+/**
+ * The shell scripts HostHardening runs on the host, and how a script plus its variables becomes the one
+ * command string a `remote.Command` sends over SSH. The scripts live as real files in `components/host/`
+ * (linted by shellcheck in the host suite); each takes `create` or `delete` as its first argument.
+ */
+import * as fs from "fs";
+import * as path from "path";
+
+/** Variables of each script; every value reaches the script as an exported shell variable. */
+export interface HostScriptVariables {
+    "data-tree": {
+        DATA_ROOT: string;
+        PUID: number;
+        PGID: number;
+        /** Space-separated media kinds, e.g. "tv movies music books". */
+        MEDIA_KINDS: string;
+    };
+    firewall: {
+        SSH_PORT: number;
+        LAN_SUBNET: string;
+        /** Space-separated TCP ports open to everyone (the reverse proxy). */
+        PUBLIC_PORTS: string;
+        /** Space-separated TCP ports published by containers on the LAN bind address: LAN sources only. */
+        LAN_APP_PORTS: string;
+        /** The stack's Docker bridge subnet. */
+        DOCKER_SUBNET: string;
+    };
+    fail2ban: {
+        SSH_PORT: number;
+        /** One jail per line: `<jail name>|<filter kind>|<log path on the host>`; kinds: servarr, jellyfin, qbittorrent, jellyseerr. */
+        JAILS: string;
+        BAN_TIME: string;
+        FIND_TIME: string;
+        MAX_RETRY: number;
+    };
+}
+
+export type HostScript = keyof HostScriptVariables;
+export type HostScriptAction = "create" | "delete";
+
+export const HOST_SCRIPT_DIR = path.join(__dirname, "host");
+const HEREDOC_END = "HOMELAB_SCRIPT_EOF";
+
+export function hostScriptPath(script: HostScript): string {
+    return path.join(HOST_SCRIPT_DIR, `${script}.sh`);
+}
+
+/** Single-quotes a value for POSIX shells. */
+export function shellQuote(value: string | number): string {
+    return `'${String(value).replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * The command string for one script run: a heredoc that feeds the variables and the script to bash
+ * (through `sudo -n` when the SSH user is not root), so nothing has to be copied to the host first.
+ */
+export function renderRemoteScript<S extends HostScript>(
+    script: S,
+    action: HostScriptAction,
+    variables: HostScriptVariables[S],
+    options: { sudo: boolean },
+): string {
+    const body = fs.readFileSync(hostScriptPath(script), "utf8");
+    if (body.split("\n").includes(HEREDOC_END)) {
+        throw new Error(`${script}.sh must not contain a line "${HEREDOC_END}"`);
+    }
+    const exports = Object.entries(variables)
+        .map(([key, value]) => `export ${key}=${shellQuote(value as string | number)}`)
+        .join("\n");
+    const shell = options.sudo ? "sudo -n bash" : "bash";
+    return `${shell} -s -- ${action} <<'${HEREDOC_END}'\n${exports}\n${body}\n${HEREDOC_END}\n`;
+}

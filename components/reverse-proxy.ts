@@ -1,0 +1,102 @@
+/**
+ * ReverseProxy: Caddy, the only container listening on 0.0.0.0 (80/443). One host name per browsable app
+ * under the stack's domain, automatic Let's Encrypt certificates, HTTP->HTTPS, compression and security
+ * headers. The Caddyfile is generated from the enabled apps and delivered into the container at create
+ * time: no Docker socket, no label discovery.
+ */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { AppId, CATALOG, PROXY_PORTS } from "./catalog";
+import { HomelabConfig } from "./config";
+import { appContainer, appImage, namedVolume, upstreamOf } from "./container";
+
+export interface ProxyRoute {
+    app: AppId;
+    host: string;
+    upstream: string;
+    lanOnly: boolean;
+}
+
+export interface ReverseProxyArgs {
+    cfg: HomelabConfig;
+    network: docker.Network;
+    /** Containers the routes point at: Caddy starts after them. */
+    upstreams?: pulumi.Input<pulumi.Resource>[];
+}
+
+export const CADDYFILE_PATH = "/etc/caddy/Caddyfile";
+
+/** Names that no public CA will certify: Caddy then uses its own local CA instead of Let's Encrypt. */
+export function isPrivateDomain(domain: string): boolean {
+    return /(^|\.)(localhost|local|lan|home\.arpa|internal|test)$/.test(domain);
+}
+
+export function proxyHost(cfg: HomelabConfig, id: AppId): string | undefined {
+    const subdomain = CATALOG[id].subdomain;
+    return subdomain === undefined ? undefined : `${subdomain}.${cfg.domain}`;
+}
+
+export function proxyRoutes(cfg: HomelabConfig): ProxyRoute[] {
+    return cfg.enabledApps.flatMap((id) => {
+        const host = proxyHost(cfg, id);
+        return host === undefined ? [] : [{ app: id, host, upstream: upstreamOf(cfg, id), lanOnly: CATALOG[id].exposure !== "public" }];
+    });
+}
+
+function siteBlock(route: ProxyRoute, lanSubnet: string): string[] {
+    const lines = [`${route.host} {`, "\timport common"];
+    if (route.lanOnly) {
+        lines.push(`\t@outside not remote_ip ${lanSubnet} private_ranges`, "\trespond @outside \"This app is only reachable from the home network.\" 403");
+    }
+    lines.push(`\treverse_proxy ${route.upstream}`, "}");
+    return lines;
+}
+
+export function caddyfile(cfg: HomelabConfig, routes: ProxyRoute[]): string {
+    const global = ["{"];
+    if (cfg.acmeEmail) global.push(`\temail ${cfg.acmeEmail}`);
+    if (isPrivateDomain(cfg.domain)) global.push("\tlocal_certs");
+    global.push("}");
+    const common = [
+        "(common) {",
+        "\tencode zstd gzip",
+        "\theader {",
+        "\t\tStrict-Transport-Security \"max-age=31536000; includeSubDomains\"",
+        "\t\tX-Content-Type-Options \"nosniff\"",
+        "\t\tX-Frame-Options \"SAMEORIGIN\"",
+        "\t\tReferrer-Policy \"strict-origin-when-cross-origin\"",
+        "\t\t-Server",
+        "\t}",
+        "}",
+    ];
+    const sites = routes.flatMap((route) => ["", ...siteBlock(route, cfg.lanSubnet)]);
+    return [...global, "", ...common, ...sites, ""].join("\n");
+}
+
+export class ReverseProxy extends pulumi.ComponentResource {
+    public readonly container: docker.Container;
+    public readonly routes: ProxyRoute[];
+    public readonly caddyfile: string;
+
+    constructor(name: string, args: ReverseProxyArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("homelab:proxy:ReverseProxy", name, {}, opts);
+        const { cfg } = args;
+        const child = { parent: this };
+        this.routes = proxyRoutes(cfg);
+        this.caddyfile = caddyfile(cfg, this.routes);
+        const certificates = namedVolume(name, "caddy", "data", child);
+        const ports: docker.types.input.ContainerPort[] = [
+            ...PROXY_PORTS.map((port) => ({ internal: port, external: port, ip: "0.0.0.0", protocol: "tcp" })),
+            { internal: 443, external: 443, ip: "0.0.0.0", protocol: "udp" },
+        ];
+        this.container = appContainer(name, {
+            cfg,
+            id: "caddy",
+            placement: { kind: "bridge", network: args.network, ports },
+            configVolume: namedVolume(name, "caddy", "config", child),
+            extraVolumes: [{ volumeName: certificates.name, containerPath: "/data" }],
+            uploads: [{ file: CADDYFILE_PATH, content: this.caddyfile }],
+        }, appImage(name, cfg, "caddy", child), { ...child, dependsOn: args.upstreams });
+        this.registerOutputs({ container: this.container, routes: this.routes });
+    }
+}

@@ -1,0 +1,59 @@
+/**
+ * Streaming: Jellyfin (CPU transcoding unless /dev/dri passthrough is configured; media read-only; its own
+ * cache volume) and Jellyseerr, the request front end.
+ */
+import * as docker from "@pulumi/docker";
+import * as pulumi from "@pulumi/pulumi";
+import { HomelabConfig } from "./config";
+import { appContainer, appImage, isEnabled, lanPorts, namedVolume } from "./container";
+
+export interface StreamingArgs {
+    cfg: HomelabConfig;
+    network: docker.Network;
+    /** Public URL Jellyfin announces to clients. */
+    jellyfinUrl: string;
+    dependsOn?: pulumi.Input<pulumi.Resource>[];
+}
+
+function hardwareAcceleration(cfg: HomelabConfig): { devices?: docker.types.input.ContainerDevice[]; groupAdds?: string[] } {
+    if (!cfg.jellyfin.hardwareAcceleration) return {};
+    const renderGroup = cfg.jellyfin.renderGroupId;
+    return {
+        devices: [{ hostPath: "/dev/dri", containerPath: "/dev/dri" }],
+        groupAdds: renderGroup === undefined ? undefined : [String(renderGroup)],
+    };
+}
+
+export class Streaming extends pulumi.ComponentResource {
+    public readonly jellyfin: docker.Container;
+    public readonly jellyseerr?: docker.Container;
+
+    constructor(name: string, args: StreamingArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("homelab:streaming:Streaming", name, {}, opts);
+        const { cfg, network } = args;
+        const child = { parent: this };
+        const cache = namedVolume(name, "jellyfin", "cache", child);
+        this.jellyfin = appContainer(name, {
+            cfg,
+            id: "jellyfin",
+            placement: { kind: "bridge", network, ports: lanPorts(cfg, ["jellyfin"]) },
+            configVolume: namedVolume(name, "jellyfin", "config", child),
+            // The official image ignores PUID/PGID: run it as the media owner instead.
+            user: `${cfg.puid}:${cfg.pgid}`,
+            extraEnvs: [`JELLYFIN_PublishedServerUrl=${args.jellyfinUrl}`],
+            extraVolumes: [{ volumeName: cache.name, containerPath: "/cache" }],
+            ...hardwareAcceleration(cfg),
+        }, appImage(name, cfg, "jellyfin", child), { ...child, dependsOn: args.dependsOn });
+
+        if (isEnabled(cfg, "jellyseerr")) {
+            this.jellyseerr = appContainer(name, {
+                cfg,
+                id: "jellyseerr",
+                placement: { kind: "bridge", network, ports: lanPorts(cfg, ["jellyseerr"]) },
+                configVolume: namedVolume(name, "jellyseerr", "config", child),
+                extraEnvs: ["LOG_LEVEL=info"],
+            }, appImage(name, cfg, "jellyseerr", child), child);
+        }
+        this.registerOutputs({ jellyfin: this.jellyfin, jellyseerr: this.jellyseerr });
+    }
+}

@@ -1,0 +1,57 @@
+/**
+ * homelab-media: the composition root. Reads the stack's config once, then declares the media stack on the
+ * Docker host: VPN gateway, download client in its namespace, the *arr suite, streaming, the reverse proxy,
+ * and (for a remote host) the host's firewall, Fail2Ban and data tree.
+ */
+import * as pulumi from "@pulumi/pulumi";
+import { ArrSuite } from "./components/arr-suite";
+import { CATALOG } from "./components/catalog";
+import { loadConfig } from "./components/config";
+import { lanPublishedApps, vpnMembers } from "./components/container";
+import { dockerHostUri, dockerProvider, stackNetwork } from "./components/docker-host";
+import { Downloader } from "./components/downloader";
+import { HostHardening } from "./components/host-hardening";
+import { proxyHost, ReverseProxy } from "./components/reverse-proxy";
+import { Streaming } from "./components/streaming";
+import { VpnGateway } from "./components/vpn-gateway";
+
+const cfg = loadConfig();
+const provider = dockerProvider("homelab-docker", cfg);
+const onHost = { providers: { docker: provider } };
+
+const hardening = cfg.target.kind === "ssh"
+    ? new HostHardening("homelab-host", { cfg, target: cfg.target, lanAppPorts: lanPublishedApps(cfg).map((id) => cfg.hostPorts[id]) })
+    : undefined;
+if (!hardening) {
+    pulumi.log.warn(`homelab:host is not set: deploying to the local Docker engine and skipping host hardening (UFW, Fail2Ban, data tree). Create ${cfg.dataRoot} owned by ${cfg.puid}:${cfg.pgid} yourself.`);
+}
+const afterDataTree = hardening ? [hardening.dataTree] : [];
+
+const network = stackNetwork("homelab-network", cfg, { provider });
+const members = vpnMembers(cfg);
+const gateway = new VpnGateway("homelab-vpn", { cfg, network, members }, onHost);
+const downloader = new Downloader("homelab-downloader", { cfg, gateway, dependsOn: afterDataTree }, onHost);
+const arrs = new ArrSuite("homelab-arr", { cfg, network, gateway, dependsOn: afterDataTree }, onHost);
+const streaming = new Streaming("homelab-streaming", { cfg, network, jellyfinUrl: `https://${proxyHost(cfg, "jellyfin")}`, dependsOn: afterDataTree }, onHost);
+const proxy = new ReverseProxy("homelab-proxy", { cfg, network, upstreams: [gateway, arrs, streaming] }, onHost);
+
+function appUrls(): Record<string, { proxy?: string; lan?: string }> {
+    const lan = new Set(lanPublishedApps(cfg));
+    return Object.fromEntries(cfg.enabledApps.filter((id) => id !== "gluetun" && id !== "caddy").map((id) => {
+        const host = proxyHost(cfg, id);
+        return [id, {
+            proxy: host ? `https://${host}` : undefined,
+            lan: lan.has(id) ? `http://${cfg.lanBindAddress}:${cfg.hostPorts[id]}` : undefined,
+        }];
+    }));
+}
+
+export const deployTarget = dockerHostUri(cfg.target);
+export const urls = appUrls();
+export const vpnNamespace = { gateway: "gluetun", members };
+export const proxyRoutes = proxy.routes.map((r) => `${r.host} -> ${r.upstream}${r.lanOnly ? " (LAN only)" : ""}`);
+export const qbittorrentLogin = { user: downloader.webUiUser, password: downloader.webUiPassword };
+export const apiKeys = arrs.apiKeys;
+export const gluetunControlApiKey = gateway.controlApiKey;
+export const hostHardening = hardening ? "ufw, fail2ban, data tree" : "skipped (local Docker engine)";
+export const enabledApps = cfg.enabledApps.map((id) => CATALOG[id].title);

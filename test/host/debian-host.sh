@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Brings up a disposable Debian 12 host (systemd as PID 1, sshd, nested Docker engine) on this machine's
+# Docker engine. Only loopback and the networks created here are used.
+#
+#   debian-host.sh engine                      start dockerd if it is not running, wait for the socket
+#   debian-host.sh image                       build (or reuse) the cached Debian bookworm base image
+#   debian-host.sh busybox TAG                 import a tiny busybox image (sh, httpd, nc, wget, sleep)
+#   debian-host.sh up NAME NETWORK IP          run the host container on NETWORK with a fixed IP
+#   debian-host.sh down NAME                   remove the host container
+set -euo pipefail
+
+IMAGE="${HOMELAB_TEST_IMAGE:-homelab-test/debian-host:bookworm-v1}"
+PACKAGES="systemd,systemd-sysv,dbus,openssh-server,ufw,iptables,fail2ban,python3-systemd,iproute2,docker.io,sudo,procps"
+
+log() { printf 'debian-host: %s\n' "$*" >&2; }
+
+mirror() {
+    if [[ -n "${HOMELAB_TEST_MIRROR:-}" ]]; then echo "$HOMELAB_TEST_MIRROR"; return; fi
+    local uri
+    uri="$(grep -hs '^URIs:' /etc/apt/sources.list.d/*.sources | awk '{print $2}' | grep -v security | head -n1 || true)"
+    if [[ -z "$uri" ]]; then
+        uri="$(grep -hs '^deb ' /etc/apt/sources.list | awk '{print $2}' | grep -v security | head -n1 || true)"
+    fi
+    echo "${uri:-http://deb.debian.org/debian}"
+}
+
+engine() {
+    if docker info >/dev/null 2>&1; then return; fi
+    log "starting dockerd (log: /var/log/homelab-test-dockerd.log)"
+    nohup dockerd >/var/log/homelab-test-dockerd.log 2>&1 &
+    for _ in $(seq 1 60); do
+        if docker info >/dev/null 2>&1; then return; fi
+        sleep 1
+    done
+    log "dockerd did not come up; tail of its log:"
+    tail -n 30 /var/log/homelab-test-dockerd.log >&2
+    exit 1
+}
+
+image() {
+    if docker image inspect "$IMAGE" >/dev/null 2>&1; then log "reusing $IMAGE"; return; fi
+    local rootfs url
+    rootfs="$(mktemp -d /var/tmp/homelab-rootfs.XXXXXX)"
+    url="$(mirror)"
+    log "debootstrap bookworm from $url into $rootfs"
+    if ! debootstrap --variant=minbase --include="$PACKAGES" bookworm "$rootfs" "$url" >"$rootfs.log" 2>&1; then
+        tail -n 40 "$rootfs.log" >&2
+        rm -rf "$rootfs"
+        exit 1
+    fi
+    # Keep the image small and the first boot quiet: no apt caches, a machine id per container.
+    rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
+    : >"$rootfs/etc/machine-id"
+    tar -C "$rootfs" -c . | docker import -c 'CMD ["/sbin/init"]' - "$IMAGE" >/dev/null
+    rm -rf "$rootfs" "$rootfs.log"
+    log "built $IMAGE"
+}
+
+busybox_image() {
+    local tag="$1" dir
+    if docker image inspect "$tag" >/dev/null 2>&1; then return; fi
+    dir="$(mktemp -d)"
+    mkdir -p "$dir/bin"
+    cp /bin/busybox "$dir/bin/busybox"
+    for applet in sh httpd nc wget sleep cat echo ls; do ln -s busybox "$dir/bin/$applet"; done
+    tar -C "$dir" -c . | docker import -c 'CMD ["/bin/sh"]' - "$tag" >/dev/null
+    rm -rf "$dir"
+}
+
+up() {
+    local name="$1" network="$2" ip="$3"
+    docker rm -f "$name" >/dev/null 2>&1 || true
+    docker run -d --name "$name" --hostname "$name" --network "$network" --ip "$ip" \
+        --cap-add ALL --cap-drop SYS_RESOURCE \
+        --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
+        --tmpfs /run --tmpfs /run/lock -v /sys/fs/cgroup:/sys/fs/cgroup:rw --cgroupns=host \
+        -e container=docker --stop-signal SIGRTMIN+3 "$IMAGE" /sbin/init >/dev/null
+    for _ in $(seq 1 90); do
+        if docker exec "$name" systemctl is-active --quiet ssh docker 2>/dev/null; then return; fi
+        sleep 1
+    done
+    log "host $name did not reach ssh+docker active"
+    docker exec "$name" systemctl --failed --no-pager >&2 || true
+    exit 1
+}
+
+down() { docker rm -f "$1" >/dev/null 2>&1 || true; }
+
+case "${1:-}" in
+    engine) engine ;;
+    image) engine; image ;;
+    busybox) busybox_image "$2" ;;
+    up) up "$2" "$3" "$4" ;;
+    down) down "$2" ;;
+    mirror) mirror ;;
+    *) echo "usage: $0 engine|image|busybox TAG|up NAME NETWORK IP|down NAME" >&2; exit 2 ;;
+esac
