@@ -1,0 +1,255 @@
+/**
+ * A readable view of the captured resource graph: what runs where, reachable how, storing what. The text
+ * plan and the Mermaid diagram are both rendered from it, so they always agree with the graph.
+ */
+import { APP_IDS } from "../components/catalog";
+import { CapturedResource, readableInputs } from "./mock-engine";
+
+const CONTAINER = "docker:index/container:Container";
+const REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage";
+const NETWORK = "docker:index/network:Network";
+const COMMAND = "command:remote:Command";
+const DOCKER_PROVIDER = "pulumi:providers:docker";
+
+export type Placement = { kind: "vpn"; gateway: string } | { kind: "bridge"; networks: string[] } | { kind: "other"; mode: string };
+
+export interface ContainerView {
+    name: string;
+    app: string;
+    image: string;
+    placement: Placement;
+    ports: { ip: string; external: number; internal: number; protocol: string }[];
+    mounts: { source: string; kind: "volume" | "bind"; target: string; readOnly: boolean }[];
+    memoryMb?: number;
+    health: string;
+    devices: string[];
+    capabilities: string[];
+    /** For the reverse proxy: `host -> upstream` pairs read from its generated Caddyfile. */
+    routes: { host: string; upstream: string }[];
+}
+
+export interface HostCommandView {
+    name: string;
+    script: string;
+    variables: Record<string, string>;
+}
+
+export interface StackView {
+    dockerHost: string;
+    containers: ContainerView[];
+    hostCommands: HostCommandView[];
+    networks: { name: string; subnet: string }[];
+}
+
+type Inputs = Record<string, unknown>;
+
+function readable(resource: CapturedResource): Inputs {
+    return readableInputs(resource.serializedInputs) as Inputs;
+}
+
+function asArray<T = Inputs>(value: unknown): T[] {
+    return Array.isArray(value) ? (value as T[]) : [];
+}
+
+function dependencyOf(resource: CapturedResource, property: string, byUrn: Map<string, CapturedResource>, type: string): CapturedResource | undefined {
+    return (resource.propertyDependencies[property] ?? []).map((urn) => byUrn.get(urn)).find((r) => r?.type === type);
+}
+
+function imageOf(container: CapturedResource, byUrn: Map<string, CapturedResource>): string {
+    const image = dependencyOf(container, "image", byUrn, REMOTE_IMAGE);
+    return image ? String(readable(image).name) : String(readable(container).image);
+}
+
+function placementOf(container: CapturedResource, byUrn: Map<string, CapturedResource>): Placement {
+    const inputs = readable(container);
+    const gateway = dependencyOf(container, "networkMode", byUrn, CONTAINER);
+    const mode = String(inputs.networkMode ?? "bridge");
+    if (gateway && (mode === "[unknown]" || mode.startsWith("container:"))) {
+        return { kind: "vpn", gateway: String(readable(gateway).name) };
+    }
+    const networks = asArray(inputs.networksAdvanced).map((n) => String(n.name));
+    return mode === "bridge" || mode === "default" ? { kind: "bridge", networks } : { kind: "other", mode };
+}
+
+function healthOf(inputs: Inputs): string {
+    const tests = asArray<string>((inputs.healthcheck as Inputs | undefined)?.tests);
+    return tests.length > 1 ? tests.slice(1).join(" ") : "none";
+}
+
+function caddyRoutes(caddyfile: string): { host: string; upstream: string }[] {
+    return [...caddyfile.matchAll(/^(\S+) \{\n(?:\t.*\n)*?\treverse_proxy (\S+)$/gm)].map((m) => ({ host: m[1], upstream: m[2] }));
+}
+
+function containerView(resource: CapturedResource, byUrn: Map<string, CapturedResource>): ContainerView {
+    const inputs = readable(resource);
+    const labels = asArray(inputs.labels);
+    return {
+        name: String(inputs.name ?? resource.name),
+        app: String(labels.find((l) => l.label === "homelab.app")?.value ?? inputs.name),
+        image: imageOf(resource, byUrn),
+        placement: placementOf(resource, byUrn),
+        ports: asArray(inputs.ports).map((p) => ({
+            ip: String(p.ip ?? "0.0.0.0"),
+            external: Number(p.external ?? p.internal),
+            internal: Number(p.internal),
+            protocol: String(p.protocol ?? "tcp"),
+        })),
+        mounts: asArray(inputs.volumes).map((v) => ({
+            source: String(v.volumeName ?? v.hostPath),
+            kind: v.hostPath !== undefined ? "bind" : "volume",
+            target: String(v.containerPath),
+            readOnly: v.readOnly === true,
+        })),
+        memoryMb: typeof inputs.memory === "number" ? inputs.memory : undefined,
+        health: healthOf(inputs),
+        devices: asArray(inputs.devices).map((d) => String(d.hostPath)),
+        capabilities: asArray<string>((inputs.capabilities as Inputs | undefined)?.adds),
+        routes: asArray(inputs.uploads).flatMap((u) => (typeof u.content === "string" ? caddyRoutes(u.content) : [])),
+    };
+}
+
+/** The exported variables at the top of a rendered host script (`export KEY='value'` lines). */
+function scriptVariables(create: string): Record<string, string> {
+    const variables: Record<string, string> = {};
+    for (const match of create.matchAll(/^export (\w+)='((?:[^']|'\\'')*)'$/gm)) {
+        variables[match[1]] = match[2].replace(/'\\''/g, "'");
+    }
+    return variables;
+}
+
+function byCatalogOrder(a: ContainerView, b: ContainerView): number {
+    const rank = (c: ContainerView) => {
+        const index = (APP_IDS as readonly string[]).indexOf(c.app);
+        return index === -1 ? APP_IDS.length : index;
+    };
+    return rank(a) - rank(b) || a.name.localeCompare(b.name);
+}
+
+export function buildStackView(resources: CapturedResource[]): StackView {
+    const byUrn = new Map(resources.map((r) => [r.urn, r]));
+    const provider = resources.find((r) => r.type === DOCKER_PROVIDER);
+    return {
+        dockerHost: provider ? String(readable(provider).host ?? "unix:///var/run/docker.sock") : "unix:///var/run/docker.sock",
+        containers: resources.filter((r) => r.type === CONTAINER).map((r) => containerView(r, byUrn)).sort(byCatalogOrder),
+        hostCommands: resources.filter((r) => r.type === COMMAND).map((r) => {
+            const create = readable(r).create;
+            return {
+                name: r.name,
+                script: r.name.replace(/^.*-(data-tree|firewall|fail2ban)$/, "$1.sh"),
+                variables: typeof create === "string" ? scriptVariables(create) : {},
+            };
+        }),
+        networks: resources.filter((r) => r.type === NETWORK).map((r) => {
+            const inputs = readable(r);
+            return { name: String(inputs.name ?? r.name), subnet: String(asArray(inputs.ipamConfigs)[0]?.subnet ?? "") };
+        }),
+    };
+}
+
+// ---- text plan ------------------------------------------------------------------------------------------
+
+function describePlacement(placement: Placement): string {
+    switch (placement.kind) {
+        case "vpn":
+            return `VPN namespace of ${placement.gateway}`;
+        case "bridge":
+            return `bridge ${placement.networks.join(", ") || "(default)"}`;
+        case "other":
+            return `network mode ${placement.mode}`;
+    }
+}
+
+export function renderPlanText(view: StackView): string {
+    const lines = [`Docker host: ${view.dockerHost}`];
+    for (const network of view.networks) lines.push(`Network: ${network.name} ${network.subnet}`);
+    lines.push("", `Containers (${view.containers.length}):`);
+    for (const c of view.containers) {
+        lines.push(`  ${c.name}`);
+        lines.push(`    image    ${c.image}`);
+        lines.push(`    network  ${describePlacement(c.placement)}`);
+        lines.push(`    ports    ${c.ports.map((p) => `${p.ip}:${p.external}->${p.internal}/${p.protocol}`).join(", ") || "none published"}`);
+        for (const m of c.mounts) lines.push(`    mount    ${m.kind === "bind" ? "host " : "volume "}${m.source} -> ${m.target}${m.readOnly ? " (read-only)" : ""}`);
+        if (c.devices.length > 0) lines.push(`    devices  ${c.devices.join(", ")}`);
+        if (c.capabilities.length > 0) lines.push(`    caps     +${c.capabilities.join(", +")}`);
+        lines.push(`    limits   memory ${c.memoryMb ?? "unlimited"} MiB; health: ${c.health}`);
+    }
+    lines.push("", `Host commands over SSH (${view.hostCommands.length}):`);
+    if (view.hostCommands.length === 0) lines.push("  none (local Docker engine: host hardening skipped)");
+    for (const cmd of view.hostCommands) {
+        const vars = Object.entries(cmd.variables).map(([k, v]) => `${k}=${v.includes("\n") ? `[${v.split("\n").length} lines]` : v}`);
+        lines.push(`  ${cmd.script.padEnd(14)} ${vars.join(" ")}`);
+    }
+    return lines.join("\n");
+}
+
+// ---- Mermaid diagram -------------------------------------------------------------------------------------
+
+function nodeId(name: string): string {
+    return name.replace(/[^A-Za-z0-9]/g, "_");
+}
+
+export function renderMermaid(view: StackView): string {
+    const lines = ["flowchart LR", "  internet((Internet)) -->|80/443| caddy", "  lan((LAN)) -->|WebUI ports| host_fw"];
+    const vpnByGateway = new Map<string, ContainerView[]>();
+    const bridged: ContainerView[] = [];
+    for (const c of view.containers) {
+        if (c.placement.kind === "vpn") vpnByGateway.set(c.placement.gateway, [...(vpnByGateway.get(c.placement.gateway) ?? []), c]);
+        else bridged.push(c);
+    }
+    lines.push(`  host_fw{{"UFW + DOCKER-USER (${view.hostCommands.length > 0 ? "managed" : "not managed"})"}}`);
+    for (const [gateway, members] of vpnByGateway) {
+        lines.push(`  subgraph vpn_${nodeId(gateway)}["VPN boundary: ${gateway} network namespace (kill switch)"]`);
+        lines.push(`    ${nodeId(gateway)}["${gateway}"]`);
+        for (const m of members) lines.push(`    ${nodeId(m.name)}["${m.name}"]`);
+        lines.push("  end");
+        lines.push(`  ${nodeId(gateway)} ==>|WireGuard/OpenVPN tunnel| vpn_provider((ProtonVPN))`);
+    }
+    const network = view.networks[0];
+    lines.push(`  subgraph bridge["Docker network ${network ? `${network.name} ${network.subnet}` : ""}"]`);
+    for (const c of bridged.filter((c) => !vpnByGateway.has(c.name))) lines.push(`    ${nodeId(c.name)}["${c.name}"]`);
+    lines.push("  end");
+    for (const c of view.containers) {
+        if (c.name === "caddy") continue;
+        const published = c.ports.filter((p) => p.ip !== "0.0.0.0");
+        if (published.length > 0) lines.push(`  host_fw -->|${published.map((p) => p.external).join(",")}| ${nodeId(c.name)}`);
+    }
+    for (const c of view.containers) {
+        for (const route of c.routes) lines.push(`  ${nodeId(c.name)} -->|${route.host}| ${nodeId(route.upstream.split(":")[0])}`);
+    }
+    lines.push("  subgraph storage[Storage]");
+    const sources = new Map<string, string>();
+    for (const c of view.containers) {
+        for (const m of c.mounts) {
+            const id = `${m.kind === "bind" ? "dir" : "vol"}_${nodeId(m.source)}`;
+            if (!sources.has(id)) {
+                sources.set(id, m.source);
+                lines.push(m.kind === "bind" ? `    ${id}[("${m.source}")]` : `    ${id}[("vol ${m.source}")]`);
+            }
+        }
+    }
+    lines.push("  end");
+    for (const c of view.containers) {
+        for (const m of c.mounts) {
+            const id = `${m.kind === "bind" ? "dir" : "vol"}_${nodeId(m.source)}`;
+            lines.push(`  ${nodeId(c.name)} ${m.readOnly ? "-.->|ro|" : "-->"} ${id}`);
+        }
+    }
+    return lines.join("\n");
+}
+
+export function renderStackMarkdown(view: StackView, stack: string): string {
+    return [
+        `# The \`${stack}\` stack`,
+        "",
+        "Generated by `npm run plan` from the resource graph of `index.ts` under the mock engine; do not edit by hand.",
+        "",
+        "```mermaid",
+        renderMermaid(view),
+        "```",
+        "",
+        "```text",
+        renderPlanText(view),
+        "```",
+        "",
+    ].join("\n");
+}
