@@ -73,7 +73,7 @@ export const CATALOG: Readonly<Record<AppId, AppSpec>> = {
     gluetun: {
         id: "gluetun",
         title: "Gluetun",
-        image: "qmcgaw/gluetun:v3.40.0",
+        image: "qmcgaw/gluetun:v3.41.1",
         port: 8000,
         probe: { tool: "gluetun", path: "" },
         placement: "gateway",
@@ -85,7 +85,7 @@ export const CATALOG: Readonly<Record<AppId, AppSpec>> = {
     qbittorrent: {
         id: "qbittorrent",
         title: "qBittorrent",
-        image: "lscr.io/linuxserver/qbittorrent:5.1.2",
+        image: "lscr.io/linuxserver/qbittorrent:5.1.4",
         port: 8080,
         probe: { tool: "curl", path: "/api/v2/app/version" },
         placement: "vpn",
@@ -100,7 +100,7 @@ export const CATALOG: Readonly<Record<AppId, AppSpec>> = {
     prowlarr: {
         id: "prowlarr",
         title: "Prowlarr",
-        image: "lscr.io/linuxserver/prowlarr:2.0.5",
+        image: "lscr.io/linuxserver/prowlarr:2.3.0",
         port: 9696,
         probe: { tool: "curl", path: "/ping" },
         placement: "vpn-by-default",
@@ -116,7 +116,7 @@ export const CATALOG: Readonly<Record<AppId, AppSpec>> = {
     flaresolverr: {
         id: "flaresolverr",
         title: "FlareSolverr",
-        image: "ghcr.io/flaresolverr/flaresolverr:v3.3.25",
+        image: "ghcr.io/flaresolverr/flaresolverr:v3.3.21",
         port: 8191,
         probe: { tool: "python", path: "/health" },
         placement: "vpn-by-default",
@@ -144,7 +144,7 @@ export const CATALOG: Readonly<Record<AppId, AppSpec>> = {
     radarr: {
         id: "radarr",
         title: "Radarr",
-        image: "lscr.io/linuxserver/radarr:5.26.2",
+        image: "lscr.io/linuxserver/radarr:5.21.1",
         port: 7878,
         probe: { tool: "curl", path: "/ping" },
         placement: "bridge",
@@ -178,7 +178,7 @@ export const CATALOG: Readonly<Record<AppId, AppSpec>> = {
         id: "readarr",
         title: "Readarr",
         // Retired upstream in mid-2025: the last published build, kept for people who still run it.
-        image: "lscr.io/linuxserver/readarr:develop-0.4.18.2805-ls156",
+        image: "lscr.io/linuxserver/readarr:develop-0.4.18.2805-ls157",
         port: 8787,
         probe: { tool: "curl", path: "/ping" },
         placement: "bridge",
@@ -195,7 +195,7 @@ export const CATALOG: Readonly<Record<AppId, AppSpec>> = {
     bazarr: {
         id: "bazarr",
         title: "Bazarr",
-        image: "lscr.io/linuxserver/bazarr:1.5.2",
+        image: "lscr.io/linuxserver/bazarr:v1.6.0-ls356",
         port: 6767,
         probe: { tool: "curl", path: "/" },
         placement: "bridge",

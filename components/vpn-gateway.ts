@@ -1,7 +1,8 @@
 /**
  * VpnGateway: Gluetun connected to ProtonVPN. Its network namespace is the only way out for the download
  * client (and, by default, the indexers): Gluetun's kill switch drops everything but the tunnel, the
- * Docker subnet and the LAN.
+ * Docker subnet and the LAN. DNS stays at Gluetun's default, DNS over TLS through the tunnel; option names
+ * are those of the pinned version (v3.41).
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
@@ -32,7 +33,6 @@ function vpnEnvs(cfg: HomelabConfig, members: AppId[]): pulumi.Input<string>[] {
         "VPN_SERVICE_PROVIDER=protonvpn",
         `VPN_TYPE=${vpn.type}`,
         `FIREWALL_OUTBOUND_SUBNETS=${cfg.dockerSubnet},${cfg.lanSubnet}`,
-        "DOT=on",
         "HEALTH_RESTART_VPN=on",
         `HTTP_CONTROL_SERVER_AUTH_CONFIG_FILEPATH=${CONTROL_AUTH_PATH}`,
     ];

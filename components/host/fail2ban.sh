@@ -168,8 +168,8 @@ show_journal() {
 create() {
     STEP="fail2ban apt (install fail2ban)"
     if ! command -v fail2ban-client >/dev/null 2>&1 || ! python3 -c 'import systemd.journal' 2>/dev/null; then
-        apt-get update -q
-        apt-get install -y -q --no-install-recommends fail2ban python3-systemd iptables
+        apt-get update -q </dev/null
+        apt-get install -y -q --no-install-recommends fail2ban python3-systemd iptables </dev/null
     fi
 
     STEP="fail2ban (log files)"

@@ -107,8 +107,8 @@ restart_fail2ban_if_active() {
 create() {
     STEP="firewall apt (install ufw)"
     if ! command -v ufw >/dev/null 2>&1 || ! command -v iptables >/dev/null 2>&1; then
-        apt-get update -q
-        apt-get install -y -q --no-install-recommends ufw iptables
+        apt-get update -q </dev/null
+        apt-get install -y -q --no-install-recommends ufw iptables </dev/null
     fi
 
     STEP="firewall (record state)"
