@@ -5,9 +5,9 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ArrSuite } from "./components/arr-suite";
-import { CATALOG } from "./components/catalog";
+import { AppId, CATALOG } from "./components/catalog";
 import { loadConfig } from "./components/config";
-import { lanPublishedApps, vpnMembers } from "./components/container";
+import { addressFromVpnNamespace, isEnabled, isVpnMember, lanPublishedApps, upstreamOf, vpnMembers } from "./components/container";
 import { dockerHostUri, dockerProvider, stackNetwork } from "./components/docker-host";
 import { Downloader } from "./components/downloader";
 import { HostHardening } from "./components/host-hardening";
@@ -46,9 +46,26 @@ function appUrls(): Record<string, { proxy?: string; lan?: string }> {
     }));
 }
 
+/** Addresses to enter when wiring the apps together in their WebUIs (`from -> to`). */
+function appConnections(): Record<string, string> {
+    const from = (client: AppId, server: AppId) =>
+        `http://${isVpnMember(cfg, client) ? addressFromVpnNamespace(cfg, server) : upstreamOf(cfg, server)}`;
+    const connections: Record<string, string> = {};
+    const libraryApps = (["sonarr", "radarr", "lidarr", "readarr"] as const).filter((id) => isEnabled(cfg, id));
+    for (const id of libraryApps) connections[`${CATALOG[id].title} -> qBittorrent`] = from(id, "qbittorrent");
+    for (const id of libraryApps) connections[`Prowlarr -> ${CATALOG[id].title}`] = from("prowlarr", id);
+    if (isEnabled(cfg, "flaresolverr")) connections["Prowlarr -> FlareSolverr"] = from("prowlarr", "flaresolverr");
+    if (isEnabled(cfg, "jellyseerr")) {
+        connections["Jellyseerr -> Jellyfin"] = from("jellyseerr", "jellyfin");
+        for (const id of (["sonarr", "radarr"] as const)) connections[`Jellyseerr -> ${CATALOG[id].title}`] = from("jellyseerr", id);
+    }
+    return connections;
+}
+
 export const deployTarget = dockerHostUri(cfg.target);
 export const urls = appUrls();
 export const vpnNamespace = { gateway: "gluetun", members };
+export const connections = appConnections();
 export const proxyRoutes = proxy.routes.map((r) => `${r.host} -> ${r.upstream}${r.lanOnly ? " (LAN only)" : ""}`);
 export const qbittorrentLogin = { user: downloader.webUiUser, password: downloader.webUiPassword };
 export const apiKeys = arrs.apiKeys;

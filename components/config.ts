@@ -119,6 +119,14 @@ function ipToNumber(ip: string): number {
     return ip.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);
 }
 
+/** The address `offset` hosts into a network, e.g. (172.30.0.0/24, 10) -> 172.30.0.10. */
+export function addressInSubnet(cidr: string, offset: number): string {
+    const parsed = parseCidr(cidr);
+    if (!parsed || offset >= 2 ** (32 - parsed.bits) - 1) throw new Error(`${cidr} has no host number ${offset}`);
+    const value = parsed.base + offset;
+    return [24, 16, 8, 0].map((shift) => (value >>> shift) & 255).join(".");
+}
+
 export function cidrContains(cidr: string, ip: string): boolean {
     const parsed = parseCidr(cidr);
     if (!parsed || !isIpv4(ip)) return false;
@@ -279,6 +287,9 @@ function networkProblems(raw: RawConfig): Problem[] {
     }
     if (cidrsOverlap(raw.lanSubnet, raw.dockerSubnet)) {
         problems.push(`${key("dockerSubnet")}: ${raw.dockerSubnet} overlaps ${key("lanSubnet")} ${raw.lanSubnet}. Pick an unused private range such as ${DEFAULTS.dockerSubnet}`);
+    }
+    if ((parseCidr(raw.dockerSubnet)?.bits ?? 0) > 26) {
+        problems.push(`${key("dockerSubnet")}: ${raw.dockerSubnet} is too small: every app gets a fixed address, use a /26 or wider (e.g. ${DEFAULTS.dockerSubnet})`);
     }
     if (parseCidr(raw.lanSubnet) && parseCidr(raw.lanSubnet)!.bits < 8) {
         problems.push(`${key("lanSubnet")}: ${raw.lanSubnet} is wider than any home LAN; the VPN kill switch would let traffic out to it. Use your LAN's network, e.g. 192.168.1.0/24`);

@@ -5,8 +5,8 @@
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { AppId, AppSpec, CATALOG, DATA_MOUNT_PATH, GLUETUN_HEALTH_URL } from "./catalog";
-import { HomelabConfig } from "./config";
+import { APP_IDS, AppId, AppSpec, CATALOG, DATA_MOUNT_PATH, GLUETUN_HEALTH_URL } from "./catalog";
+import { addressInSubnet, HomelabConfig } from "./config";
 
 export const RESTART_POLICY = "unless-stopped";
 export const LOG_OPTIONS = { "max-size": "10m", "max-file": "3" };
@@ -33,9 +33,26 @@ export function lanPublishedApps(cfg: HomelabConfig): AppId[] {
     return cfg.lanBindAddress ? cfg.enabledApps.filter((id) => CATALOG[id].placement !== "gateway" && id !== "caddy") : [];
 }
 
+/** First host number of the fixed app addresses in the stack subnet (below it: Docker's gateway). */
+const FIRST_APP_HOST = 10;
+
+/**
+ * Every app on the bridge gets a fixed address, derived from its catalog position: members of the VPN
+ * namespace resolve names through Gluetun's DNS, which does not know Docker's container names, so they
+ * reach bridge apps by address.
+ */
+export function stackAddress(cfg: HomelabConfig, id: AppId): string {
+    return addressInSubnet(cfg.dockerSubnet, FIRST_APP_HOST + APP_IDS.indexOf(id));
+}
+
 /** Where other containers reach an app on the stack network: members answer on the gateway's alias. */
 export function upstreamOf(cfg: HomelabConfig, id: AppId): string {
     return `${isVpnMember(cfg, id) ? "gluetun" : id}:${CATALOG[id].port}`;
+}
+
+/** How an app is reached from inside the VPN namespace: members are localhost, bridge apps a fixed address. */
+export function addressFromVpnNamespace(cfg: HomelabConfig, id: AppId): string {
+    return `${isVpnMember(cfg, id) || id === "gluetun" ? "localhost" : stackAddress(cfg, id)}:${CATALOG[id].port}`;
 }
 
 /** Name of the named volume that holds an app's config (stable, so data survives container replacement). */
@@ -130,14 +147,14 @@ function configVolumes(spec: AppSpec, volume: docker.Volume | undefined): docker
     return [{ volumeName: volume.name, containerPath: spec.configPath }];
 }
 
-function networkInputs(placement: NetworkPlacement, id: AppId): Partial<docker.ContainerArgs> {
+function networkInputs(cfg: HomelabConfig, placement: NetworkPlacement, id: AppId): Partial<docker.ContainerArgs> {
     if (placement.kind === "vpn") {
         // Docker rejects ports, networks, hostname and DNS on a container that shares another's namespace.
         return { networkMode: placement.namespace };
     }
     return {
         networkMode: "bridge",
-        networksAdvanced: [{ name: placement.network.name, aliases: [id] }],
+        networksAdvanced: [{ name: placement.network.name, aliases: [id], ipv4Address: stackAddress(cfg, id) }],
         ports: placement.ports,
     };
 }
@@ -172,7 +189,7 @@ export function appContainer(name: string, args: AppContainerArgs, image: docker
             { label: "homelab.app", value: id },
             { label: "homelab.vpn", value: String(args.placement.kind === "vpn") },
         ],
-        ...networkInputs(args.placement, id),
+        ...networkInputs(cfg, args.placement, id),
     }, { ...opts, deleteBeforeReplace: true });
 }
 
