@@ -327,13 +327,14 @@ function jellyfinProblems(raw: RawConfig): Problem[] {
 }
 
 function zodProblems(error: z.ZodError): Problem[] {
-    return error.issues.map((issue) => {
+    // One problem per unknown key (zod reports them as one issue), so the count in the header is right.
+    return error.issues.flatMap((issue) => {
+        if (issue.code === "unrecognized_keys") {
+            return issue.keys.map((k) => `${key(k)}: is not a setting of this program. Known settings: ${CONFIG_KEYS.join(", ")}`);
+        }
         const [field, ...rest] = issue.path.map(String);
         const where = rest.length > 0 ? `${key(field)}.${rest.join(".")}` : key(field);
-        if (issue.code === "unrecognized_keys") {
-            return issue.keys.map((k) => `${key(k)}: is not a setting of this program. Known settings: ${CONFIG_KEYS.join(", ")}`).join("\n  - ");
-        }
-        return `${where}: ${issue.message}`;
+        return [`${where}: ${issue.message}`];
     });
 }
 

@@ -1,5 +1,5 @@
 /**
- * `npm run plan -- [--stack dev] [--json FILE] [--no-docs]`: the offline plan. Evaluates index.ts with
+ * `npm run plan -- [--stack dev] [--json FILE] [--no-docs] [--policy-grpc]`: the offline plan. Evaluates index.ts with
  * Pulumi.<stack>.yaml under the mock engine, as `pulumi preview` would (secure values become placeholders,
  * ids stay unknown), prints what would be deployed, writes docs/stack.md (Mermaid diagram + plan), runs the
  * policy pack on the graph, and exits non-zero on a config error or a mandatory policy violation.
@@ -7,6 +7,7 @@
 import * as fs from "fs";
 import * as path from "path";
 import { parse as parseYaml } from "yaml";
+import { evaluateGraph, Violation } from "../policies/evaluate";
 import { SecretKey, NAMESPACE } from "../components/config";
 import { NO_LOCAL_FILES_ENV } from "../components/docker-host";
 import { CapturedResource, readableInputs, runProgram } from "./mock-engine";
@@ -25,15 +26,18 @@ interface PlanOptions {
     stack: string;
     json?: string;
     docs: boolean;
+    /** `in-process` (default, fast) or `grpc`: the pack in its own process over the analyzer protocol, as the CLI runs it. */
+    policyTransport: "in-process" | "grpc";
 }
 
 function parseArgs(argv: string[]): PlanOptions {
-    const options: PlanOptions = { stack: "dev", docs: true };
+    const options: PlanOptions = { stack: "dev", docs: true, policyTransport: "in-process" };
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
         if (arg === "--stack") options.stack = argv[++i] ?? "";
         else if (arg === "--json") options.json = argv[++i];
         else if (arg === "--no-docs") options.docs = false;
+        else if (arg === "--policy-grpc") options.policyTransport = "grpc";
         else throw new UsageError(`unknown argument "${arg}"`);
     }
     if (!/^[\w.-]+$/.test(options.stack)) throw new UsageError("--stack needs a stack name");
@@ -102,14 +106,26 @@ async function main(): Promise<number> {
         fs.writeFileSync(options.json, `${JSON.stringify(graphJson(run.resources), null, 2)}\n`);
         console.log(`Wrote ${options.json}`);
     }
-    return 0;
+    return reportPolicies(await evaluateGraph(run.resources, { transport: options.policyTransport }));
+}
+
+/** Prints the pack's findings; a mandatory violation fails the plan like it fails `pulumi preview`. */
+function reportPolicies(violations: Violation[]): number {
+    const mandatory = violations.filter((v) => v.enforcementLevel === "mandatory");
+    const advisory = violations.filter((v) => v.enforcementLevel !== "mandatory");
+    console.log(`
+Policy pack: ${mandatory.length} mandatory violation(s), ${advisory.length} advisory message(s)`);
+    for (const v of [...mandatory, ...advisory]) {
+        console.log(`  [${v.enforcementLevel}] ${v.policyName}${v.urn ? ` (${v.urn.split("::").pop()})` : ""}: ${v.message}`);
+    }
+    return mandatory.length > 0 ? 3 : 0;
 }
 
 main().then(
     (code) => process.exit(code),
     (error: unknown) => {
         if (error instanceof UsageError) {
-            console.error(`plan: ${error.message}\nusage: npm run plan -- [--stack NAME] [--json FILE] [--no-docs]`);
+            console.error(`plan: ${error.message}\nusage: npm run plan -- [--stack NAME] [--json FILE] [--no-docs] [--policy-grpc] [--policy-grpc]`);
             return process.exit(64);
         }
         // Config errors are for people: the message alone, no stack trace.

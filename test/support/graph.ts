@@ -16,7 +16,7 @@ export interface ContainerInputs {
     name: string;
     image: string;
     networkMode?: string;
-    networksAdvanced?: { name: string; aliases?: string[] }[];
+    networksAdvanced?: { name: string; aliases?: string[]; ipv4Address?: string }[];
     hostname?: string;
     dns?: string[];
     ports?: Port[];

@@ -1,0 +1,387 @@
+/**
+ * The default remote stack (a Debian server at 192.168.1.10, WireGuard, LAN bind address set), applied:
+ * which containers exist, which network each is in, what is published where, what is mounted, how each
+ * container is hardened, that credentials stay secret, the host hardening and the stack outputs.
+ */
+import { DATA_ROOT, DOMAIN, HOST, LAN_BIND, programOptions, SSH_HOST_KEY, SSH_KEY_MARKER, SSH_PRIVATE_KEY, WIREGUARD_KEY } from "../support/fixtures";
+import * as settings from "@pulumi/pulumi/runtime/settings";
+import { CapturedResource, isSecretEnvelope, ProgramRun, readableInputs, runProgram } from "../../scripts/mock-engine";
+import {
+    CONTAINER, container, containers, DOCKER_PROVIDER, env, envOf, inputs, nonSecretText, ofType, portsOf, REMOTE_COMMAND, REMOTE_IMAGE, upload,
+} from "../support/graph";
+import { APP_PORTS, DEFAULT_APPS, isPinnedImage, NEVER_PUBLISHED, SERVARR_APPS, SHARED_DATA_APPS } from "../support/expected";
+
+let run: ProgramRun;
+
+beforeAll(async () => {
+    run = await runProgram(programOptions());
+}, 30_000);
+
+const VPN_MEMBERS = ["qbittorrent", "prowlarr", "flaresolverr"];
+const BRIDGE_APPS = ["sonarr", "radarr", "lidarr", "bazarr", "jellyfin", "jellyseerr"];
+
+function registeredId(urn: string): string | undefined {
+    const monitor = settings.getMonitor() as unknown as { getRegisteredResources(): Map<string, { id: string | null }> };
+    return monitor.getRegisteredResources().get(urn)?.id ?? undefined;
+}
+
+describe("containers", () => {
+    test("every default app runs, Readarr (retired upstream) does not", () => {
+        expect([...containers(run).keys()].sort()).toEqual([...DEFAULT_APPS].sort());
+        expect(containers(run).has("readarr")).toBe(false);
+        expect(ofType(run, REMOTE_IMAGE).map((r) => r.name)).not.toContain("homelab-arr-readarr-image");
+    });
+
+    test("the recorder saw every registration the engine saw", () => {
+        const monitor = settings.getMonitor() as unknown as { getRegisteredResources(): Map<string, unknown> };
+        expect(monitor.getRegisteredResources().size).toBe(run.resources.length);
+    });
+});
+
+describe("VPN namespace", () => {
+    test("qBittorrent's network mode is container:<gluetun id>, wired to the gluetun container", () => {
+        const gluetun = container(run, "gluetun");
+        const qbittorrent = container(run, "qbittorrent");
+        const gluetunId = registeredId(gluetun.urn);
+        expect(gluetunId).toBeTruthy();
+        expect(inputs(qbittorrent).networkMode).toBe(`container:${gluetunId}`);
+        expect(qbittorrent.propertyDependencies.networkMode).toEqual([gluetun.urn]);
+        expect(qbittorrent.dependencies).toContain(gluetun.urn);
+    });
+
+    test.each(VPN_MEMBERS)("%s lives in the gateway's namespace and sets no ports, networks, hostname or DNS", (id) => {
+        const member = container(run, id);
+        const gluetun = container(run, "gluetun");
+        const args = inputs(member);
+        expect(args.networkMode).toBe(`container:${registeredId(gluetun.urn)}`);
+        expect(member.propertyDependencies.networkMode).toEqual([gluetun.urn]);
+        for (const forbidden of ["ports", "networksAdvanced", "hostname", "dns", "dnsOpts", "dnsSearches", "domainname", "networkAliases"]) {
+            expect(member.serializedInputs).not.toHaveProperty(forbidden);
+        }
+    });
+
+    test("VPN members' healthchecks also fail when the tunnel is gone (they probe gluetun's health server)", () => {
+        for (const id of VPN_MEMBERS) {
+            expect(inputs(container(run, id)).healthcheck?.tests.join(" ")).toContain("127.0.0.1:9999");
+        }
+        for (const id of BRIDGE_APPS) {
+            expect(inputs(container(run, id)).healthcheck?.tests.join(" ")).not.toContain("9999");
+        }
+    });
+
+    test("gluetun gets NET_ADMIN and /dev/net/tun, and nothing else gets capabilities", () => {
+        const gluetun = inputs(container(run, "gluetun"));
+        expect(gluetun.capabilities?.adds).toEqual(["NET_ADMIN"]);
+        expect(gluetun.devices).toEqual([{ hostPath: "/dev/net/tun", containerPath: "/dev/net/tun" }]);
+        for (const [id, c] of containers(run)) {
+            if (id === "gluetun") continue;
+            expect(inputs(c).capabilities?.adds ?? []).toEqual([]);
+        }
+    });
+
+    test("gluetun's kill switch lets members reach only the Docker subnet and the LAN", () => {
+        const gluetun = container(run, "gluetun");
+        expect(env(gluetun, "VPN_SERVICE_PROVIDER")).toBe("protonvpn");
+        expect(env(gluetun, "VPN_TYPE")).toBe("wireguard");
+        expect(env(gluetun, "FIREWALL_OUTBOUND_SUBNETS")).toBe("172.30.0.0/24,192.168.1.0/24");
+        expect(env(gluetun, "DNS_KEEP_NAMESERVER")).toBeUndefined();
+        expect(env(gluetun, "FIREWALL_VPN_INPUT_PORTS")).toBeUndefined();
+        expect(env(gluetun, "VPN_PORT_FORWARDING")).toBeUndefined();
+    });
+
+    test("bridge apps are on the stack network under their own name, each at its own fixed address", () => {
+        const addresses: string[] = [];
+        for (const id of [...BRIDGE_APPS, "gluetun", "caddy"]) {
+            const args = inputs(container(run, id));
+            expect(args.networkMode).toBe("bridge");
+            expect(args.networksAdvanced).toEqual([{ name: "homelab", aliases: [id], ipv4Address: expect.stringMatching(/^172\.30\.0\.\d+$/) }]);
+            addresses.push(args.networksAdvanced![0].ipv4Address!);
+        }
+        expect(new Set(addresses).size).toBe(addresses.length);
+        // .0 is the network, .1 Docker's gateway: never an app.
+        expect(addresses.filter((a) => /\.(0|1)$/.test(a))).toEqual([]);
+        const [network] = ofType(run, "docker:index/network:Network");
+        expect(readableInputs(network.serializedInputs)).toMatchObject({ name: "homelab", driver: "bridge", ipamConfigs: [{ subnet: "172.30.0.0/24" }] });
+    });
+});
+
+describe("published ports", () => {
+    test("gluetun publishes the members' WebUIs (8080, 9696, 8191) on the LAN address only", () => {
+        expect(portsOf(container(run, "gluetun"))).toEqual(
+            VPN_MEMBERS.map((id) => ({ internal: APP_PORTS[id], external: APP_PORTS[id], ip: LAN_BIND, protocol: "tcp" })),
+        );
+    });
+
+    test("caddy alone listens on 0.0.0.0, on 80 and 443 (and 443/udp for HTTP/3)", () => {
+        const ports = portsOf(container(run, "caddy"));
+        expect(ports).toEqual(expect.arrayContaining([
+            { internal: 80, external: 80, ip: "0.0.0.0", protocol: "tcp" },
+            { internal: 443, external: 443, ip: "0.0.0.0", protocol: "tcp" },
+        ]));
+        expect(ports.every((p) => p.ip === "0.0.0.0" && [80, 443].includes(p.external))).toBe(true);
+    });
+
+    test.each(BRIDGE_APPS)("%s publishes its WebUI on the LAN address only", (id) => {
+        expect(portsOf(container(run, id))).toEqual([{ internal: APP_PORTS[id], external: APP_PORTS[id], ip: LAN_BIND, protocol: "tcp" }]);
+    });
+
+    test("nothing but caddy binds a wildcard address, and 8000 / 6881 are never published", () => {
+        for (const [id, c] of containers(run)) {
+            for (const port of portsOf(c)) {
+                if (id !== "caddy") expect(port.ip).toBe(LAN_BIND);
+                expect(NEVER_PUBLISHED).not.toContain(port.external);
+                expect(NEVER_PUBLISHED).not.toContain(port.internal);
+            }
+        }
+    });
+});
+
+describe("storage", () => {
+    test.each(SHARED_DATA_APPS.filter((id) => id !== "readarr"))("%s mounts the data root read-write at /data", (id) => {
+        const dataMounts = (inputs(container(run, id)).volumes ?? []).filter((v) => v.hostPath !== undefined);
+        expect(dataMounts).toEqual([{ hostPath: DATA_ROOT, containerPath: "/data" }]);
+    });
+
+    test("Jellyfin sees only the media folder, read-only", () => {
+        const mounts = (inputs(container(run, "jellyfin")).volumes ?? []).filter((v) => v.hostPath !== undefined);
+        expect(mounts).toEqual([{ hostPath: `${DATA_ROOT}/media`, containerPath: "/data/media", readOnly: true }]);
+    });
+
+    test("apps without data needs mount no host path, and nobody mounts the Docker socket", () => {
+        for (const id of ["gluetun", "prowlarr", "flaresolverr", "jellyseerr", "caddy"]) {
+            expect((inputs(container(run, id)).volumes ?? []).filter((v) => v.hostPath !== undefined)).toEqual([]);
+        }
+        for (const c of containers(run).values()) {
+            expect(JSON.stringify(c.serializedInputs.volumes ?? [])).not.toContain("docker.sock");
+        }
+    });
+
+    test("each app keeps its state in a named volume at its config path", () => {
+        const configPaths: Record<string, string> = { gluetun: "/gluetun", jellyseerr: "/app/config", caddy: "/config" };
+        for (const [id, c] of containers(run)) {
+            if (id === "flaresolverr") continue; // stateless
+            const named = (inputs(c).volumes ?? []).filter((v) => v.volumeName !== undefined).map((v) => v.containerPath);
+            expect(named).toContain(configPaths[id] ?? "/config");
+        }
+    });
+});
+
+describe("every container is hardened", () => {
+    const all = () => [...containers(run).values()];
+
+    test("pinned image, pulled by a RemoteImage the container depends on", () => {
+        for (const c of all()) {
+            const [imageUrn] = c.propertyDependencies.image;
+            const image = run.resources.find((r) => r.urn === imageUrn);
+            expect(image?.type).toBe(REMOTE_IMAGE);
+            const ref = String(image!.serializedInputs.name);
+            expect({ container: c.name, ref, pinned: isPinnedImage(ref) }).toEqual({ container: c.name, ref, pinned: true });
+        }
+    });
+
+    test.each(["restart", "healthcheck", "no-new-privileges", "memory", "logs"])("%s", (what) => {
+        for (const c of all()) {
+            const args = inputs(c);
+            switch (what) {
+                case "restart":
+                    expect(args.restart).toBe("unless-stopped");
+                    break;
+                case "healthcheck":
+                    expect(args.healthcheck?.tests[0]).toBe("CMD-SHELL");
+                    expect(args.healthcheck?.tests[1]).toMatch(/\S/);
+                    expect(args.healthcheck?.retries).toBeGreaterThan(0);
+                    break;
+                case "no-new-privileges":
+                    expect(args.securityOpts).toContain("no-new-privileges:true");
+                    expect(args.privileged ?? false).toBe(false);
+                    break;
+                case "memory":
+                    expect(args.memory).toBeGreaterThanOrEqual(64);
+                    break;
+                case "logs":
+                    expect(args.logDriver).toBe("json-file");
+                    expect(args.logOpts).toEqual({ "max-size": "10m", "max-file": "3" });
+                    break;
+            }
+        }
+    });
+
+    test("healthchecks probe each app's own health endpoint", () => {
+        const probes: Record<string, string> = {
+            qbittorrent: "localhost:8080/api/v2/app/version", prowlarr: "localhost:9696/ping", sonarr: "localhost:8989/ping",
+            radarr: "localhost:7878/ping", lidarr: "localhost:8686/ping", jellyfin: "localhost:8096/health",
+            jellyseerr: "localhost:5055/api/v1/status", flaresolverr: "localhost:8191/health", gluetun: "/gluetun-entrypoint healthcheck",
+        };
+        for (const [id, probe] of Object.entries(probes)) {
+            expect(inputs(container(run, id)).healthcheck?.tests[1]).toContain(probe);
+        }
+    });
+
+    test("linuxserver images get PUID/PGID/TZ, Jellyfin runs as the media owner", () => {
+        for (const id of ["qbittorrent", "prowlarr", "sonarr", "radarr", "lidarr", "bazarr"]) {
+            const vars = envOf(container(run, id));
+            expect([vars.get("PUID")?.value, vars.get("PGID")?.value, vars.get("TZ")?.value]).toEqual(["1000", "1000", "Europe/Berlin"]);
+        }
+        expect(inputs(container(run, "jellyfin")).user).toBe("1000:1000");
+        expect(env(container(run, "jellyfin"), "JELLYFIN_PublishedServerUrl")).toBe(`https://jellyfin.${DOMAIN}`);
+    });
+});
+
+describe("secrets stay secret", () => {
+    const everything = () => [...run.resources];
+
+    test("the WireGuard key reaches gluetun as a secret env entry", () => {
+        const entry = envOf(container(run, "gluetun")).get("WIREGUARD_PRIVATE_KEY");
+        expect(entry).toEqual({ value: WIREGUARD_KEY, secret: true });
+    });
+
+    test("qBittorrent.conf and gluetun's control-server auth are uploaded as secrets", () => {
+        expect(isSecretEnvelope(upload(container(run, "qbittorrent"), "/config/qBittorrent/qBittorrent.conf").raw)).toBe(true);
+        const auth = upload(container(run, "gluetun"), "/gluetun/auth/config.toml");
+        expect(isSecretEnvelope(auth.raw)).toBe(true);
+        expect(auth.revealed).toMatch(/auth = "apikey"\napikey = "[A-Za-z0-9_-]{20,}"/);
+    });
+
+    test.each(SERVARR_APPS.filter((id) => id !== "readarr"))("%s gets a fixed API key as a secret and requires forms login", (id) => {
+        const vars = envOf(container(run, id));
+        const prefix = id.toUpperCase();
+        expect(vars.get(`${prefix}__AUTH__APIKEY`)?.secret).toBe(true);
+        expect(vars.get(`${prefix}__AUTH__APIKEY`)?.value).toMatch(/^[0-9a-f]{32}$/);
+        expect(vars.get(`${prefix}__AUTH__METHOD`)?.value).toBe("Forms");
+        expect(vars.get(`${prefix}__AUTH__REQUIRED`)?.value).toBe("Enabled");
+    });
+
+    test("the SSH private key travels only inside the remote commands' secret connection", () => {
+        const commands = ofType(run, REMOTE_COMMAND);
+        expect(commands).toHaveLength(3);
+        for (const command of commands) {
+            expect(isSecretEnvelope(command.serializedInputs.connection)).toBe(true);
+            expect((readableInputs(command.serializedInputs.connection, true) as { privateKey: string }).privateKey).toBe(SSH_PRIVATE_KEY);
+        }
+    });
+
+    test("no plain credential appears in any non-secret input or in the stack outputs", () => {
+        const apiKeys = SERVARR_APPS.filter((id) => containers(run).has(id)).map((id) => env(container(run, id), `${id.toUpperCase()}__AUTH__APIKEY`)!);
+        const gluetunAuth = upload(container(run, "gluetun"), "/gluetun/auth/config.toml").revealed;
+        const controlKey = /apikey = "([^"]+)"/.exec(gluetunAuth)![1];
+        const qbConf = upload(container(run, "qbittorrent"), "/config/qBittorrent/qBittorrent.conf").revealed;
+        const passwordHash = /Password_PBKDF2="([^"]+)"/.exec(qbConf)![1];
+        const credentials = [WIREGUARD_KEY, SSH_KEY_MARKER, controlKey, passwordHash, ...apiKeys];
+        expect(apiKeys).toHaveLength(4);
+
+        // The search can find them: each one is in the graph once secrets are revealed.
+        const revealed = JSON.stringify(everything().map((r) => readableInputs(r.serializedInputs, true)));
+        for (const credential of credentials) expect(revealed).toContain(credential);
+
+        const visible = everything().map(nonSecretText).join("\n") + JSON.stringify(run.outputs);
+        for (const credential of credentials) expect(visible).not.toContain(credential);
+    });
+
+    test("secret stack outputs are redacted", () => {
+        expect(run.outputs.qbittorrentLogin).toEqual({ user: "admin", password: "[secret]" });
+        expect(run.outputs.apiKeys).toEqual({ prowlarr: "[secret]", sonarr: "[secret]", radarr: "[secret]", lidarr: "[secret]" });
+        expect(run.outputs.gluetunControlApiKey).toBe("[secret]");
+    });
+});
+
+describe("the host", () => {
+    const command = (script: string): CapturedResource => {
+        const found = ofType(run, REMOTE_COMMAND).find((r) => r.name === `homelab-host-${script}`);
+        if (!found) throw new Error(`no ${script} command`);
+        return found;
+    };
+
+    test("HostHardening runs data-tree, firewall and fail2ban over SSH with the pinned host key", () => {
+        const hardening = run.resources.find((r) => r.type === "homelab:host:HostHardening");
+        expect(hardening).toBeDefined();
+        for (const script of ["data-tree", "firewall", "fail2ban"]) {
+            const cmd = command(script);
+            expect(cmd.parent).toBe(hardening!.urn);
+            expect(readableInputs(cmd.serializedInputs.connection, true)).toMatchObject({ host: HOST, port: 22, user: "root", hostKey: SSH_HOST_KEY });
+            expect(String(cmd.serializedInputs.create)).toMatch(/^bash -s -- create <</);
+            expect(String(cmd.serializedInputs.delete)).toMatch(/^bash -s -- delete <</);
+        }
+        expect(command("fail2ban").dependencies).toContain(command("firewall").urn);
+    });
+
+    test("the firewall opens exactly the ports containers publish on the LAN address", () => {
+        const lanPorts = [...containers(run).values()].flatMap(portsOf).filter((p) => p.ip === LAN_BIND).map((p) => p.external);
+        const script = String(command("firewall").serializedInputs.create);
+        const exported = /export LAN_APP_PORTS='([^']*)'/.exec(script)?.[1] ?? "";
+        expect(exported.split(" ").map(Number).sort()).toEqual([...lanPorts].sort());
+        expect(script).toContain("export PUBLIC_PORTS='80 443'");
+        expect(script).toContain("export SSH_PORT='22'");
+    });
+
+    test("containers that use the data tree start after it exists", () => {
+        const dataTree = command("data-tree").urn;
+        for (const id of [...SHARED_DATA_APPS.filter((a) => a !== "readarr"), "jellyfin"]) {
+            expect(container(run, id).dependencies).toContain(dataTree);
+        }
+    });
+
+    test("the Docker provider dials ssh://root@host:22 and verifies the pinned host key", () => {
+        const providers = ofType(run, DOCKER_PROVIDER);
+        expect(providers).toHaveLength(1);
+        const provider = providers[0];
+        expect(provider.serializedInputs.host).toBe(`ssh://root@${HOST}:22`);
+        const raw = provider.serializedInputs.sshOpts;
+        const sshOpts = (typeof raw === "string" ? JSON.parse(raw) : raw) as string[];
+        expect(sshOpts).toContain("StrictHostKeyChecking=yes");
+        expect(sshOpts.join(" ")).not.toMatch(/StrictHostKeyChecking=(no|accept-new)/);
+        expect(sshOpts.join(" ")).toMatch(/UserKnownHostsFile=\S+known_hosts/);
+        for (const r of run.resources.filter((res) => res.type.startsWith("docker:"))) {
+            expect(r.provider.startsWith(`${provider.urn}::`)).toBe(true);
+        }
+    });
+});
+
+describe("stack outputs", () => {
+    test("deploy target, VPN namespace and enabled apps", () => {
+        expect(run.outputs.deployTarget).toBe(`ssh://root@${HOST}:22`);
+        expect(run.outputs.vpnNamespace).toEqual({ gateway: "gluetun", members: VPN_MEMBERS });
+        expect(run.outputs.enabledApps).toEqual([
+            "Gluetun", "qBittorrent", "Prowlarr", "FlareSolverr", "Sonarr", "Radarr", "Lidarr", "Bazarr", "Jellyfin", "Jellyseerr", "Caddy",
+        ]);
+        expect(run.outputs.hostHardening).toBe("ufw, fail2ban, data tree");
+    });
+
+    test("URLs: proxy host per browsable app, LAN URL per published app", () => {
+        const urls = run.outputs.urls as Record<string, { proxy?: string; lan?: string }>;
+        expect(Object.keys(urls).sort()).toEqual(DEFAULT_APPS.filter((id) => id !== "gluetun" && id !== "caddy").sort());
+        expect(urls.jellyfin).toEqual({ proxy: `https://jellyfin.${DOMAIN}`, lan: `http://${LAN_BIND}:8096` });
+        expect(urls.jellyseerr).toEqual({ proxy: `https://requests.${DOMAIN}`, lan: `http://${LAN_BIND}:5055` });
+        expect(urls.qbittorrent).toEqual({ proxy: `https://qbittorrent.${DOMAIN}`, lan: `http://${LAN_BIND}:8080` });
+        expect(urls.flaresolverr.proxy).toBeUndefined();
+        for (const [id, url] of Object.entries(urls)) expect(url.lan).toBe(`http://${LAN_BIND}:${APP_PORTS[id]}`);
+    });
+
+    test("proxy routes point VPN members at the gateway", () => {
+        expect(run.outputs.proxyRoutes).toEqual(expect.arrayContaining([
+            `qbittorrent.${DOMAIN} -> gluetun:8080 (LAN only)`,
+            `prowlarr.${DOMAIN} -> gluetun:9696 (LAN only)`,
+            `sonarr.${DOMAIN} -> sonarr:8989 (LAN only)`,
+            `jellyfin.${DOMAIN} -> jellyfin:8096`,
+        ]));
+    });
+
+    test("connections: bridge apps reach members via the gateway, members reach bridge apps by fixed address", () => {
+        const connections = run.outputs.connections as Record<string, string>;
+        const addressOf = (id: string) => inputs(container(run, id)).networksAdvanced![0].ipv4Address;
+        expect(connections["Sonarr -> qBittorrent"]).toBe("http://gluetun:8080");
+        expect(connections["Radarr -> qBittorrent"]).toBe("http://gluetun:8080");
+        expect(connections["Prowlarr -> FlareSolverr"]).toBe("http://localhost:8191");
+        // Gluetun's DNS does not know Docker's container names: from the namespace, only addresses work.
+        for (const [title, id] of [["Sonarr", "sonarr"], ["Radarr", "radarr"], ["Lidarr", "lidarr"]]) {
+            expect(connections[`Prowlarr -> ${title}`]).toBe(`http://${addressOf(id)}:${APP_PORTS[id]}`);
+        }
+        expect(connections["Jellyseerr -> Jellyfin"]).toBe("http://jellyfin:8096");
+        expect(connections["Jellyseerr -> Sonarr"]).toBe("http://sonarr:8989");
+        expect(Object.keys(connections).some((k) => k.includes("Readarr"))).toBe(false);
+    });
+
+    test("every container is a docker Container under one of the stack's components", () => {
+        const components = new Set(run.resources.filter((r) => r.type.startsWith("homelab:")).map((r) => r.urn));
+        for (const c of ofType(run, CONTAINER)) expect(components.has(c.parent)).toBe(true);
+    });
+});
