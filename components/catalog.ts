@@ -48,6 +48,11 @@ export interface AppSpec {
     image: string;
     /** The port the app listens on inside its container (and, for LAN access, on the host). */
     port: number;
+    /**
+     * The app must listen on the same port it is published on (qBittorrent's WebUI checks it): a
+     * `homelab:hostPorts` override then moves the app's own port too.
+     */
+    portFollowsHost?: boolean;
     /** `port` defaults to the app port (Caddy is probed on its local admin API). */
     probe: { tool: ProbeTool; path: string; port?: number };
     placement: Placement;
@@ -87,6 +92,7 @@ export const CATALOG: Readonly<Record<AppId, AppSpec>> = {
         title: "qBittorrent",
         image: "lscr.io/linuxserver/qbittorrent:5.1.4",
         port: 8080,
+        portFollowsHost: true,
         probe: { tool: "curl", path: "/api/v2/app/version" },
         placement: "vpn",
         data: "shared",
@@ -235,7 +241,7 @@ export const CATALOG: Readonly<Record<AppId, AppSpec>> = {
         optionalDefault: true,
         subdomain: "requests",
         exposure: "public",
-        loginLog: { file: "logs/jellyseerr-*.log", filter: "jellyseerr" },
+        loginLog: { file: "logs/overseerr.log", filter: "jellyseerr" },
         memoryMb: 512,
     },
     caddy: {

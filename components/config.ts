@@ -256,13 +256,15 @@ function unknownAppProblems(raw: RawConfig): Problem[] {
     return problems;
 }
 
-function targetProblems(raw: RawConfig, isSecret: (k: SecretKey) => boolean): Problem[] {
+/** Checked on the raw values, so a credential in plain text is reported whatever else is wrong. */
+function plainTextSecretProblems(rawValues: Record<string, unknown>, isSecret: (k: SecretKey) => boolean): Problem[] {
+    return SECRET_KEYS.filter((secret) => rawValues[secret] !== undefined && !isSecret(secret)).map(
+        (secret) => `${key(secret)}: is stored in plain text. Set it again with \`pulumi config set --secret ${key(secret)} ...\``,
+    );
+}
+
+function targetProblems(raw: RawConfig): Problem[] {
     const problems: Problem[] = [];
-    for (const secret of SECRET_KEYS) {
-        if (raw[secret] !== undefined && !isSecret(secret)) {
-            problems.push(`${key(secret)}: is stored in plain text. Set it again with \`pulumi config set --secret ${key(secret)} ...\``);
-        }
-    }
     if (raw.host === undefined) return problems;
     if (!raw.sshHostKey) problems.push(`${key("sshHostKey")}: is required when ${key("host")} is set, so the deploy only talks to your server (get it with \`ssh-keyscan -t ed25519 ${raw.host}\`)`);
     if (!raw.sshPrivateKey) problems.push(`${key("sshPrivateKey")}: is required when ${key("host")} is set (\`pulumi config set --secret ${key("sshPrivateKey")} < ~/.ssh/id_ed25519\`)`);
@@ -360,13 +362,15 @@ function isSecretKey(name: SecretKey): boolean {
  * `isSecret` tells whether a key was stored with --secret (the engine knows; tests may pass their own).
  */
 export function parseConfig(rawValues: Record<string, unknown>, isSecret: (k: SecretKey) => boolean = isSecretKey): HomelabConfig {
+    const secretProblems = plainTextSecretProblems(rawValues, isSecret);
     const parsed = schema.strict().safeParse(rawValues);
-    if (!parsed.success) throw new ConfigError(zodProblems(parsed.error));
+    if (!parsed.success) throw new ConfigError([...secretProblems, ...zodProblems(parsed.error)]);
     const raw = parsed.data;
     const enabledApps = enabledAppsOf(raw);
     const problems = [
+        ...secretProblems,
         ...unknownAppProblems(raw),
-        ...targetProblems(raw, isSecret),
+        ...targetProblems(raw),
         ...vpnProblems(raw),
         ...networkProblems(raw),
         ...hostPortProblems(raw, enabledApps),

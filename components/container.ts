@@ -33,6 +33,11 @@ export function lanPublishedApps(cfg: HomelabConfig): AppId[] {
     return cfg.lanBindAddress ? cfg.enabledApps.filter((id) => CATALOG[id].placement !== "gateway" && id !== "caddy") : [];
 }
 
+/** The port an app listens on in its container with this config. */
+export function appPort(cfg: HomelabConfig, id: AppId): number {
+    return CATALOG[id].portFollowsHost ? cfg.hostPorts[id] : CATALOG[id].port;
+}
+
 /** First host number of the fixed app addresses in the stack subnet (below it: Docker's gateway). */
 const FIRST_APP_HOST = 10;
 
@@ -47,12 +52,12 @@ export function stackAddress(cfg: HomelabConfig, id: AppId): string {
 
 /** Where other containers reach an app on the stack network: members answer on the gateway's alias. */
 export function upstreamOf(cfg: HomelabConfig, id: AppId): string {
-    return `${isVpnMember(cfg, id) ? "gluetun" : id}:${CATALOG[id].port}`;
+    return `${isVpnMember(cfg, id) ? "gluetun" : id}:${appPort(cfg, id)}`;
 }
 
 /** How an app is reached from inside the VPN namespace: members are localhost, bridge apps a fixed address. */
 export function addressFromVpnNamespace(cfg: HomelabConfig, id: AppId): string {
-    return `${isVpnMember(cfg, id) || id === "gluetun" ? "localhost" : stackAddress(cfg, id)}:${CATALOG[id].port}`;
+    return `${isVpnMember(cfg, id) || id === "gluetun" ? "localhost" : stackAddress(cfg, id)}:${appPort(cfg, id)}`;
 }
 
 /** Name of the named volume that holds an app's config (stable, so data survives container replacement). */
@@ -79,7 +84,7 @@ function probeCommand(spec: AppSpec, url: string): string {
  * when the tunnel is gone.
  */
 export function healthcheckFor(cfg: HomelabConfig, spec: AppSpec): docker.types.input.ContainerHealthcheck {
-    const probes = [probeCommand(spec, `http://localhost:${spec.probe.port ?? spec.port}${spec.probe.path}`)];
+    const probes = [probeCommand(spec, `http://localhost:${spec.probe.port ?? appPort(cfg, spec.id)}${spec.probe.path}`)];
     if (isVpnMember(cfg, spec.id)) probes.push(probeCommand(spec, `${GLUETUN_HEALTH_URL}/`));
     return {
         tests: ["CMD-SHELL", probes.join(" && ")],
@@ -196,5 +201,5 @@ export function appContainer(name: string, args: AppContainerArgs, image: docker
 /** A port published on the LAN bind address only; none when no LAN address is configured. */
 export function lanPorts(cfg: HomelabConfig, ids: AppId[]): docker.types.input.ContainerPort[] {
     if (!cfg.lanBindAddress) return [];
-    return ids.map((id) => ({ internal: CATALOG[id].port, external: cfg.hostPorts[id], ip: cfg.lanBindAddress, protocol: "tcp" }));
+    return ids.map((id) => ({ internal: appPort(cfg, id), external: cfg.hostPorts[id], ip: cfg.lanBindAddress, protocol: "tcp" }));
 }

@@ -7,9 +7,9 @@ import * as crypto from "crypto";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { CATALOG, DATA_MOUNT_PATH, MEDIA_KINDS, TORRENTING_PORT } from "./catalog";
+import { DATA_MOUNT_PATH, MEDIA_KINDS, TORRENTING_PORT } from "./catalog";
 import { HomelabConfig } from "./config";
-import { appContainer, appImage, namedVolume } from "./container";
+import { appContainer, appImage, appPort, namedVolume } from "./container";
 import { VpnGateway } from "./vpn-gateway";
 
 export interface DownloaderArgs {
@@ -29,7 +29,7 @@ export function qbittorrentPasswordHash(password: string, saltBase64: string): s
 }
 
 export function qbittorrentConf(passwordHash: string, cfg: HomelabConfig): string {
-    const webUiPort = CATALOG.qbittorrent.port;
+    const webUiPort = appPort(cfg, "qbittorrent");
     return [
         "[LegalNotice]",
         "Accepted=true",
@@ -80,7 +80,7 @@ export class Downloader extends pulumi.ComponentResource {
             id: "qbittorrent",
             placement: { kind: "vpn", namespace: gateway.namespace },
             configVolume: namedVolume(name, "qbittorrent", "config", child),
-            extraEnvs: [`WEBUI_PORT=${CATALOG.qbittorrent.port}`, `TORRENTING_PORT=${TORRENTING_PORT}`],
+            extraEnvs: [`WEBUI_PORT=${appPort(cfg, "qbittorrent")}`, `TORRENTING_PORT=${TORRENTING_PORT}`],
             uploads: [
                 { file: "/config/qBittorrent/qBittorrent.conf", content: pulumi.secret(conf) },
                 { file: "/config/qBittorrent/categories.json", content: qbittorrentCategories() },

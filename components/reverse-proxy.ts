@@ -46,7 +46,9 @@ export function proxyRoutes(cfg: HomelabConfig): ProxyRoute[] {
 function siteBlock(route: ProxyRoute, lanSubnet: string): string[] {
     const lines = [`${route.host} {`, "\timport common"];
     if (route.lanOnly) {
-        lines.push(`\t@outside not remote_ip ${lanSubnet} private_ranges`, "\trespond @outside \"This app is only reachable from the home network.\" 403");
+        // Only the LAN itself: Caddy's private_ranges would also admit Docker's gateway, the source address
+        // of anything that reaches a published port through docker-proxy (IPv6 clients from anywhere).
+        lines.push(`\t@outside not remote_ip ${lanSubnet}`, "\trespond @outside \"This app is only reachable from the home network.\" 403");
     }
     lines.push(`\treverse_proxy ${route.upstream}`, "}");
     return lines;

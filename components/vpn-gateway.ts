@@ -7,9 +7,9 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { AppId, CATALOG } from "./catalog";
+import { AppId } from "./catalog";
 import { HomelabConfig } from "./config";
-import { appContainer, appImage, lanPorts, namedVolume } from "./container";
+import { appContainer, appImage, appPort, lanPorts, namedVolume } from "./container";
 
 export interface VpnGatewayArgs {
     cfg: HomelabConfig;
@@ -47,7 +47,7 @@ function vpnEnvs(cfg: HomelabConfig, members: AppId[]): pulumi.Input<string>[] {
     if (vpn.portForwarding) {
         envs.push("VPN_PORT_FORWARDING=on", "PORT_FORWARD_ONLY=on");
         if (members.includes("qbittorrent")) {
-            envs.push(`VPN_PORT_FORWARDING_UP_COMMAND=${qbittorrentPortForwardCommand(CATALOG.qbittorrent.port)}`);
+            envs.push(`VPN_PORT_FORWARDING_UP_COMMAND=${qbittorrentPortForwardCommand(appPort(cfg, "qbittorrent"))}`);
         }
     }
     return envs;

@@ -166,6 +166,11 @@ describe("several problems", () => {
         expect(problems.map((p) => p.split(": ")[0]).sort()).toEqual(["homelab:dataRoot", "homelab:domain", "homelab:images.sonarr", "homelab:puid"]);
     });
 
+    test("a credential in plain text is reported alongside shape problems", () => {
+        const problems = problemsOf({ puid: 0 }, (k) => k !== "wireguardPrivateKey");
+        expect(problems.map((p) => p.split(": ")[0]).sort()).toEqual(["homelab:puid", "homelab:wireguardPrivateKey"]);
+    });
+
     test("two unknown keys are two problems, and the header counts them", () => {
         const problems = problemsOf({ lanBindAdress: "192.168.1.10", dataroot: "/srv" });
         expect(problems).toHaveLength(2);
