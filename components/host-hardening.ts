@@ -55,7 +55,12 @@ export class HostHardening extends pulumi.ComponentResource {
                 create,
                 update: create,
                 delete: renderRemoteScript(script, "delete", variables, { sudo }),
-            }, { parent: this, ...extra });
+            }, {
+                parent: this,
+                // The old delete would remove the new run's rules (both are tagged "homelab"): never create first.
+                deleteBeforeReplace: true,
+                ...extra,
+            });
         };
 
         this.dataTree = run("data-tree", {
@@ -64,14 +69,15 @@ export class HostHardening extends pulumi.ComponentResource {
             PGID: cfg.pgid,
             MEDIA_KINDS: MEDIA_KINDS.join(" "),
         });
+        // In order, and deleted in reverse: data tree, firewall, then Fail2Ban, which bans in the
+        // DOCKER-USER chain that the firewall step prepares.
         this.firewall = run("firewall", {
             SSH_PORT: target.port,
             LAN_SUBNET: cfg.lanSubnet,
             PUBLIC_PORTS: PROXY_PORTS.join(" "),
             LAN_APP_PORTS: args.lanAppPorts.join(" "),
             DOCKER_SUBNET: cfg.dockerSubnet,
-        });
-        // Fail2Ban bans in DOCKER-USER, which the firewall step prepares.
+        }, { dependsOn: [this.dataTree] });
         this.fail2ban = run("fail2ban", {
             SSH_PORT: target.port,
             JAILS: fail2banJails(cfg),

@@ -87,10 +87,8 @@ export class ReverseProxy extends pulumi.ComponentResource {
         this.routes = proxyRoutes(cfg);
         this.caddyfile = caddyfile(cfg, this.routes);
         const certificates = namedVolume(name, "caddy", "data", child);
-        const ports: docker.types.input.ContainerPort[] = [
-            ...PROXY_PORTS.map((port) => ({ internal: port, external: port, ip: "0.0.0.0", protocol: "tcp" })),
-            { internal: 443, external: 443, ip: "0.0.0.0", protocol: "udp" },
-        ];
+        // TCP only: the host firewall opens 80/443 over TCP, and browsers fall back from HTTP/3 to it.
+        const ports = PROXY_PORTS.map((port) => ({ internal: port, external: port, ip: "0.0.0.0", protocol: "tcp" }));
         this.container = appContainer(name, {
             cfg,
             id: "caddy",

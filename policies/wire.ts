@@ -74,19 +74,33 @@ function providerOf(resource: GraphResource, byUrn: Map<string, GraphResource>):
     return p;
 }
 
+/** The fields an `AnalyzeRequest` and a stack's `AnalyzerResource` share. */
+interface ResourceMessage {
+    setType(value: string): unknown;
+    setUrn(value: string): unknown;
+    setName(value: string): unknown;
+    setProperties(value: ReturnType<typeof toStruct>): unknown;
+    setOptions(value: analyzerPb.AnalyzerResourceOptions): unknown;
+    setProvider(value: analyzerPb.AnalyzerProviderResource): unknown;
+}
+
+function describeResource<M extends ResourceMessage>(message: M, r: GraphResource, byUrn: Map<string, GraphResource>): M {
+    message.setType(r.type);
+    message.setUrn(r.urn);
+    message.setName(r.name);
+    message.setProperties(toStruct(r.serializedInputs));
+    message.setOptions(options(r));
+    const provider = providerOf(r, byUrn);
+    if (provider) message.setProvider(provider);
+    return message;
+}
+
 /** The `AnalyzeStack` request for a whole graph. */
 export function analyzeStackRequest(resources: GraphResource[]): analyzerPb.AnalyzeStackRequest {
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const request = new analyzerPb.AnalyzeStackRequest();
     for (const r of resources) {
-        const res = new analyzerPb.AnalyzerResource();
-        res.setType(r.type);
-        res.setUrn(r.urn);
-        res.setName(r.name);
-        res.setProperties(toStruct(r.serializedInputs));
-        res.setOptions(options(r));
-        const provider = providerOf(r, byUrn);
-        if (provider) res.setProvider(provider);
+        const res = describeResource(new analyzerPb.AnalyzerResource(), r, byUrn);
         res.setParent(r.parent);
         res.setDependenciesList(r.dependencies);
         const deps = res.getPropertydependenciesMap();
@@ -105,17 +119,7 @@ export function analyzeRequests(resources: GraphResource[]): analyzerPb.AnalyzeR
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     return resources
         .filter((r) => r.type !== "pulumi:pulumi:Stack")
-        .map((r) => {
-            const req = new analyzerPb.AnalyzeRequest();
-            req.setType(r.type);
-            req.setUrn(r.urn);
-            req.setName(r.name);
-            req.setProperties(toStruct(r.serializedInputs));
-            req.setOptions(options(r));
-            const provider = providerOf(r, byUrn);
-            if (provider) req.setProvider(provider);
-            return req;
-        });
+        .map((r) => describeResource(new analyzerPb.AnalyzeRequest(), r, byUrn));
 }
 
 const LEVELS: Record<number, EnforcementLevel> = {

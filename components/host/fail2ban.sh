@@ -23,7 +23,12 @@ STATE_DIR=/var/lib/homelab
 PLACEHOLDERS="$STATE_DIR/fail2ban.placeholders"
 export DEBIAN_FRONTEND=noninteractive
 
-fail() { STEP="$1"; false; }
+# Reports the failed step and exits (an explicit exit: a function called after "||" would not trip ERR).
+fail() {
+    STEP="$1"
+    echo "homelab: ${STEP} failed on $(hostname)" >&2
+    exit 1
+}
 
 STEP="fail2ban (invalid variables)"
 [[ "$SSH_PORT" =~ ^[0-9]+$ ]] || fail "fail2ban (SSH_PORT is not a port: '$SSH_PORT')"

@@ -25,7 +25,12 @@ BEGIN_MARK="# BEGIN HOMELAB DOCKER-USER (managed by homelab firewall.sh, do not 
 END_MARK="# END HOMELAB DOCKER-USER"
 export DEBIAN_FRONTEND=noninteractive
 
-fail() { STEP="$1"; false; }
+# Reports the failed step and exits (an explicit exit: a function called after "||" would not trip ERR).
+fail() {
+    STEP="$1"
+    echo "homelab: ${STEP} failed on $(hostname)" >&2
+    exit 1
+}
 
 is_port() { [[ "$1" =~ ^[0-9]+$ ]] && (("$1" >= 1 && "$1" <= 65535)); }
 is_cidr() { [[ "$1" =~ ^([0-9]{1,3}\.){3}[0-9]{1,3}/[0-9]{1,2}$ ]]; }
@@ -96,6 +101,27 @@ ufw_rules() {
     for port in "${LAN_PORTS[@]}"; do echo "allow from $LAN_SUBNET to any port $port proto tcp|homelab lan"; done
 }
 
+# Rules this script added, as "ufw show added" prints them (recognised by their "homelab ..." comment).
+added_homelab_rules() {
+    ufw show added | grep -E "^ufw (allow|deny|reject|limit) [-A-Za-z0-9./: ]+ comment 'homelab [a-z]+'$" || true
+}
+
+# "ufw allow 80/tcp comment 'homelab public'" -> ufw delete allow 80/tcp comment "homelab public"
+delete_added_rule() {
+    local line="$1" spec comment
+    spec="${line#ufw }"
+    spec="${spec% comment *}"
+    comment="$(sed -E "s/.* comment '(.*)'\$/\1/" <<<"$line")"
+    # shellcheck disable=SC2086 # spec is a word list on purpose
+    ufw delete $spec comment "$comment" >/dev/null
+}
+
+# The same rules in "ufw show added" form.
+wanted_rules() {
+    local spec comment
+    while IFS='|' read -r spec comment; do echo "ufw $spec comment '$comment'"; done < <(ufw_rules)
+}
+
 restart_fail2ban_if_active() {
     # A ufw reload re-declares DOCKER-USER and so flushes fail2ban's jumps into its f2b-* chains.
     if systemctl is-active --quiet fail2ban 2>/dev/null; then
@@ -131,6 +157,16 @@ create() {
         # shellcheck disable=SC2086 # spec is a word list on purpose
         ufw $spec comment "$comment" >/dev/null
     done < <(ufw_rules)
+
+    STEP="firewall ufw (remove homelab rules no longer wanted)"
+    # A changed PUBLIC_PORTS/LAN_APP_PORTS re-runs create: drop what the previous run added and is now gone.
+    # SSH allow rules are never removed here (the session running this script may depend on one).
+    local wanted
+    wanted="$(wanted_rules)"
+    while read -r line; do
+        [[ -z "$line" || "$line" == *"comment 'homelab ssh'" ]] && continue
+        grep -qxF "$line" <<<"$wanted" || delete_added_rule "$line"
+    done < <(added_homelab_rules)
 
     STEP="firewall ufw (default deny incoming)"
     if ! grep -q '^DEFAULT_INPUT_POLICY="DROP"' /etc/default/ufw; then
@@ -172,32 +208,36 @@ delete() {
     fi
 
     STEP="firewall ufw (remove DOCKER-USER block from $AFTER_RULES)"
+    # The rules to take out of the live chain are the ones in the block as written (whatever the variables
+    # were then), except Docker's own final RETURN.
+    local rule live_rules=""
     if [[ -f "$AFTER_RULES" ]]; then
+        live_rules="$(awk -v b="$BEGIN_MARK" -v e="$END_MARK" '$0 == b {on = 1; next} $0 == e {on = 0} on && /^-A DOCKER-USER / {sub(/^-A DOCKER-USER /, ""); print}' "$AFTER_RULES" | grep -vx -- '-j RETURN' || true)"
         after_rules_without_block | write_if_changed || true
     fi
     STEP="firewall (remove live DOCKER-USER rules)"
-    local rule
     while read -r rule; do
+        [[ -z "$rule" ]] && continue
         # shellcheck disable=SC2086 # rule is a word list on purpose
         while iptables -C DOCKER-USER $rule 2>/dev/null; do iptables -D DOCKER-USER $rule; done
-    done < <(docker_user_rules)
+    done <<<"$live_rules"
 
     if [[ "$was_active" == no ]] && ufw_active; then
         STEP="firewall ufw (disable)"
         ufw --force disable >/dev/null
     fi
 
-    STEP="firewall ufw (delete rules)"
-    local spec comment
-    while IFS='|' read -r spec comment; do
-        # shellcheck disable=SC2086
-        ufw delete $spec >/dev/null 2>&1 || true
-    done < <(ufw_rules)
-    if ufw_active; then
-        echo "homelab: ufw stays active on $(hostname): keeping the SSH allow rule for $SSH_PORT/tcp"
-    else
-        ufw delete allow "$SSH_PORT/tcp" >/dev/null 2>&1 || true
-    fi
+    STEP="firewall ufw (delete homelab rules)"
+    local line keep_ssh=no
+    ufw_active && keep_ssh=yes
+    while read -r line; do
+        [[ -z "$line" ]] && continue
+        if [[ "$keep_ssh" == yes && "$line" == *"comment 'homelab ssh'" ]]; then
+            echo "homelab: ufw stays active on $(hostname): keeping its SSH allow rule ($line)"
+            continue
+        fi
+        delete_added_rule "$line"
+    done < <(added_homelab_rules)
     if [[ -n "$default_incoming" && "$default_incoming" != drop ]]; then
         STEP="firewall ufw (restore default incoming policy)"
         case "$default_incoming" in

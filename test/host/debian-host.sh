@@ -76,7 +76,11 @@ up() {
         --tmpfs /run --tmpfs /run/lock -v /sys/fs/cgroup:/sys/fs/cgroup:rw --cgroupns=host \
         -e container=docker --stop-signal SIGRTMIN+3 "$IMAGE" /sbin/init >/dev/null
     for _ in $(seq 1 90); do
-        if docker exec "$name" systemctl is-active --quiet ssh docker 2>/dev/null; then return; fi
+        if docker exec "$name" systemctl is-active --quiet ssh docker 2>/dev/null; then
+            # Every host gets its own SSH host keys (the image's were made once, at build time).
+            docker exec "$name" sh -c 'rm -f /etc/ssh/ssh_host_* && ssh-keygen -A >/dev/null && systemctl restart ssh'
+            return
+        fi
         sleep 1
     done
     log "host $name did not reach ssh+docker active"
