@@ -18,7 +18,7 @@ test("nothing but caddy publishes a port", () => {
         if (id === "caddy") continue;
         expect({ id, ports: portsOf(c) }).toEqual({ id, ports: [] });
     }
-    expect(portsOf(container(run, "caddy")).map((p) => p.external).sort()).toEqual([443, 443, 80]);
+    expect(portsOf(container(run, "caddy")).map((p) => p.external).sort()).toEqual([443, 80]);
 });
 
 test("URLs carry only proxy addresses, and the firewall opens no app port", () => {
