@@ -5,7 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ArrSuite } from "./components/arr-suite";
-import { AppId, CATALOG } from "./components/catalog";
+import { AppId, appsWithRole, CATALOG } from "./components/catalog";
 import { loadConfig } from "./components/config";
 import { addressFromVpnNamespace, isEnabled, isVpnMember, lanPublishedApps, upstreamOf, vpnMembers } from "./components/container";
 import { dockerHostUri, dockerProvider, stackNetwork } from "./components/docker-host";
@@ -19,8 +19,11 @@ const cfg = loadConfig();
 const provider = dockerProvider("homelab-docker", cfg);
 const onHost = { providers: { docker: provider } };
 
+// Fail2Ban reads the apps' logs, so it waits for apps that are declared further down.
+let appsDeclared: (apps: pulumi.Resource[]) => void = () => undefined;
+const logWriters = new Promise<pulumi.Resource[]>((resolve) => (appsDeclared = resolve));
 const hardening = cfg.target.kind === "ssh"
-    ? new HostHardening("homelab-host", { cfg, target: cfg.target, lanAppPorts: lanPublishedApps(cfg).map((id) => cfg.hostPorts[id]) })
+    ? new HostHardening("homelab-host", { cfg, target: cfg.target, lanAppPorts: lanPublishedApps(cfg).map((id) => cfg.hostPorts[id]), logWriters })
     : undefined;
 if (!hardening) {
     pulumi.log.warn(`homelab:host is not set: deploying to the local Docker engine and skipping host hardening (UFW, Fail2Ban, data tree). Create ${cfg.dataRoot} owned by ${cfg.puid}:${cfg.pgid} yourself.`);
@@ -34,6 +37,7 @@ const downloader = new Downloader("homelab-downloader", { cfg, gateway, dependsO
 const arrs = new ArrSuite("homelab-arr", { cfg, network, gateway, dependsOn: afterDataTree }, onHost);
 const streaming = new Streaming("homelab-streaming", { cfg, network, jellyfinUrl: `https://${proxyHost(cfg, "jellyfin")}`, dependsOn: afterDataTree }, onHost);
 const proxy = new ReverseProxy("homelab-proxy", { cfg, network, upstreams: [gateway, arrs, streaming] }, onHost);
+appsDeclared([downloader, arrs, streaming]);
 
 function appUrls(): Record<string, { proxy?: string; lan?: string }> {
     const lan = new Set(lanPublishedApps(cfg));
@@ -51,13 +55,17 @@ function appConnections(): Record<string, string> {
     const from = (client: AppId, server: AppId) =>
         `http://${isVpnMember(cfg, client) ? addressFromVpnNamespace(cfg, server) : upstreamOf(cfg, server)}`;
     const connections: Record<string, string> = {};
-    const libraryApps = (["sonarr", "radarr", "lidarr", "readarr"] as const).filter((id) => isEnabled(cfg, id));
-    for (const id of libraryApps) connections[`${CATALOG[id].title} -> qBittorrent`] = from(id, "qbittorrent");
+    const libraryApps = appsWithRole("library").filter((id) => isEnabled(cfg, id));
+    for (const id of libraryApps) {
+        connections[`${CATALOG[id].title} -> qBittorrent`] = `${from(id, "qbittorrent")} (category ${CATALOG[id].mediaKind})`;
+    }
     for (const id of libraryApps) connections[`Prowlarr -> ${CATALOG[id].title}`] = from("prowlarr", id);
     if (isEnabled(cfg, "flaresolverr")) connections["Prowlarr -> FlareSolverr"] = from("prowlarr", "flaresolverr");
     if (isEnabled(cfg, "jellyseerr")) {
         connections["Jellyseerr -> Jellyfin"] = from("jellyseerr", "jellyfin");
-        for (const id of (["sonarr", "radarr"] as const)) connections[`Jellyseerr -> ${CATALOG[id].title}`] = from("jellyseerr", id);
+        for (const id of libraryApps.filter((app) => app === "sonarr" || app === "radarr")) {
+            connections[`Jellyseerr -> ${CATALOG[id].title}`] = from("jellyseerr", id);
+        }
     }
     return connections;
 }

@@ -7,13 +7,13 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { AppId, CATALOG } from "./catalog";
+import { AppId, appsWithRole, CATALOG } from "./catalog";
 import { HomelabConfig } from "./config";
 import { appContainer, appImage, isEnabled, isVpnMember, lanPorts, namedVolume, NetworkPlacement } from "./container";
 import { VpnGateway } from "./vpn-gateway";
 
-export const ARR_SUITE_APPS = ["prowlarr", "flaresolverr", "sonarr", "radarr", "lidarr", "readarr", "bazarr"] as const satisfies readonly AppId[];
-export type ArrSuiteApp = (typeof ARR_SUITE_APPS)[number];
+/** The apps this component deploys, by their catalog role. */
+export const ARR_SUITE_APPS: readonly AppId[] = appsWithRole("indexer", "captcha-solver", "library", "subtitles");
 
 export interface ArrSuiteArgs {
     cfg: HomelabConfig;
@@ -32,9 +32,9 @@ function servarrEnvs(prefix: string, apiKey: pulumi.Output<string>): pulumi.Inpu
 }
 
 export class ArrSuite extends pulumi.ComponentResource {
-    public readonly containers: Partial<Record<ArrSuiteApp, docker.Container>> = {};
+    public readonly containers: Partial<Record<AppId, docker.Container>> = {};
     /** API keys of the Servarr apps that run, as secrets, for wiring them together. */
-    public readonly apiKeys: Partial<Record<ArrSuiteApp, pulumi.Output<string>>> = {};
+    public readonly apiKeys: Partial<Record<AppId, pulumi.Output<string>>> = {};
 
     constructor(name: string, args: ArrSuiteArgs, opts?: pulumi.ComponentResourceOptions) {
         super("homelab:arr:ArrSuite", name, {}, opts);

@@ -41,9 +41,21 @@ export type ProbeTool = "curl" | "wget" | "python" | "gluetun";
 
 export type Fail2BanFilter = "servarr" | "jellyfin" | "qbittorrent" | "jellyseerr";
 
+/** What an app does in the stack; components and wiring pick their apps by role. */
+export type AppRole =
+    | "vpn-gateway" | "download-client" | "indexer" | "captcha-solver" | "library" | "subtitles"
+    | "streaming" | "requests" | "reverse-proxy";
+
+/** Media kinds of the hardlink layout: `torrents/<kind>` and `media/<kind>` under the data root. */
+export const MEDIA_KINDS = ["tv", "movies", "music", "books"] as const;
+export type MediaKind = (typeof MEDIA_KINDS)[number];
+
 export interface AppSpec {
     id: AppId;
     title: string;
+    role: AppRole;
+    /** Library managers: the media kind they handle, also their qBittorrent category. */
+    mediaKind?: MediaKind;
     /** Pinned image reference; overridable with `homelab:images`. */
     image: string;
     /** The port the app listens on inside its container (and, for LAN access, on the host). */
@@ -53,8 +65,8 @@ export interface AppSpec {
      * `homelab:hostPorts` override then moves the app's own port too.
      */
     portFollowsHost?: boolean;
-    /** `port` defaults to the app port (Caddy is probed on its local admin API). */
-    probe: { tool: ProbeTool; path: string; port?: number };
+    /** `port` defaults to the app port, `host` to localhost (Caddy is probed on its admin API, bound to 127.0.0.1). */
+    probe: { tool: ProbeTool; path: string; port?: number; host?: string };
     placement: Placement;
     data: DataNeed;
     /** Where the app keeps its state; a named volume is mounted there. Absent for stateless apps. */
@@ -77,6 +89,7 @@ export interface AppSpec {
 export const CATALOG: Readonly<Record<AppId, AppSpec>> = {
     gluetun: {
         id: "gluetun",
+        role: "vpn-gateway",
         title: "Gluetun",
         image: "qmcgaw/gluetun:v3.41.1",
         port: 8000,
@@ -89,6 +102,7 @@ export const CATALOG: Readonly<Record<AppId, AppSpec>> = {
     },
     qbittorrent: {
         id: "qbittorrent",
+        role: "download-client",
         title: "qBittorrent",
         image: "lscr.io/linuxserver/qbittorrent:5.1.4",
         port: 8080,
@@ -105,6 +119,7 @@ export const CATALOG: Readonly<Record<AppId, AppSpec>> = {
     },
     prowlarr: {
         id: "prowlarr",
+        role: "indexer",
         title: "Prowlarr",
         image: "lscr.io/linuxserver/prowlarr:2.3.0",
         port: 9696,
@@ -121,6 +136,7 @@ export const CATALOG: Readonly<Record<AppId, AppSpec>> = {
     },
     flaresolverr: {
         id: "flaresolverr",
+        role: "captcha-solver",
         title: "FlareSolverr",
         image: "ghcr.io/flaresolverr/flaresolverr:v3.3.21",
         port: 8191,
@@ -133,6 +149,7 @@ export const CATALOG: Readonly<Record<AppId, AppSpec>> = {
     },
     sonarr: {
         id: "sonarr",
+        role: "library", mediaKind: "tv",
         title: "Sonarr",
         image: "lscr.io/linuxserver/sonarr:4.0.15",
         port: 8989,
@@ -149,6 +166,7 @@ export const CATALOG: Readonly<Record<AppId, AppSpec>> = {
     },
     radarr: {
         id: "radarr",
+        role: "library", mediaKind: "movies",
         title: "Radarr",
         image: "lscr.io/linuxserver/radarr:5.21.1",
         port: 7878,
@@ -165,6 +183,7 @@ export const CATALOG: Readonly<Record<AppId, AppSpec>> = {
     },
     lidarr: {
         id: "lidarr",
+        role: "library", mediaKind: "music",
         title: "Lidarr",
         image: "lscr.io/linuxserver/lidarr:2.13.3",
         port: 8686,
@@ -182,6 +201,7 @@ export const CATALOG: Readonly<Record<AppId, AppSpec>> = {
     },
     readarr: {
         id: "readarr",
+        role: "library", mediaKind: "books",
         title: "Readarr",
         // Retired upstream in mid-2025: the last published build, kept for people who still run it.
         image: "lscr.io/linuxserver/readarr:develop-0.4.18.2805-ls157",
@@ -200,6 +220,7 @@ export const CATALOG: Readonly<Record<AppId, AppSpec>> = {
     },
     bazarr: {
         id: "bazarr",
+        role: "subtitles",
         title: "Bazarr",
         image: "lscr.io/linuxserver/bazarr:v1.6.0-ls356",
         port: 6767,
@@ -215,6 +236,7 @@ export const CATALOG: Readonly<Record<AppId, AppSpec>> = {
     },
     jellyfin: {
         id: "jellyfin",
+        role: "streaming",
         title: "Jellyfin",
         image: "jellyfin/jellyfin:10.10.7",
         port: 8096,
@@ -230,6 +252,7 @@ export const CATALOG: Readonly<Record<AppId, AppSpec>> = {
     },
     jellyseerr: {
         id: "jellyseerr",
+        role: "requests",
         title: "Jellyseerr",
         image: "fallenbagel/jellyseerr:2.7.3",
         port: 5055,
@@ -246,10 +269,11 @@ export const CATALOG: Readonly<Record<AppId, AppSpec>> = {
     },
     caddy: {
         id: "caddy",
+        role: "reverse-proxy",
         title: "Caddy",
         image: "caddy:2.10.0-alpine",
         port: 443,
-        probe: { tool: "wget", path: "/config/", port: 2019 },
+        probe: { tool: "wget", path: "/config/", port: 2019, host: "127.0.0.1" },
         placement: "bridge",
         data: "none",
         configPath: "/config",
@@ -257,9 +281,6 @@ export const CATALOG: Readonly<Record<AppId, AppSpec>> = {
         memoryMb: 256,
     },
 };
-
-/** Media kinds of the hardlink layout: `torrents/<kind>` and `media/<kind>` under the data root. */
-export const MEDIA_KINDS = ["tv", "movies", "music", "books"] as const;
 
 /** Container path of the shared data tree, identical in the download client and every *arr app. */
 export const DATA_MOUNT_PATH = "/data";
@@ -273,3 +294,7 @@ export const TORRENTING_PORT = 6881;
 export const PROXY_PORTS = [80, 443] as const;
 
 export const OPTIONAL_APPS: readonly AppId[] = APP_IDS.filter((id) => CATALOG[id].optionalDefault !== undefined);
+
+export function appsWithRole(...roles: AppRole[]): AppId[] {
+    return APP_IDS.filter((id) => roles.includes(CATALOG[id].role));
+}

@@ -3,11 +3,13 @@
  * Bad config fails here, before any resource is declared, with one line per problem naming the key.
  * Defaults live in DEFAULTS below and nowhere else.
  */
-import * as net from "net";
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { z } from "zod";
-import { APP_IDS, AppId, CATALOG, OPTIONAL_APPS, PROXY_PORTS } from "./catalog";
+import { APP_IDS, AppId, CATALOG, OPTIONAL_APPS, PROXY_PORTS, TORRENTING_PORT } from "./catalog";
+import {
+    cidrContains, cidrsOverlap, GLUETUN_OWN_PORTS, isIpv4Address, killSwitchSubnetProblem, normalizePath, parseCidr, sensitiveHostPath,
+} from "./invariants";
 
 export const NAMESPACE = "homelab";
 
@@ -100,57 +102,24 @@ const bool = z.preprocess(parseJsonish, z.boolean({ message: "must be true or fa
 
 const text = (message: string) => z.string({ message }).trim().min(1, { message });
 
-function isIpv4(value: string): boolean {
-    return net.isIPv4(value);
-}
-
-function parseCidr(value: string): { base: number; bits: number } | undefined {
-    const match = /^(\d+\.\d+\.\d+\.\d+)\/(\d{1,2})$/.exec(value);
-    if (!match || !isIpv4(match[1])) return undefined;
-    const bits = Number(match[2]);
-    if (bits > 32) return undefined;
-    const base = match[1].split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);
-    const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-    if ((base & mask) >>> 0 !== base) return undefined;
-    return { base, bits };
-}
-
-function ipToNumber(ip: string): number {
-    return ip.split(".").reduce((acc, octet) => acc * 256 + Number(octet), 0);
-}
-
-/** The address `offset` hosts into a network, e.g. (172.30.0.0/24, 10) -> 172.30.0.10. */
-export function addressInSubnet(cidr: string, offset: number): string {
-    const parsed = parseCidr(cidr);
-    if (!parsed || offset >= 2 ** (32 - parsed.bits) - 1) throw new Error(`${cidr} has no host number ${offset}`);
-    const value = parsed.base + offset;
-    return [24, 16, 8, 0].map((shift) => (value >>> shift) & 255).join(".");
-}
-
-export function cidrContains(cidr: string, ip: string): boolean {
-    const parsed = parseCidr(cidr);
-    if (!parsed || !isIpv4(ip)) return false;
-    const mask = parsed.bits === 0 ? 0 : (0xffffffff << (32 - parsed.bits)) >>> 0;
-    return ((ipToNumber(ip) & mask) >>> 0) === parsed.base;
-}
-
-function cidrsOverlap(a: string, b: string): boolean {
-    const pa = parseCidr(a);
-    const pb = parseCidr(b);
-    if (!pa || !pb) return false;
-    const bits = Math.min(pa.bits, pb.bits);
-    const mask = bits === 0 ? 0 : (0xffffffff << (32 - bits)) >>> 0;
-    return ((pa.base & mask) >>> 0) === ((pb.base & mask) >>> 0);
+function isTimeZone(value: string): boolean {
+    if (!/^[A-Za-z_]+(\/[A-Za-z0-9_+-]+)*$/.test(value)) return false;
+    try {
+        new Intl.DateTimeFormat("en", { timeZone: value });
+        return true;
+    } catch {
+        return false;
+    }
 }
 
 const cidr = z.string({ message: "must be an IPv4 network like 192.168.1.0/24" }).trim().refine((v) => parseCidr(v) !== undefined, {
     message: "is not a valid IPv4 network in CIDR form (address/prefix, host bits zero), e.g. 192.168.1.0/24",
 });
 
-const ipv4 = z.string().trim().refine(isIpv4, { message: "is not an IPv4 address, e.g. 192.168.1.10" });
+const ipv4 = z.string().trim().refine(isIpv4Address, { message: "is not an IPv4 address, e.g. 192.168.1.10" });
 
 const hostName = z.string().trim().refine(
-    (v) => isIpv4(v) || /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/.test(v),
+    (v) => isIpv4Address(v) || /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/.test(v),
     { message: "must be a host name or IPv4 address, without user, port or scheme (e.g. 192.168.1.10 or nas.lan)" },
 );
 
@@ -159,15 +128,28 @@ const domain = z.string().trim().superRefine((v, ctx) => {
         ctx.addIssue({ code: "custom", message: `must be a bare domain without a scheme: use "${v.replace(/^[a-z][a-z0-9+.-]*:\/\//i, "").replace(/\/.*$/, "")}"` });
     } else if (!/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/.test(v)) {
         ctx.addIssue({ code: "custom", message: "must be a lower-case domain name such as media.example.com (no path, no port)" });
+    } else if (v !== "localhost" && !v.includes(".")) {
+        ctx.addIssue({ code: "custom", message: `must be a full domain such as media.example.com (or localhost to try it out); "${v}" has no dot, so no certificate can be issued for it` });
     }
 });
 
 const email = z.string().trim().regex(/^[^@\s]+@[^@\s]+\.[^@\s]+$/, { message: "must be an e-mail address for Let's Encrypt notices" });
 
-const absolutePath = z.string().trim().superRefine((v, ctx) => {
-    if (!v.startsWith("/")) ctx.addIssue({ code: "custom", message: `must be an absolute path on the host (starting with /), got "${v}"` });
-    else if (v === "/" || /(^|\/)\.\.?(\/|$)/.test(v)) ctx.addIssue({ code: "custom", message: "must be a dedicated folder, not / and without . or .. parts" });
-});
+/** An absolute host folder of the stack's own: normalised, never / or a system directory. */
+const hostFolder = z.string().trim().superRefine((v, ctx) => {
+    if (!v.startsWith("/")) {
+        ctx.addIssue({ code: "custom", message: `must be an absolute path on the host (starting with /), got "${v}"` });
+    } else if (/(^|\/)\.\.?(\/|$)/.test(v)) {
+        ctx.addIssue({ code: "custom", message: "must be written without . or .. parts" });
+    } else if (sensitiveHostPath(v) !== undefined) {
+        ctx.addIssue({ code: "custom", message: `must be a dedicated folder such as /srv/homelab/data: ${normalizePath(v)} is (inside) the system folder ${sensitiveHostPath(v)}, which the deploy would hand over to PUID/PGID` });
+    }
+}).transform(normalizePath);
+
+/** Docker's data root is a system folder by nature: only absolute and normalised. */
+const dockerRootPath = z.string().trim().refine((v) => v.startsWith("/") && normalizePath(v) !== "/", {
+    message: "must be Docker's data root on the host, an absolute path such as /var/lib/docker",
+}).transform(normalizePath);
 
 const stringList = z.preprocess(
     (v) => {
@@ -208,14 +190,14 @@ const schema = z.object({
     sshPrivateKey: privateKey.optional(),
     puid: integer(1, 2 ** 31 - 1, "the numeric id of the user owning the media; 0 (root) is not allowed").default(DEFAULTS.puid),
     pgid: integer(1, 2 ** 31 - 1, "the numeric id of the media group; 0 (root) is not allowed").default(DEFAULTS.pgid),
-    timezone: z.string().trim().regex(/^(UTC|[A-Za-z_]+(\/[A-Za-z0-9_+-]+)+)$/, { message: "must be an IANA time zone such as Europe/Berlin or Etc/UTC" }).default(DEFAULTS.timezone),
-    dataRoot: absolutePath.default(DEFAULTS.dataRoot),
+    timezone: z.string().trim().refine(isTimeZone, { message: "must be an IANA time zone such as Europe/Berlin or Etc/UTC" }).default(DEFAULTS.timezone),
+    dataRoot: hostFolder.default(DEFAULTS.dataRoot),
     domain: domain.default(DEFAULTS.domain),
     acmeEmail: email.optional(),
     lanSubnet: cidr.default(DEFAULTS.lanSubnet),
     lanBindAddress: ipv4.optional(),
     dockerSubnet: cidr.default(DEFAULTS.dockerSubnet),
-    dockerRoot: absolutePath.default(DEFAULTS.dockerRoot),
+    dockerRoot: dockerRootPath.default(DEFAULTS.dockerRoot),
     vpnType: z.enum(["wireguard", "openvpn"], { message: "must be wireguard or openvpn" }).default(DEFAULTS.vpnType),
     wireguardPrivateKey: wireguardKey.optional(),
     openvpnUser: text("must be your ProtonVPN OpenVPN/IKEv2 username (Account > OpenVPN / IKEv2 username)").optional(),
@@ -287,14 +269,16 @@ function networkProblems(raw: RawConfig): Problem[] {
     if (raw.lanBindAddress && !cidrContains(raw.lanSubnet, raw.lanBindAddress)) {
         problems.push(`${key("lanBindAddress")}: ${raw.lanBindAddress} is outside ${key("lanSubnet")} ${raw.lanSubnet}. Use the server's address on that LAN`);
     }
+    // Both go into Gluetun's kill switch (FIREWALL_OUTBOUND_SUBNETS): the rules of the policy pack apply.
+    const lanProblem = killSwitchSubnetProblem(raw.lanSubnet);
+    if (lanProblem) problems.push(`${key("lanSubnet")}: ${raw.lanSubnet} ${lanProblem}. Use your home network, e.g. ${DEFAULTS.lanSubnet}`);
+    const dockerProblem = killSwitchSubnetProblem(raw.dockerSubnet);
+    if (dockerProblem) problems.push(`${key("dockerSubnet")}: ${raw.dockerSubnet} ${dockerProblem}. Use an unused private range such as ${DEFAULTS.dockerSubnet}`);
     if (cidrsOverlap(raw.lanSubnet, raw.dockerSubnet)) {
         problems.push(`${key("dockerSubnet")}: ${raw.dockerSubnet} overlaps ${key("lanSubnet")} ${raw.lanSubnet}. Pick an unused private range such as ${DEFAULTS.dockerSubnet}`);
     }
     if ((parseCidr(raw.dockerSubnet)?.bits ?? 0) > 26) {
         problems.push(`${key("dockerSubnet")}: ${raw.dockerSubnet} is too small: every app gets a fixed address, use a /26 or wider (e.g. ${DEFAULTS.dockerSubnet})`);
-    }
-    if (parseCidr(raw.lanSubnet) && parseCidr(raw.lanSubnet)!.bits < 8) {
-        problems.push(`${key("lanSubnet")}: ${raw.lanSubnet} is wider than any home LAN; the VPN kill switch would let traffic out to it. Use your LAN's network, e.g. 192.168.1.0/24`);
     }
     return problems;
 }
@@ -310,10 +294,16 @@ function hostPortProblems(raw: RawConfig, enabled: AppId[]): Problem[] {
     const owners = new Map<number, string>([[raw.sshPort, `SSH (${key("sshPort")})`]]);
     for (const port of PROXY_PORTS) owners.set(port, "the reverse proxy");
     const problems: Problem[] = [];
+    // qBittorrent's WebUI listens on its host port inside Gluetun's namespace, next to Gluetun's own servers.
+    const namespacePorts = new Set<number>([...GLUETUN_OWN_PORTS, TORRENTING_PORT]);
     for (const id of enabled) {
         const spec = CATALOG[id];
         if (spec.placement === "gateway" || id === "caddy") continue;
         const port = (raw.hostPorts[id] as number | undefined) ?? spec.port;
+        if (spec.placement !== "bridge" && namespacePorts.has(port)) {
+            problems.push(`${key("hostPorts")}: ${id} cannot use port ${port}: inside the VPN namespace it belongs to Gluetun or the torrent port (reserved: ${[...namespacePorts].join(", ")})`);
+            continue;
+        }
         const owner = owners.get(port);
         if (owner) problems.push(`${key("hostPorts")}: ${id} and ${owner} both ask for host port ${port}. Give ${id} a free port with \`pulumi config set --path '${key("hostPorts")}.${id}' <port>\``);
         else owners.set(port, id);
@@ -397,13 +387,13 @@ function toHomelabConfig(raw: RawConfig, enabledApps: AppId[]): HomelabConfig {
         puid: raw.puid,
         pgid: raw.pgid,
         timezone: raw.timezone,
-        dataRoot: raw.dataRoot.replace(/\/+$/, ""),
+        dataRoot: raw.dataRoot,
         domain: raw.domain,
         acmeEmail: raw.acmeEmail,
         lanSubnet: raw.lanSubnet,
         lanBindAddress: raw.lanBindAddress,
         dockerSubnet: raw.dockerSubnet,
-        dockerRoot: raw.dockerRoot.replace(/\/+$/, ""),
+        dockerRoot: raw.dockerRoot,
         vpn,
         enabledApps,
         indexersThroughVpn: raw.indexersThroughVpn,

@@ -6,7 +6,8 @@
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { APP_IDS, AppId, AppSpec, CATALOG, DATA_MOUNT_PATH, GLUETUN_HEALTH_URL } from "./catalog";
-import { addressInSubnet, HomelabConfig } from "./config";
+import { HomelabConfig } from "./config";
+import { addressInSubnet } from "./invariants";
 
 export const RESTART_POLICY = "unless-stopped";
 export const LOG_OPTIONS = { "max-size": "10m", "max-file": "3" };
@@ -84,7 +85,7 @@ function probeCommand(spec: AppSpec, url: string): string {
  * when the tunnel is gone.
  */
 export function healthcheckFor(cfg: HomelabConfig, spec: AppSpec): docker.types.input.ContainerHealthcheck {
-    const probes = [probeCommand(spec, `http://localhost:${spec.probe.port ?? appPort(cfg, spec.id)}${spec.probe.path}`)];
+    const probes = [probeCommand(spec, `http://${spec.probe.host ?? "localhost"}:${spec.probe.port ?? appPort(cfg, spec.id)}${spec.probe.path}`)];
     if (isVpnMember(cfg, spec.id)) probes.push(probeCommand(spec, `${GLUETUN_HEALTH_URL}/`));
     return {
         tests: ["CMD-SHELL", probes.join(" && ")],

@@ -7,9 +7,9 @@ import * as crypto from "crypto";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
-import { DATA_MOUNT_PATH, MEDIA_KINDS, TORRENTING_PORT } from "./catalog";
+import { DATA_MOUNT_PATH, TORRENTING_PORT } from "./catalog";
 import { HomelabConfig } from "./config";
-import { appContainer, appImage, appPort, namedVolume } from "./container";
+import { appContainer, appImage, appPort, namedVolume, stackAddress } from "./container";
 import { VpnGateway } from "./vpn-gateway";
 
 export interface DownloaderArgs {
@@ -28,6 +28,14 @@ export function qbittorrentPasswordHash(password: string, saltBase64: string): s
     return `@ByteArray(${saltBase64}:${key.toString("base64")})`;
 }
 
+/** Where the linuxserver image keeps the config it copies to /config only when there is none yet. */
+export const QBITTORRENT_SEED_CONF = "/defaults/qBittorrent.conf";
+
+/**
+ * The first-start config. Torrents are managed automatically by category, saving to
+ * /data/torrents/<category>: with the *arr apps' categories tv, movies, music and books that is the
+ * hardlink layout's torrents tree.
+ */
 export function qbittorrentConf(passwordHash: string, cfg: HomelabConfig): string {
     const webUiPort = appPort(cfg, "qbittorrent");
     return [
@@ -39,7 +47,11 @@ export function qbittorrentConf(passwordHash: string, cfg: HomelabConfig): strin
         "Session\\InterfaceName=tun0",
         `Session\\Port=${TORRENTING_PORT}`,
         `Session\\DefaultSavePath=${DATA_MOUNT_PATH}/torrents`,
+        "Session\\DisableAutoTMMByDefault=false",
         "Session\\TempPathEnabled=false",
+        "",
+        "[Network]",
+        "PortForwardingEnabled=false",
         "",
         "[Preferences]",
         "Connection\\UPnP=false",
@@ -50,15 +62,10 @@ export function qbittorrentConf(passwordHash: string, cfg: HomelabConfig): strin
         "WebUI\\LocalHostAuth=false",
         "WebUI\\HostHeaderValidation=false",
         "WebUI\\ReverseProxySupportEnabled=true",
-        `WebUI\\TrustedReverseProxiesList=${cfg.dockerSubnet}`,
+        // Only Caddy may tell qBittorrent who the client is (never another container on the bridge).
+        `WebUI\\TrustedReverseProxiesList=${stackAddress(cfg, "caddy")}`,
         "",
     ].join("\n");
-}
-
-/** One category per media kind, saving into the hardlink layout's torrents folder. */
-export function qbittorrentCategories(): string {
-    const categories = Object.fromEntries(MEDIA_KINDS.map((kind) => [kind, { save_path: `${DATA_MOUNT_PATH}/torrents/${kind}` }]));
-    return `${JSON.stringify(categories, null, 2)}\n`;
 }
 
 export class Downloader extends pulumi.ComponentResource {
@@ -81,10 +88,9 @@ export class Downloader extends pulumi.ComponentResource {
             placement: { kind: "vpn", namespace: gateway.namespace },
             configVolume: namedVolume(name, "qbittorrent", "config", child),
             extraEnvs: [`WEBUI_PORT=${appPort(cfg, "qbittorrent")}`, `TORRENTING_PORT=${TORRENTING_PORT}`],
-            uploads: [
-                { file: "/config/qBittorrent/qBittorrent.conf", content: pulumi.secret(conf) },
-                { file: "/config/qBittorrent/categories.json", content: qbittorrentCategories() },
-            ],
+            // Seeded, not imposed: the image copies it only when the volume has no config yet, so the
+            // owner's WebUI settings survive every container replacement.
+            uploads: [{ file: QBITTORRENT_SEED_CONF, content: pulumi.secret(conf) }],
         }, appImage(name, cfg, "qbittorrent", child), { ...child, dependsOn: args.dependsOn });
 
         this.registerOutputs({ container: this.container, webUiUser: this.webUiUser, webUiPassword: this.webUiPassword });

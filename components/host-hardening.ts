@@ -7,7 +7,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { AppId, CATALOG, MEDIA_KINDS, PROXY_PORTS } from "./catalog";
 import { DeployTarget, HomelabConfig } from "./config";
-import { configVolumeName, isEnabled } from "./container";
+import { configVolumeName } from "./container";
 import { HostScript, HostScriptVariables, renderRemoteScript } from "./host-scripts";
 
 export type SshTarget = Extract<DeployTarget, { kind: "ssh" }>;
@@ -17,17 +17,27 @@ export interface HostHardeningArgs {
     target: SshTarget;
     /** Host ports that containers publish on the LAN bind address: reachable from the LAN subnet only. */
     lanAppPorts: number[];
+    /**
+     * The apps whose logs Fail2Ban reads. It starts after them: Docker fills a named volume from the
+     * image only while it is empty, so nothing may be written into an app's volume before its container.
+     */
+    logWriters: pulumi.Input<pulumi.Resource[]>;
 }
 
 export const FAIL2BAN_DEFAULTS = { BAN_TIME: "1h", FIND_TIME: "10m", MAX_RETRY: 5 };
+
+/** The uid:gid an app writes its files as: the media owner, or root for images that run as root. */
+function appOwner(cfg: HomelabConfig, id: AppId): string {
+    return CATALOG[id].identity === "image-default" ? "0:0" : `${cfg.puid}:${cfg.pgid}`;
+}
 
 /** One Fail2Ban jail per enabled app that logs failed logins, reading the log inside its config volume. */
 export function fail2banJails(cfg: HomelabConfig): string {
     return cfg.enabledApps
         .flatMap((id: AppId) => {
             const log = CATALOG[id].loginLog;
-            if (!log || !isEnabled(cfg, id)) return [];
-            return [`homelab-${id}|${log.filter}|${cfg.dockerRoot}/volumes/${configVolumeName(id)}/_data/${log.file}`];
+            if (!log) return [];
+            return [`homelab-${id}|${log.filter}|${cfg.dockerRoot}/volumes/${configVolumeName(id)}/_data/${log.file}|${appOwner(cfg, id)}`];
         })
         .join("\n");
 }
@@ -81,8 +91,9 @@ export class HostHardening extends pulumi.ComponentResource {
         this.fail2ban = run("fail2ban", {
             SSH_PORT: target.port,
             JAILS: fail2banJails(cfg),
+            DOCKER_SUBNET: cfg.dockerSubnet,
             ...FAIL2BAN_DEFAULTS,
-        }, { dependsOn: [this.firewall] });
+        }, { dependsOn: pulumi.output(args.logWriters).apply((apps) => [this.firewall, ...apps]) });
 
         this.registerOutputs({ dataTree: this.dataTree, firewall: this.firewall, fail2ban: this.fail2ban });
     }

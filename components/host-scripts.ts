@@ -27,8 +27,13 @@ export interface HostScriptVariables {
     };
     fail2ban: {
         SSH_PORT: number;
-        /** One jail per line: `<jail name>|<filter kind>|<log path on the host>`; kinds: servarr, jellyfin, qbittorrent, jellyseerr. */
+        /**
+         * One jail per line: `<jail name>|<filter kind>|<log path on the host>|<uid:gid the app writes as>`;
+         * kinds: servarr, jellyfin, qbittorrent, jellyseerr. A missing log is created with that owner.
+         */
         JAILS: string;
+        /** The stack's Docker subnet: never banned (the reverse proxy's address is in it). */
+        DOCKER_SUBNET: string;
         BAN_TIME: string;
         FIND_TIME: string;
         MAX_RETRY: number;

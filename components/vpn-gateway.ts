@@ -21,10 +21,18 @@ export interface VpnGatewayArgs {
 
 const CONTROL_AUTH_PATH = "/gluetun/auth/config.toml";
 
+function qbittorrentSetPreferences(webUiPort: number, prefs: string): string {
+    return `/bin/sh -c 'wget -O- --retry-connrefused --post-data ${JSON.stringify(`json=${prefs}`)} http://127.0.0.1:${webUiPort}/api/v2/app/setPreferences'`;
+}
+
 /** qBittorrent's documented port-forwarding hook: tell it the forwarded port and the tunnel interface. */
 export function qbittorrentPortForwardCommand(webUiPort: number): string {
-    const prefs = `json={"listen_port":{{PORT}},"current_network_interface":"{{VPN_INTERFACE}}","random_port":false,"upnp":false}`;
-    return `/bin/sh -c 'wget -O- --retry-connrefused --post-data ${JSON.stringify(prefs).replace(/'/g, "")} http://127.0.0.1:${webUiPort}/api/v2/app/setPreferences'`;
+    return qbittorrentSetPreferences(webUiPort, `{"listen_port":{{PORT}},"current_network_interface":"{{VPN_INTERFACE}}","random_port":false,"upnp":false}`);
+}
+
+/** When the forwarded port goes away: stop listening anywhere but loopback until the next one. */
+export function qbittorrentPortForwardDownCommand(webUiPort: number): string {
+    return qbittorrentSetPreferences(webUiPort, `{"listen_port":0,"current_network_interface":"lo"}`);
 }
 
 function vpnEnvs(cfg: HomelabConfig, members: AppId[]): pulumi.Input<string>[] {
@@ -48,6 +56,7 @@ function vpnEnvs(cfg: HomelabConfig, members: AppId[]): pulumi.Input<string>[] {
         envs.push("VPN_PORT_FORWARDING=on", "PORT_FORWARD_ONLY=on");
         if (members.includes("qbittorrent")) {
             envs.push(`VPN_PORT_FORWARDING_UP_COMMAND=${qbittorrentPortForwardCommand(appPort(cfg, "qbittorrent"))}`);
+            envs.push(`VPN_PORT_FORWARDING_DOWN_COMMAND=${qbittorrentPortForwardDownCommand(appPort(cfg, "qbittorrent"))}`);
         }
     }
     return envs;

@@ -58,6 +58,12 @@ describe("a valid config", () => {
     test("a trailing slash on the data root is dropped", () => {
         expect(parseConfig(rawConfig({ dataRoot: "/srv/media/" }), allSecret).dataRoot).toBe("/srv/media");
     });
+
+    test("a data root inside a user's home and a 10.x LAN are fine", () => {
+        const cfg = parseConfig(rawConfig({ dataRoot: "/home/alice/media", lanSubnet: "10.0.0.0/24", lanBindAddress: "10.0.0.5" }), allSecret);
+        expect(cfg.dataRoot).toBe("/home/alice/media");
+        expect(cfg.lanSubnet).toBe("10.0.0.0/24");
+    });
 });
 
 describe("ConfigError", () => {
@@ -92,7 +98,10 @@ const CASES: [string, Record<string, unknown>, string, RegExp, ((k: SecretKey) =
         "homelab:openvpnUser", /leave out the \+pmp suffix/],
     ["unknown VPN type", { vpnType: "ikev2" }, "homelab:vpnType", /must be wireguard or openvpn/],
     ["relative data root", { dataRoot: "srv/homelab/data" }, "homelab:dataRoot", /must be an absolute path on the host \(starting with \/\)/],
-    ["data root with ..", { dataRoot: "/srv/../etc" }, "homelab:dataRoot", /dedicated folder, not \/ and without \. or \.\. parts/],
+    ["data root with ..", { dataRoot: "/srv/../etc" }, "homelab:dataRoot", /without \. or \.\. parts/],
+    ["data root in a system folder", { dataRoot: "/etc/media" }, "homelab:dataRoot", /dedicated folder such as \/srv\/homelab\/data: \/etc\/media is \(inside\) the system folder \/etc/],
+    ["data root that is a home directory", { dataRoot: "/home/alice" }, "homelab:dataRoot", /system folder \/home/],
+    ["data root //", { dataRoot: "//" }, "homelab:dataRoot", /dedicated folder/],
     ["data root /", { dataRoot: "/" }, "homelab:dataRoot", /dedicated folder/],
     ["PUID 0", { puid: 0 }, "homelab:puid", /must be 1 or more .*0 \(root\) is not allowed/],
     ["PGID 0", { pgid: "0" }, "homelab:pgid", /must be 1 or more .*0 \(root\) is not allowed/],
@@ -101,9 +110,17 @@ const CASES: [string, Record<string, unknown>, string, RegExp, ((k: SecretKey) =
     ["invalid CIDR (prefix)", { lanSubnet: "192.168.1.0/33" }, "homelab:lanSubnet", /not a valid IPv4 network in CIDR form.*e\.g\. 192\.168\.1\.0\/24/],
     ["invalid CIDR (host bits set)", { lanSubnet: "192.168.1.10/24" }, "homelab:lanSubnet", /host bits zero/],
     ["invalid CIDR (not an address)", { dockerSubnet: "docker" }, "homelab:dockerSubnet", /not a valid IPv4 network/],
-    ["Docker subnet overlapping the LAN", { dockerSubnet: "192.168.0.0/16" }, "homelab:dockerSubnet", /overlaps homelab:lanSubnet.*such as 172\.30\.0\.0\/24/],
+    ["Docker subnet overlapping the LAN", { dockerSubnet: "192.168.1.0/25", lanSubnet: "192.168.1.0/24" }, "homelab:dockerSubnet", /overlaps homelab:lanSubnet.*such as 172\.30\.0\.0\/24/],
+    ["Docker subnet that is a whole private range", { dockerSubnet: "172.16.0.0/12" }, "homelab:dockerSubnet", /is a \/12, wider than any home LAN: use a \/17 or narrower/],
+    ["LAN subnet that is public (a typo)", { lanSubnet: "192.186.1.0/24", lanBindAddress: "192.186.1.10" }, "homelab:lanSubnet", /is not a private network .* outside the tunnel with your home IP/],
+    ["LAN subnet over the VPN tunnel's addresses", { lanSubnet: "10.2.0.0/24", lanBindAddress: undefined }, "homelab:lanSubnet", /overlaps the VPN tunnel's own addresses \(10\.2\.0\.0\/16\)/],
+    ["LAN subnet of a whole /16", { lanSubnet: "192.168.0.0/16", lanBindAddress: undefined }, "homelab:lanSubnet", /is a \/16, wider than any home LAN/],
+    ["qBittorrent on Gluetun's control port", { hostPorts: { qbittorrent: 8000 } }, "homelab:hostPorts", /qbittorrent cannot use port 8000: inside the VPN namespace it belongs to Gluetun/],
+    ["Prowlarr on the torrent port", { hostPorts: { prowlarr: 6881 } }, "homelab:hostPorts", /prowlarr cannot use port 6881/],
+    ["domain without a dot", { domain: "media" }, "homelab:domain", /must be a full domain such as media\.example\.com/],
+    ["time zone that does not exist", { timezone: "Mars/Olympus" }, "homelab:timezone", /IANA time zone/],
     ["Docker subnet too small for fixed addresses", { dockerSubnet: "172.30.0.0/28" }, "homelab:dockerSubnet", /use a \/26 or wider/],
-    ["LAN wider than a home network", { lanSubnet: "10.0.0.0/7", lanBindAddress: undefined }, "homelab:lanSubnet", /wider than any home LAN/],
+    ["LAN wider than the private ranges", { lanSubnet: "10.0.0.0/7", lanBindAddress: undefined }, "homelab:lanSubnet", /is not a private network/],
     ["LAN bind address outside the LAN subnet", { lanBindAddress: "10.0.0.5" }, "homelab:lanBindAddress",
         /10\.0\.0\.5 is outside homelab:lanSubnet 192\.168\.1\.0\/24/],
     ["LAN bind address that is not an address", { lanBindAddress: "nas.lan" }, "homelab:lanBindAddress", /not an IPv4 address/],

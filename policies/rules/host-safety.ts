@@ -3,6 +3,7 @@
  * host. One policy per concern, so each can be tuned in the policy config on its own.
  */
 import { StackValidationPolicy } from "@pulumi/policy";
+import { sensitiveHostPath } from "../../components/invariants";
 import {
     ContainerView,
     containersOf,
@@ -77,21 +78,14 @@ export const containerNoDockerSocket = perContainer(
     },
 );
 
-/** Host paths a container may never mount writable. */
-export const SENSITIVE_HOST_PATHS = [
-    "/", "/etc", "/root", "/boot", "/proc", "/sys", "/dev", "/usr", "/bin", "/sbin", "/lib", "/lib64",
-    "/var/lib/docker", "/var/run", "/run", "/home",
-];
-
 export const containerNoSensitiveHostMounts = perContainer(
     "container-no-sensitive-host-mounts",
-    "No container mounts a sensitive host path (/, /etc, /root, /boot, /proc, /sys, /dev, /usr, /var/lib/docker, ...) writable.",
+    "No container mounts a sensitive host path (/, /etc, /root, /boot, /proc, /sys, /dev, /usr, /var/lib/docker, /home or a home directory itself, ...) writable.",
     (c, report) => {
         for (const m of mountsOf(c)) {
             if (!m.hostPath || m.readOnly) continue;
             const path = normalizePath(m.hostPath);
-            const root = SENSITIVE_HOST_PATHS.find((s) => (s === "/" ? path === "/" : isUnder(path, s)));
-            if (root !== undefined) {
+            if (sensitiveHostPath(path) !== undefined) {
                 report(`${describe(c)} mounts the host's ${path} writable at ${m.containerPath ?? "?"}. Mount it with \`readOnly: true\`, or mount a dedicated directory (e.g. under /srv) instead.`);
             }
         }

@@ -6,6 +6,7 @@
  * `container:<gluetun id>`, but `propertyDependencies.networkMode` already names the Gluetun container.
  */
 import { StackValidationPolicy } from "@pulumi/policy";
+import { killSwitchSubnetProblem } from "../../components/invariants";
 import {
     ContainerView,
     KNOWN_WEBUI_PORTS,
@@ -196,25 +197,20 @@ export const vpnGatewayPorts: StackValidationPolicy = {
     },
 };
 
-/** Parsed IPv4/IPv6 CIDR prefix length, or undefined for an unparsable entry. */
-function prefixLength(cidr: string): { v6: boolean; bits: number } | undefined {
-    const m = /^([0-9a-fA-F:.]+)(?:\/(\d{1,3}))?$/.exec(cidr.trim());
-    if (!m) return undefined;
-    const v6 = m[1].includes(":");
-    const bits = m[2] === undefined ? (v6 ? 128 : 32) : Number(m[2]);
-    return { v6, bits };
-}
-
-/** Subnets a kill switch must never open: the whole internet, or a whole private range (/16 or wider; /48 for IPv6). */
-export function tooWideSubnets(list: string): string[] {
+/**
+ * Subnets a kill switch must never open, with why: for IPv4 the rule the program's config applies too
+ * (private, narrower than a /16, clear of the tunnel's range); an IPv6 entry must be narrower than a /48.
+ */
+export function killSwitchLeaks(list: string): { subnet: string; problem: string }[] {
     return list
         .split(",")
         .map((s) => s.trim())
         .filter((s) => s.length > 0)
-        .filter((s) => {
-            const p = prefixLength(s);
-            if (!p) return true; // unparsable: Gluetun would refuse it anyway, and nobody can vouch for it
-            return p.v6 ? p.bits <= 48 : p.bits <= 16;
+        .flatMap((subnet) => {
+            const v6 = /^([0-9a-fA-F:]+)\/(\d{1,3})$/.exec(subnet);
+            if (v6) return Number(v6[2]) <= 48 ? [{ subnet, problem: "is an IPv6 /48 or wider" }] : [];
+            const problem = killSwitchSubnetProblem(subnet);
+            return problem ? [{ subnet, problem }] : [];
         });
 }
 
@@ -245,11 +241,11 @@ export const vpnGatewayKillSwitch: StackValidationPolicy = {
             if (firewall !== undefined && OFF.test(firewall)) {
                 report(`sets FIREWALL=${firewall}, which turns off the kill switch`, "Remove FIREWALL (it defaults to on).");
             }
-            const wide = tooWideSubnets(env.get("FIREWALL_OUTBOUND_SUBNETS") ?? "");
-            if (wide.length > 0) {
+            const leaks = killSwitchLeaks(env.get("FIREWALL_OUTBOUND_SUBNETS") ?? "");
+            if (leaks.length > 0) {
                 report(
-                    `lets namespace members reach ${wide.join(", ")} outside the tunnel (FIREWALL_OUTBOUND_SUBNETS)`,
-                    "List only your LAN subnet, e.g. 192.168.1.0/24 (a /16 or wider range, or 0.0.0.0/0, is a leak).",
+                    `lets namespace members reach ${leaks.map((l) => `${l.subnet} (${l.problem})`).join("; ")} outside the tunnel (FIREWALL_OUTBOUND_SUBNETS)`,
+                    "List only your LAN and the stack's Docker subnet, e.g. 192.168.1.0/24 (a /16 or wider range, a public range or 0.0.0.0/0 is a leak).",
                 );
             }
             const keep = env.get("DNS_KEEP_NAMESERVER");

@@ -51,7 +51,7 @@ test("without FlareSolverr the gateway publishes only the remaining members' por
     expect(portsOf(container(run, "gluetun")).map((p) => p.external)).toEqual([8080, 9696]);
     expect(run.outputs.vpnNamespace).toEqual({ gateway: "gluetun", members: ["qbittorrent", "prowlarr"] });
     expect(Object.keys(run.outputs.connections as object)).not.toContain("Prowlarr -> FlareSolverr");
-    expect((run.outputs.connections as Record<string, string>)["Readarr -> qBittorrent"]).toBe("http://gluetun:8080");
+    expect((run.outputs.connections as Record<string, string>)["Readarr -> qBittorrent"]).toBe("http://gluetun:8080 (category books)");
 });
 
 test("the firewall and Fail2Ban follow the enabled apps", () => {

@@ -234,7 +234,7 @@ describe("secrets stay secret", () => {
     });
 
     test("qBittorrent.conf and gluetun's control-server auth are uploaded as secrets", () => {
-        expect(isSecretEnvelope(upload(container(run, "qbittorrent"), "/config/qBittorrent/qBittorrent.conf").raw)).toBe(true);
+        expect(isSecretEnvelope(upload(container(run, "qbittorrent"), "/defaults/qBittorrent.conf").raw)).toBe(true);
         const auth = upload(container(run, "gluetun"), "/gluetun/auth/config.toml");
         expect(isSecretEnvelope(auth.raw)).toBe(true);
         expect(auth.revealed).toMatch(/auth = "apikey"\napikey = "[A-Za-z0-9_-]{20,}"/);
@@ -262,7 +262,7 @@ describe("secrets stay secret", () => {
         const apiKeys = SERVARR_APPS.filter((id) => containers(run).has(id)).map((id) => env(container(run, id), `${id.toUpperCase()}__AUTH__APIKEY`)!);
         const gluetunAuth = upload(container(run, "gluetun"), "/gluetun/auth/config.toml").revealed;
         const controlKey = /apikey = "([^"]+)"/.exec(gluetunAuth)![1];
-        const qbConf = upload(container(run, "qbittorrent"), "/config/qBittorrent/qBittorrent.conf").revealed;
+        const qbConf = upload(container(run, "qbittorrent"), "/defaults/qBittorrent.conf").revealed;
         const passwordHash = /Password_PBKDF2="([^"]+)"/.exec(qbConf)![1];
         const credentials = [WIREGUARD_KEY, SSH_KEY_MARKER, controlKey, passwordHash, ...apiKeys];
         expect(apiKeys).toHaveLength(4);
@@ -309,6 +309,16 @@ describe("the host", () => {
         expect(exported.split(" ").map(Number).sort()).toEqual([...lanPorts].sort());
         expect(script).toContain("export PUBLIC_PORTS='80 443'");
         expect(script).toContain("export SSH_PORT='22'");
+    });
+
+    test("Fail2Ban starts after every app whose log it reads (Docker fills their volumes first)", () => {
+        const fail2ban = command("fail2ban");
+        const jailed = ["qbittorrent", "prowlarr", "sonarr", "radarr", "lidarr", "jellyfin", "jellyseerr"];
+        const script = String(fail2ban.serializedInputs.create);
+        for (const id of jailed) {
+            expect({ id, jail: script.includes(`homelab-${id}|`) }).toEqual({ id, jail: true });
+            expect({ id, after: fail2ban.dependencies.includes(container(run, id).urn) }).toEqual({ id, after: true });
+        }
     });
 
     test("containers that use the data tree start after it exists", () => {
@@ -366,8 +376,8 @@ describe("stack outputs", () => {
     test("connections: bridge apps reach members via the gateway, members reach bridge apps by fixed address", () => {
         const connections = run.outputs.connections as Record<string, string>;
         const addressOf = (id: string) => inputs(container(run, id)).networksAdvanced![0].ipv4Address;
-        expect(connections["Sonarr -> qBittorrent"]).toBe("http://gluetun:8080");
-        expect(connections["Radarr -> qBittorrent"]).toBe("http://gluetun:8080");
+        expect(connections["Sonarr -> qBittorrent"]).toBe("http://gluetun:8080 (category tv)");
+        expect(connections["Radarr -> qBittorrent"]).toBe("http://gluetun:8080 (category movies)");
         expect(connections["Prowlarr -> FlareSolverr"]).toBe("http://localhost:8191");
         // Gluetun's DNS does not know Docker's container names: from the namespace, only addresses work.
         for (const [title, id] of [["Sonarr", "sonarr"], ["Radarr", "radarr"], ["Lidarr", "lidarr"]]) {

@@ -54,5 +54,5 @@ test("routes and connections address the indexers by their own names", () => {
     const connections = run.outputs.connections as Record<string, string>;
     expect(connections["Prowlarr -> FlareSolverr"]).toBe("http://flaresolverr:8191");
     expect(connections["Prowlarr -> Sonarr"]).toBe("http://sonarr:8989");
-    expect(connections["Sonarr -> qBittorrent"]).toBe("http://gluetun:8080");
+    expect(connections["Sonarr -> qBittorrent"]).toBe("http://gluetun:8080 (category tv)");
 });

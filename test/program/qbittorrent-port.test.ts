@@ -22,7 +22,7 @@ test("Gluetun publishes the WebUI on the same port inside and out", () => {
 test("qBittorrent itself listens there: WEBUI_PORT, its config and its health probe agree", () => {
     const qbittorrent = container(run, "qbittorrent");
     expect(env(qbittorrent, "WEBUI_PORT")).toBe("18080");
-    expect(upload(qbittorrent, "/config/qBittorrent/qBittorrent.conf").revealed).toMatch(/^WebUI\\Port=18080$/m);
+    expect(upload(qbittorrent, "/defaults/qBittorrent.conf").revealed).toMatch(/^WebUI\\Port=18080$/m);
     expect(inputs(qbittorrent).healthcheck?.tests?.join(" ")).toContain("http://localhost:18080/");
 });
 

@@ -14,7 +14,7 @@ let password: string;
 
 beforeAll(async () => {
     run = await runProgram(programOptions());
-    conf = upload(container(run, "qbittorrent"), "/config/qBittorrent/qBittorrent.conf").revealed;
+    conf = upload(container(run, "qbittorrent"), "/defaults/qBittorrent.conf").revealed;
     const login = programModule().qbittorrentLogin as { user: string; password: unknown };
     password = String(await revealOutput(login.password));
 }, 30_000);
@@ -61,6 +61,7 @@ test("torrent traffic is bound to the tunnel, UPnP/NAT-PMP is off", () => {
     expect(bittorrent.get("Session\\Interface")).toBe("tun0");
     expect(bittorrent.get("Session\\InterfaceName")).toBe("tun0");
     expect(section(conf, "Preferences").get("Connection\\UPnP")).toBe("false");
+    expect(section(conf, "Network").get("PortForwardingEnabled")).toBe("false");
 });
 
 test("ports agree: WEBUI_PORT = WebUI\\Port = published port; torrent port in config and env", () => {
@@ -72,18 +73,21 @@ test("ports agree: WEBUI_PORT = WebUI\\Port = published port; torrent port in co
     expect(env(qbittorrent, "TORRENTING_PORT")).toBe(section(conf, "BitTorrent").get("Session\\Port"));
 });
 
-test("downloads land in the hardlink layout, one category per media kind", () => {
+test("downloads land in the hardlink layout: automatic management by category under /data/torrents", () => {
     expect(section(conf, "BitTorrent").get("Session\\DefaultSavePath")).toBe("/data/torrents");
-    const categories = JSON.parse(upload(container(run, "qbittorrent"), "/config/qBittorrent/categories.json").revealed) as Record<string, { save_path: string }>;
-    expect(categories).toEqual({
-        tv: { save_path: "/data/torrents/tv" },
-        movies: { save_path: "/data/torrents/movies" },
-        music: { save_path: "/data/torrents/music" },
-        books: { save_path: "/data/torrents/books" },
-    });
+    expect(section(conf, "BitTorrent").get("Session\\DisableAutoTMMByDefault")).toBe("false");
+    expect(Object.values(programModule().connections as Record<string, string>).filter((c) => c.includes("(category "))).toEqual(
+        ["http://gluetun:8080 (category tv)", "http://gluetun:8080 (category movies)", "http://gluetun:8080 (category music)"],
+    );
 });
 
-test("only the Docker subnet is trusted as a reverse proxy, and the legal notice is accepted", () => {
-    expect(section(conf, "Preferences").get("WebUI\\TrustedReverseProxiesList")).toBe("172.30.0.0/24");
+test("the config is a first-start seed: the image copies it only into an empty /config", () => {
+    const qbittorrent = container(run, "qbittorrent");
+    const files = ((qbittorrent.serializedInputs.uploads ?? []) as { file: string }[]).map((u) => u.file);
+    expect(files).toEqual(["/defaults/qBittorrent.conf"]);
+});
+
+test("only Caddy's fixed address is trusted as a reverse proxy, and the legal notice is accepted", () => {
+    expect(section(conf, "Preferences").get("WebUI\\TrustedReverseProxiesList")).toBe("172.30.0.21");
     expect(section(conf, "LegalNotice").get("Accepted")).toBe("true");
 });
