@@ -10,6 +10,9 @@
  * (`propertyDependencies.networkMode`), which is always known.
  */
 import { PolicyResource } from "@pulumi/policy";
+import { normalizePath } from "../../components/invariants";
+
+export { normalizePath };
 
 /** Internals of `@pulumi/policy/proxy` that its typings do not declare. */
 interface ProxyInternals {
@@ -360,18 +363,6 @@ export function mountsOf(view: ContainerView): MountView[] {
     return [...fromVolumes, ...fromMounts];
 }
 
-/** Absolute, without `.`/`..` segments, duplicate or trailing slashes. */
-export function normalizePath(p: string): string {
-    const out: string[] = [];
-    for (const seg of p.split("/")) {
-        if (seg === "" || seg === ".") continue;
-        if (seg === "..") out.pop();
-        else out.push(seg);
-    }
-    return "/" + out.join("/");
-}
-
-/** True when `p` is `root` or inside it. */
 export function isUnder(p: string, root: string): boolean {
     const np = normalizePath(p);
     const nr = normalizePath(root);
