@@ -24,7 +24,7 @@ export interface HostHardeningArgs {
     logWriters: pulumi.Input<pulumi.Resource[]>;
 }
 
-export const FAIL2BAN_DEFAULTS = { BAN_TIME: "1h", FIND_TIME: "10m", MAX_RETRY: 5 };
+export const FAIL2BAN_DEFAULTS = { BAN_TIME: "1h", FIND_TIME: "10m", MAX_RETRY: 5, LOG_WAIT_SECONDS: 180 };
 
 /** The uid:gid an app writes its files as: the media owner, or root for images that run as root. */
 function appOwner(cfg: HomelabConfig, id: AppId): string {

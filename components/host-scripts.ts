@@ -34,6 +34,11 @@ export interface HostScriptVariables {
         JAILS: string;
         /** The stack's Docker subnet: never banned (the reverse proxy's address is in it). */
         DOCKER_SUBNET: string;
+        /**
+         * How long (in all) to wait for apps that have just started to fill their volume and write their
+         * log before a jail is skipped.
+         */
+        LOG_WAIT_SECONDS: number;
         BAN_TIME: string;
         FIND_TIME: string;
         MAX_RETRY: number;

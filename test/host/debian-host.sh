@@ -60,6 +60,8 @@ busybox_image() {
     local tag="$1" dir
     if docker image inspect "$tag" >/dev/null 2>&1; then return; fi
     dir="$(mktemp -d)"
+    # mktemp makes the directory 0700: as the image's / it would lock out every non-root user.
+    chmod 0755 "$dir"
     mkdir -p "$dir/bin"
     cp /bin/busybox "$dir/bin/busybox"
     for applet in sh httpd nc wget sleep cat echo ls; do ln -s busybox "$dir/bin/$applet"; done

@@ -9,15 +9,14 @@ import {
     BRINGUP, BUSYBOX, GATEWAY, HOST_IP, HOST_NAME, LAN_CLIENT, NETWORK, REPO, SUBNET, WAN_CLIENT,
     Ssh, exported, httpFrom, must, mustOnHost, onHost, overSsh, run, setUpSsh,
 } from "./host";
-import { renderRemoteScript } from "../../components/host-scripts";
-import { Commands, SCRIPTS, loadScripts, renderAll, FALLBACK_VARIABLES } from "./scripts";
+import { HostScriptVariables, renderRemoteScript } from "../../components/host-scripts";
+import { Commands, SCRIPTS, loadScripts } from "./scripts";
 
 jest.setTimeout(120_000);
 
 const timings: Record<string, number> = {};
 let ssh: Ssh;
 let commands: Commands;
-let source: string;
 let lanPort: number;
 let publicPort: number;
 let closedPort: number;
@@ -42,13 +41,17 @@ function snapshot(): string {
         echo ---; ufw status verbose; echo ---; ufw show added
         echo ---; sha256sum /etc/ufw/*.rules /etc/default/ufw /etc/fail2ban/jail.d/* /etc/fail2ban/filter.d/homelab-* 2>/dev/null
         echo ---; find /srv/homelab/data -printf '%p %U:%G %m\\n' 2>/dev/null | sort
+        echo ---; sha256sum /etc/systemd/system/homelab-* 2>/dev/null; ls /etc/systemd/system/timers.target.wants
+        echo ---; cat /var/lib/homelab/fail2ban.placeholders 2>/dev/null
+        echo ---; find /var/lib/docker/volumes -path '*/_data*' -printf '%p %U:%G %m\\n' | sort
+        echo ---; systemctl show -p ActiveEnterTimestamp fail2ban.service ${RELOAD}.timer
     `);
 }
 
 /** Files the delete steps must bring back to what they were before create. */
 function ufwFiles(): string {
     // user.rules is rewritten by ufw on every change (same rules, different layout): compare the rules.
-    return mustOnHost("sha256sum /etc/ufw/before*.rules /etc/ufw/after*.rules /etc/default/ufw; ufw status verbose; ufw show added; iptables -S DOCKER-USER; ls /etc/fail2ban/jail.d /etc/fail2ban/filter.d");
+    return mustOnHost("sha256sum /etc/ufw/before*.rules /etc/ufw/after*.rules /etc/default/ufw; ufw status verbose; ufw show added; iptables -S DOCKER-USER; ls /etc/fail2ban/jail.d /etc/fail2ban/filter.d /etc/systemd/system /etc/systemd/system/timers.target.wants; ls -d /var/lib/homelab 2>&1 || true");
 }
 
 function isoParts(d = new Date()) {
@@ -107,11 +110,77 @@ const SAMPLES: Record<string, { lines: string[]; ips: string[]; misses: number }
     },
 };
 
-function jails(): { name: string; kind: string; logpath: string }[] {
+interface Jail { name: string; kind: string; logpath: string; owner: string }
+
+function jails(): Jail[] {
     return exported(commands.fail2ban.create, "JAILS").split("\n").filter(Boolean).map((l) => {
-        const [name, kind, logpath] = l.split("|");
-        return { name, kind, logpath };
+        const [name, kind, logpath, owner] = l.split("|");
+        return { name, kind, logpath, owner };
     });
+}
+
+/** The fail2ban variables the program passes, to run the script with a variation of them. */
+function fail2banVars(): HostScriptVariables["fail2ban"] {
+    const c = commands.fail2ban.create;
+    return {
+        SSH_PORT: Number(exported(c, "SSH_PORT")), JAILS: exported(c, "JAILS"), DOCKER_SUBNET: exported(c, "DOCKER_SUBNET"),
+        BAN_TIME: exported(c, "BAN_TIME"), FIND_TIME: exported(c, "FIND_TIME"), MAX_RETRY: Number(exported(c, "MAX_RETRY")),
+        LOG_WAIT_SECONDS: Number(exported(c, "LOG_WAIT_SECONDS")),
+    };
+}
+
+const RELOAD = "homelab-fail2ban-reload";
+
+/** The Docker volume a log lies in: `<docker root>/volumes/<name>/_data`. */
+function volumeOf(logpath: string): { dir: string; name: string; root: string } {
+    const m = logpath.match(/^((\/.*)\/volumes\/([^/]+)\/_data)\//);
+    if (!m) throw new Error(`not in a Docker volume: ${logpath}`);
+    return { dir: m[1], root: m[2], name: m[3] };
+}
+
+/** Jellyfin's file name for the day of `d`: log_YYYYMMDD.log. */
+function jellyfinLog(logpath: string, d = new Date()): string {
+    return logpath.replace("*", `log_${d.toISOString().slice(0, 10).replace(/-/g, "")}`);
+}
+
+/** Names of the jails fail2ban runs. */
+function runningJails(): string[] {
+    const m = mustOnHost("fail2ban-client status").match(/Jail list:\s*(.*)$/m);
+    return (m?.[1] ?? "").split(/,\s*/).filter(Boolean).sort();
+}
+
+/** The n-th address of an IPv4 subnet. */
+function addressIn(cidr: string, n: number): string {
+    const [base] = cidr.split("/");
+    const v = base.split(".").reduce((a, o) => a * 256 + Number(o), 0) + n;
+    return [24, 16, 8, 0].map((b) => Math.floor(v / 2 ** b) % 256).join(".");
+}
+
+/** Runs a shell command in a container as the jail's app runs: its uid:gid, its config volume at /config. */
+function asApp(j: Jail, script: string): string {
+    return mustOnHost(`docker run --rm --user ${j.owner} -v ${volumeOf(j.logpath).name}:/config ${BUSYBOX} sh -c '${script}'`);
+}
+
+/**
+ * What the first start of each app leaves on the host: Docker created the config volume and the app wrote
+ * its config into it as its uid:gid. Jellyfin's image makes /config root-owned 0777 and Jellyfin logs at once
+ * (log/log_YYYYMMDD.log); the other apps have not written their log yet (fail2ban must create it).
+ */
+function startApps(): void {
+    must("bash", ["-c", `docker save ${BUSYBOX} | docker exec -i ${HOST_NAME} docker load`]);
+    for (const j of jails()) {
+        const vol = volumeOf(j.logpath);
+        const [uid, gid] = j.owner.split(":");
+        const glob = j.logpath.includes("*");
+        mustOnHost(`set -e
+            docker volume create ${vol.name} >/dev/null
+            test "$(docker volume inspect -f '{{.Mountpoint}}' ${vol.name})" = ${vol.dir}
+            install -o ${uid} -g ${gid} -m 0644 /dev/null ${vol.dir}/settings.json
+            ${glob ? `chmod 0777 ${vol.dir}
+            install -d -o ${uid} -g ${gid} -m 0755 "$(dirname '${j.logpath}')"
+            echo "[$(date -u '+%F %T').000 +00:00] [INF] [1] Main: Jellyfin version: 10.10.7" > ${jellyfinLog(j.logpath)}
+            chown ${uid}:${gid} ${jellyfinLog(j.logpath)}` : ""}`);
+    }
 }
 
 async function waitFor(what: string, check: () => boolean, timeoutMs = 30_000): Promise<void> {
@@ -138,7 +207,6 @@ beforeAll(async () => {
     const hostKey = fs.readFileSync(ssh.knownHosts, "utf8").trim().split(" ").slice(1).join(" ");
     const loaded = await loadScripts(hostKey, fs.readFileSync(ssh.key, "utf8"));
     commands = loaded.commands;
-    source = loaded.source;
     const lanPorts = exported(commands.firewall.create, "LAN_APP_PORTS").split(/\s+/).filter(Boolean).map(Number);
     const publicPorts = exported(commands.firewall.create, "PUBLIC_PORTS").split(/\s+/).filter(Boolean).map(Number);
     lanPort = lanPorts[0];
@@ -150,7 +218,7 @@ beforeAll(async () => {
 
 afterAll(() => {
     // eslint-disable-next-line no-console
-    console.log(`host suite: scripts from the ${source}; timings (s): ${JSON.stringify(timings)}`);
+    console.log(`host suite: scripts from the program's command resources; timings (s): ${JSON.stringify(timings)}`);
     if (process.env.HOMELAB_TEST_KEEP) return;
     for (const c of [HOST_NAME, LAN_CLIENT.name, WAN_CLIENT.name]) run("docker", ["rm", "-f", c]);
     run("docker", ["network", "rm", NETWORK]);
@@ -166,13 +234,12 @@ test("shellcheck passes on components/host/*.sh and the bring-up script", () => 
     expect(r.status).toBe(0);
 });
 
-test("the scripts are the program's command strings (or the renderer's until index.ts exists)", () => {
+test("the scripts are the program's command strings", () => {
     for (const s of SCRIPTS) {
         expect(commands[s].create).toMatch(/^(sudo -n )?bash -s -- create <<'HOMELAB_SCRIPT_EOF'\n/);
         expect(commands[s].delete).toMatch(/^(sudo -n )?bash -s -- delete <<'HOMELAB_SCRIPT_EOF'\n/);
         expect(commands[s].create).toContain(fs.readFileSync(path.join(REPO, "components", "host", `${s}.sh`), "utf8"));
     }
-    if (source === "renderer") expect(commands).toEqual(renderAll(FALLBACK_VARIABLES));
 });
 
 test("create runs over SSH with the pinned host key; a wrong host key is refused", () => {
@@ -183,8 +250,38 @@ test("create runs over SSH with the pinned host key; a wrong host key is refused
     timed("first create (3 scripts)", () => {
         expect(runScript("data-tree", "create")).toMatch(/homelab: data tree ready/);
         expect(runScript("firewall", "create")).toMatch(/homelab: firewall active on homelab-test-host/);
-        expect(runScript("fail2ban", "create")).toMatch(/homelab: fail2ban running on homelab-test-host/);
+        // The lead runs fail2ban after the app containers exist: their volumes are populated by then.
+        startApps();
+        const out = runScript("fail2ban", "create");
+        expect(out).toMatch(/homelab: fail2ban running on homelab-test-host/);
+        expect(out).not.toContain("skipped");
     });
+    expect(runningJails()).toEqual(["sshd", ...jails().map((j) => j.name)].sort());
+});
+
+test("fail2ban: a missing log is created as the app's uid:gid (dirs 0755, file 0644); a glob is never invented", () => {
+    const list = jails();
+    expect(list.some((j) => j.owner === "0:0")).toBe(true); // Jellyseerr runs as root
+    expect(list.some((j) => j.owner === "1000:1000")).toBe(true); // PUID:PGID
+    const created: string[] = [];
+    for (const j of list) {
+        const vol = volumeOf(j.logpath);
+        if (j.logpath.includes("*")) {
+            // Only what Jellyfin wrote itself; its volume keeps the image's root 0777.
+            expect(mustOnHost(`ls -A $(dirname '${j.logpath}')`).trim()).toBe(path.basename(jellyfinLog(j.logpath)));
+            expect(mustOnHost(`stat -c '%u:%g %a' ${vol.dir}`).trim()).toBe("0:0 777");
+            continue;
+        }
+        const rel = j.logpath.slice(vol.dir.length + 1).split("/");
+        const paths = rel.map((_, k) => `${vol.dir}/${rel.slice(0, k + 1).join("/")}`);
+        const stats = mustOnHost(`stat -c '%n %u:%g %a %F' ${paths.join(" ")}`).trim().split("\n");
+        expect(stats).toEqual(paths.map((p, k) => `${p} ${j.owner} ${k === paths.length - 1 ? "644 regular empty file" : "755 directory"}`));
+        created.push(...paths.map((p, k) => `${k === paths.length - 1 ? "file" : "dir"} ${p}`));
+        // The app, a container running as its uid:gid with the volume at /config, can open its log for writing
+        // and create its rotated files next to it.
+        asApp(j, `: >> /config/${rel.join("/")} && : > /config/${rel.join("/")}.1 && rm /config/${rel.join("/")}.1`);
+    }
+    expect(mustOnHost("cat /var/lib/homelab/fail2ban.placeholders").trim().split("\n")).toEqual(created);
 });
 
 test("data tree: every directory owned by PUID:PGID with mode 2775; imports can be hardlinks", () => {
@@ -277,6 +374,128 @@ test("fail2ban: sshd jail runs on the systemd journal; every app jail runs and b
     expect(httpFrom(LAN_CLIENT, HOST_IP, lanPort)).toMatch(/^HTTP/);
 });
 
+test("fail2ban: failed logins from the stack's Docker subnet (the reverse proxy) are never banned; from outside they are", async () => {
+    const subnet = exported(commands.fail2ban.create, "DOCKER_SUBNET");
+    expect(subnet).toBe(exported(commands.firewall.create, "DOCKER_SUBNET"));
+    const proxyIp = addressIn(subnet, 50);
+    const outsideIp = "198.51.100.7";
+    // A stand-in for Caddy on the stack's network, in front of the app container published on the LAN port.
+    const appIp = mustOnHost(`docker inspect -f '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' app-${lanPort}`).trim();
+    mustOnHost(`docker rm -f homelab-proxy >/dev/null 2>&1 || true
+        docker run -d --name homelab-proxy --network homelab-test --ip ${proxyIp} ${BUSYBOX} sleep 3600 >/dev/null`);
+    const viaProxy = () => onHost(`docker exec homelab-proxy sh -c 'printf "GET / HTTP/1.0\\r\\n\\r\\n" | nc -w 3 ${appIp} 8000 2>&1 | head -n 1'`).stdout.trim();
+    expect(viaProxy()).toMatch(/^HTTP\/1\.[01] \d{3}/);
+    const maxRetry = Number(exported(commands.fail2ban.create, "MAX_RETRY"));
+    const list = jails();
+    for (const jail of list) {
+        const ignored = mustOnHost(`fail2ban-client get ${jail.name} ignoreip`);
+        for (const net of [subnet, "127.0.0.0/8", "::1"]) expect([jail.name, ignored]).toEqual([jail.name, expect.stringContaining(net)]);
+        const monitored = mustOnHost(`fail2ban-client get ${jail.name} logpath`).match(/- (\/\S+)/)![1];
+        // Twice as many failures from the proxy as from the outside address, interleaved.
+        const lines = Array.from({ length: 2 * maxRetry }, (_, n) => [failureLine(jail.kind, proxyIp, n + 1),
+            ...(n < maxRetry ? [failureLine(jail.kind, outsideIp, n + 1)] : [])]).flat();
+        mustOnHost(`cat >> '${monitored}'`, lines.join("\n") + "\n");
+    }
+    for (const jail of list) {
+        await waitFor(`${jail.name} to ban ${outsideIp}`, () => mustOnHost(`fail2ban-client status ${jail.name}`).includes(outsideIp));
+        const status = mustOnHost(`fail2ban-client status ${jail.name}`);
+        expect([jail.name, status.match(/Banned IP list:\s*(.*)$/m)?.[1].trim()]).toEqual([jail.name, outsideIp]);
+        expect([jail.name, status.match(/Currently failed:\s*(\d+)/)?.[1]]).toEqual([jail.name, "0"]);
+        const chain = mustOnHost(`iptables -S f2b-${jail.name}`);
+        expect(chain).toContain(`-s ${outsideIp}/32 -j REJECT`);
+        expect(chain).not.toContain(proxyIp);
+    }
+    expect(mustOnHost(`grep -c 'Ignore ${proxyIp} by ip' /var/log/fail2ban.log`).trim()).toBe(String(2 * maxRetry * list.length));
+    // Real packets: the proxy still reaches the app through DOCKER-USER...
+    expect(viaProxy()).toMatch(/^HTTP\/1\.[01] \d{3}/);
+    // ...and a ban of its address is what would have cut every site off (the self-DoS the ignore list prevents).
+    mustOnHost(`fail2ban-client set ${list[0].name} banip ${proxyIp}`);
+    expect(viaProxy()).toMatch(/Connection refused/);
+    mustOnHost("fail2ban-client unban --all");
+    expect(viaProxy()).toMatch(/^HTTP\/1\.[01] \d{3}/);
+    // sshd keeps fail2ban's default (nothing but its own addresses ignored).
+    expect(mustOnHost("fail2ban-client get sshd ignoreip")).not.toContain(subnet);
+});
+
+test("fail2ban: the reload timer makes a glob jail read a log file created after fail2ban started (Jellyfin's next day)", async () => {
+    const globJails = jails().filter((j) => j.logpath.includes("*"));
+    expect(globJails.map((j) => j.kind)).toEqual(["jellyfin"]);
+    expect(mustOnHost(`systemctl is-enabled ${RELOAD}.timer; systemctl is-active ${RELOAD}.timer`).trim().split("\n")).toEqual(["enabled", "active"]);
+    expect(mustOnHost(`systemctl show -p NextElapseUSecRealtime --value ${RELOAD}.timer`).trim()).not.toBe("");
+    expect(mustOnHost(`grep '^ExecStart=' /etc/systemd/system/${RELOAD}.service`).trim().split("\n"))
+        .toEqual(globJails.map((j) => `ExecStart=/usr/bin/fail2ban-client reload ${j.name}`));
+    const maxRetry = Number(exported(commands.fail2ban.create, "MAX_RETRY"));
+    const ip = "203.0.113.61";
+    for (const j of globJails) {
+        const next = jellyfinLog(j.logpath, new Date(Date.now() + 86_400_000));
+        asApp(j, `: > /config/${next.slice(volumeOf(j.logpath).dir.length + 1)}`);
+        // fail2ban expanded the glob when it started: the new file is not watched...
+        expect(mustOnHost(`fail2ban-client get ${j.name} logpath`)).not.toContain(next);
+        // ...until the timer's service runs.
+        mustOnHost(`systemctl start ${RELOAD}.service`);
+        expect(mustOnHost(`systemctl show -p Result --value ${RELOAD}.service`).trim()).toBe("success");
+        expect(mustOnHost(`fail2ban-client get ${j.name} logpath`)).toContain(next);
+        mustOnHost(`cat >> ${next}`, Array.from({ length: maxRetry }, (_, n) => failureLine(j.kind, ip, n + 1)).join("\n") + "\n");
+        await waitFor(`${j.name} to ban ${ip} from ${next}`, () => onHost(`iptables -S f2b-${j.name}`).stdout.includes(`-s ${ip}/32 -j REJECT`));
+        expect(mustOnHost("iptables -S DOCKER-USER")).toContain(`-A DOCKER-USER -p tcp -j f2b-${j.name}`);
+    }
+    mustOnHost("fail2ban-client unban --all");
+});
+
+test("fail2ban: a jail whose volume is missing or empty, or whose glob matches nothing, is skipped; the rest runs", () => {
+    const vars = fail2banVars();
+    const root = volumeOf(jails()[0].logpath).root;
+    const v = (name: string) => `${root}/volumes/${name}/_data`;
+    mustOnHost(`set -e
+        docker volume create homelab-test-empty >/dev/null
+        docker volume create homelab-test-noglob >/dev/null; install -d -o 1000 -g 1000 ${v("homelab-test-noglob")}/log
+        docker volume create homelab-test-fresh >/dev/null; install -o 1000 -g 1000 /dev/null ${v("homelab-test-fresh")}/settings.json`);
+    const listVolumes = () => mustOnHost(`find ${root}/volumes -printf '%p %U:%G %m\\n' | sort`).trim().split("\n");
+    const before = listVolumes();
+    const extra = [
+        `homelab-novolume|servarr|${v("homelab-test-novolume")}/logs/x.txt|1000:1000`,
+        `homelab-emptyvolume|servarr|${v("homelab-test-empty")}/logs/x.txt|1000:1000`,
+        `homelab-noglob|jellyfin|${v("homelab-test-noglob")}/log/*.log|1000:1000`,
+        `homelab-fresh|servarr|${v("homelab-test-fresh")}/logs/fresh.txt|1000:1000`,
+    ];
+    const started = Date.now();
+    const r = overSsh(ssh, renderRemoteScript("fail2ban", "create", { ...vars, JAILS: [vars.JAILS, ...extra].join("\n"), LOG_WAIT_SECONDS: 4 }, { sudo: false }));
+    expect([r.status, r.stderr]).toEqual([0, ""]);
+    // It waited for the apps (4 s in all here; the program gives them 180 s), then skipped.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(4000);
+    const later = "once the app has started, run this step again: pulumi up --replace <URN of homelab-host-fail2ban, from pulumi stack --show-urns>";
+    expect(r.stdout).toContain(`homelab: homelab-novolume skipped on homelab-test-host: ${v("homelab-test-novolume")} is not populated yet (the app has not started); ${later}\n`);
+    expect(r.stdout).toContain(`homelab: homelab-emptyvolume skipped on homelab-test-host: ${v("homelab-test-empty")} is not populated yet (the app has not started); ${later}\n`);
+    expect(r.stdout).toContain(`homelab: homelab-noglob skipped on homelab-test-host: no file matches ${v("homelab-test-noglob")}/log/*.log yet (the app has not written its log); ${later}\n`);
+    expect(r.stdout).not.toMatch(/homelab-fresh skipped/);
+    // Nothing written into the missing, the empty or the glob volume; only the fresh jail's log was created.
+    const after = listVolumes();
+    expect(after.filter((l) => !before.includes(l))).toEqual([
+        `${v("homelab-test-fresh")}/logs 1000:1000 755`, `${v("homelab-test-fresh")}/logs/fresh.txt 1000:1000 644`]);
+    expect(before.filter((l) => !after.includes(l))).toEqual([]);
+    expect(runningJails()).toEqual(["sshd", "homelab-fresh", ...jails().map((j) => j.name)].sort());
+    // The program's own jails again (the fresh placeholder stays recorded: delete removes it while empty).
+    runScript("fail2ban", "create");
+    expect(runningJails()).toEqual(["sshd", ...jails().map((j) => j.name)].sort());
+});
+
+test("fail2ban: an app that fills its volume while the step waits gets its jail", () => {
+    const vars = fail2banVars();
+    const root = volumeOf(jails()[0].logpath).root;
+    const late = `${root}/volumes/homelab-test-late/_data`;
+    // The app's first start, 3 s after the step began: its volume fills and it writes its log.
+    mustOnHost(`docker volume create homelab-test-late >/dev/null
+        nohup sh -c 'sleep 3; install -d -o 1000 -g 1000 ${late}/logs; install -o 1000 -g 1000 /dev/null ${late}/logs/late.txt' >/dev/null 2>&1 &`);
+    const extra = `homelab-late|servarr|${late}/logs/late.txt|1000:1000`;
+    const r = overSsh(ssh, renderRemoteScript("fail2ban", "create", { ...vars, JAILS: [vars.JAILS, extra].join("\n"), LOG_WAIT_SECONDS: 30 }, { sudo: false }));
+    expect([r.status, r.stderr]).toEqual([0, ""]);
+    expect(r.stdout).not.toContain("skipped");
+    expect(runningJails()).toContain("homelab-late");
+    runScript("fail2ban", "create");
+    mustOnHost("docker volume rm homelab-test-late >/dev/null");
+    expect(runningJails()).toEqual(["sshd", ...jails().map((j) => j.name)].sort());
+});
+
 test("a ufw reload by the firewall script keeps fail2ban's DOCKER-USER jumps", async () => {
     const jail = jails()[0];
     mustOnHost(`fail2ban-client set ${jail.name} banip 203.0.113.77`);
@@ -314,7 +533,7 @@ test("docker -H ssh:// reaches the host's engine with the pinned key and refuses
 });
 
 test("a failing step says what failed on which host and leaves SSH working", () => {
-    const vars = { ...FALLBACK_VARIABLES.fail2ban, JAILS: "homelab-bogus|nope|/var/log/bogus.log" };
+    const vars = { ...fail2banVars(), JAILS: "homelab-bogus|nope|/var/log/bogus.log|0:0" };
     const r = overSsh(ssh, renderRemoteScript("fail2ban", "create", vars, { sudo: false }));
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain("homelab: fail2ban (jail homelab-bogus: unknown filter kind 'nope') failed on homelab-test-host");
@@ -323,9 +542,26 @@ test("a failing step says what failed on which host and leaves SSH working", () 
 
 test("delete removes exactly what create added (and only empty data directories)", () => {
     mustOnHost("docker rm -f $(docker ps -aq) >/dev/null; docker network rm homelab-test >/dev/null");
+    const fresh = `${volumeOf(jails()[0].logpath).root}/volumes/homelab-test-fresh/_data`;
+    const logs = jails().map((j) => (j.logpath.includes("*") ? jellyfinLog(j.logpath) : j.logpath));
+    let f2bOut = "";
     timed("delete (3 scripts)", () => {
-        for (const s of [...SCRIPTS].reverse()) runScript(s, "delete");
+        for (const s of [...SCRIPTS].reverse()) {
+            const out = timed(`delete ${s}`, () => runScript(s, "delete"));
+            if (s === "fail2ban") f2bOut = out;
+        }
     });
+    // Debian's own config cannot start (its sshd jail wants /var/log/auth.log): stopped at once, not after 30 s.
+    expect(f2bOut).toContain("homelab: fail2ban does not start with the distribution's own configuration on homelab-test-host (left stopped)");
+    expect(timings["delete fail2ban"]).toBeLessThan(10);
+    expect(onHost("systemctl is-active fail2ban").stdout.trim()).not.toMatch(/^(active|activating)$/);
+    // The reload timer is gone from disk and from systemd.
+    expect(mustOnHost("ls /etc/systemd/system /etc/systemd/system/timers.target.wants")).not.toContain(RELOAD);
+    expect(mustOnHost(`systemctl list-units --all --no-legend '${RELOAD}*'`).trim()).toBe("");
+    // Placeholders nobody wrote to are gone (file and directories); logs the apps wrote and the volumes stay.
+    expect(mustOnHost(`find ${fresh} -mindepth 1 -printf '%P\\n' | sort`).trim().split("\n")).toEqual(["settings.json"]);
+    for (const log of logs) expect([log, onHost(`test -s ${log}`).status]).toEqual([log, 0]);
+    expect(onHost("test -e /var/lib/homelab").status).not.toBe(0);
     expect(mustOnHost("iptables -S DOCKER-USER")).not.toMatch(/conntrack|f2b-/);
     expect(mustOnHost("cat /etc/ufw/after.rules")).not.toContain("HOMELAB");
     expect(mustOnHost("ls /etc/fail2ban/jail.d /etc/fail2ban/filter.d")).not.toMatch(/homelab/);

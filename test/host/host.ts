@@ -20,7 +20,8 @@ export const HOST_IP = "10.213.0.10";
 export const LAN_SUBNET = "10.213.0.0/25";
 export const LAN_CLIENT = { name: "homelab-test-lan", ip: "10.213.0.20" };
 export const WAN_CLIENT = { name: "homelab-test-wan", ip: "10.213.0.200" };
-export const BUSYBOX = "homelab-test/busybox:v1";
+/** v2: / is 0755 (v1 was 0700 and refused containers running as a non-root user). */
+export const BUSYBOX = "homelab-test/busybox:v2";
 
 export interface Run { status: number; stdout: string; stderr: string }
 
