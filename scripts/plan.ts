@@ -1,6 +1,6 @@
 /**
- * `npm run plan -- [--stack dev] [--json FILE] [--no-docs] [--policy-grpc]`: the offline plan. Evaluates index.ts with
- * Pulumi.<stack>.yaml under the mock engine, as `pulumi preview` would (secure values become placeholders,
+ * `npm run plan -- [--stack dev] [--stack-file FILE] [--json FILE] [--no-docs] [--policy-grpc]`: the offline
+ * plan. Evaluates index.ts with Pulumi.<stack>.yaml under the mock engine, as `pulumi preview` would (secure values become placeholders,
  * ids stay unknown), prints what would be deployed, writes docs/stack.md (Mermaid diagram + plan), runs the
  * policy pack on the graph, and exits non-zero on a config error or a mandatory policy violation.
  */
@@ -24,6 +24,8 @@ const SECRET_PLACEHOLDERS: Record<SecretKey, string> = {
 
 interface PlanOptions {
     stack: string;
+    /** Defaults to Pulumi.<stack>.yaml beside index.ts. */
+    stackFile?: string;
     json?: string;
     docs: boolean;
     /** `in-process` (default, fast) or `grpc`: the pack in its own process over the analyzer protocol, as the CLI runs it. */
@@ -35,6 +37,7 @@ function parseArgs(argv: string[]): PlanOptions {
     for (let i = 0; i < argv.length; i++) {
         const arg = argv[i];
         if (arg === "--stack") options.stack = argv[++i] ?? "";
+        else if (arg === "--stack-file") options.stackFile = argv[++i];
         else if (arg === "--json") options.json = argv[++i];
         else if (arg === "--no-docs") options.docs = false;
         else if (arg === "--policy-grpc") options.policyTransport = "grpc";
@@ -46,6 +49,8 @@ function parseArgs(argv: string[]): PlanOptions {
 }
 
 class UsageError extends Error {}
+
+const USAGE = "usage: npm run plan -- [--stack NAME] [--stack-file FILE] [--json FILE] [--no-docs] [--policy-grpc]";
 
 interface StackConfig {
     config: Record<string, unknown>;
@@ -84,7 +89,7 @@ function graphJson(resources: CapturedResource[]): unknown {
 
 async function main(): Promise<number> {
     const options = parseArgs(process.argv.slice(2));
-    const stackFile = path.join(ROOT, `Pulumi.${options.stack}.yaml`);
+    const stackFile = options.stackFile ?? path.join(ROOT, `Pulumi.${options.stack}.yaml`);
     if (!fs.existsSync(stackFile)) throw new UsageError(`no stack file ${path.relative(process.cwd(), stackFile)}`);
     const { config, secretKeys } = readStackConfig(stackFile);
     process.env[NO_LOCAL_FILES_ENV] = "1";
@@ -110,7 +115,7 @@ async function main(): Promise<number> {
 }
 
 /** Prints the pack's findings; a mandatory violation fails the plan like it fails `pulumi preview`. */
-function reportPolicies(violations: Violation[]): number {
+export function reportPolicies(violations: Violation[]): number {
     const mandatory = violations.filter((v) => v.enforcementLevel === "mandatory");
     const advisory = violations.filter((v) => v.enforcementLevel !== "mandatory");
     console.log(`
@@ -121,16 +126,15 @@ Policy pack: ${mandatory.length} mandatory violation(s), ${advisory.length} advi
     return mandatory.length > 0 ? 3 : 0;
 }
 
-main().then(
-    (code) => process.exit(code),
-    (error: unknown) => {
-        if (error instanceof UsageError) {
-            console.error(`plan: ${error.message}\nusage: npm run plan -- [--stack NAME] [--json FILE] [--no-docs] [--policy-grpc] [--policy-grpc]`);
-            return process.exit(64);
-        }
-        // Config errors are for people: the message alone, no stack trace.
-        const message = error instanceof Error ? (error.name === "ConfigError" ? error.message : error.stack ?? error.message) : String(error);
-        console.error(message);
-        process.exit(1);
-    },
-);
+function fail(error: unknown): never {
+    if (error instanceof UsageError) {
+        console.error(`plan: ${error.message}\n${USAGE}`);
+        process.exit(64);
+    }
+    // Config errors are for people: the message alone, no stack trace.
+    const message = error instanceof Error ? (error.name === "ConfigError" ? error.message : error.stack ?? error.message) : String(error);
+    console.error(message);
+    process.exit(1);
+}
+
+if (require.main === module) main().then((code) => process.exit(code), fail);

@@ -1,0 +1,80 @@
+/**
+ * `npm run plan`, the main job without the CLI: run as a user runs it (a child process on the example stack
+ * and on a broken one), and docs/stack.md checked against the graph it is generated from.
+ */
+import { spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { readStackConfig, reportPolicies } from "../scripts/plan";
+import { runProgram } from "../scripts/mock-engine";
+import { buildStackView, renderStackMarkdown } from "../scripts/stack-view";
+
+const ROOT = path.join(__dirname, "..");
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-plan-"));
+
+function plan(...args: string[]) {
+    return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/plan.ts", ...args], {
+        cwd: ROOT, encoding: "utf8", env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, "tsconfig.json") },
+    });
+}
+
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe("the dev stack", () => {
+    const graphFile = path.join(tmp, "graph.json");
+    let result: ReturnType<typeof plan>;
+    beforeAll(() => {
+        result = plan("--stack", "dev", "--no-docs", "--json", graphFile);
+    }, 60_000);
+
+    test("plans every container with its network, ports and mounts, and passes the policy pack", () => {
+        expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: "" });
+        const out = result.stdout;
+        expect(out).toContain("Docker host: ssh://root@192.168.1.10:22");
+        expect(out).toMatch(/ {2}qbittorrent\n {4}image {4}lscr\.io\/linuxserver\/qbittorrent:[\w.-]+\n {4}network {2}VPN namespace of gluetun\n {4}ports {4}none published\n/);
+        expect(out).toMatch(/ {2}gluetun\n(?: {4}.*\n)*? {4}ports {4}192\.168\.1\.10:8080->8080\/tcp, 192\.168\.1\.10:9696->9696\/tcp, 192\.168\.1\.10:8191->8191\/tcp\n/);
+        expect(out).toContain("mount    host /srv/homelab/data/media -> /data/media (read-only)");
+        expect(out).toMatch(/firewall\.sh +SSH_PORT=22 LAN_SUBNET=192\.168\.1\.0\/24/);
+        expect(out).toContain("Policy pack: 0 mandatory violation(s), 0 advisory message(s)");
+    });
+
+    test("--json writes the graph with dependencies, and no secret in the clear", () => {
+        const graph = JSON.parse(fs.readFileSync(graphFile, "utf8")) as Record<string, unknown>[];
+        const qbittorrent = graph.find((r) => r.name === "homelab-downloader-qbittorrent")!;
+        expect(Object.keys(qbittorrent).sort()).toEqual(["dependencies", "inputs", "name", "parent", "propertyDependencies", "type", "urn"]);
+        expect((qbittorrent.propertyDependencies as Record<string, string[]>).networkMode).toEqual([
+            expect.stringMatching(/::homelab-vpn-gluetun$/),
+        ]);
+        const text = JSON.stringify(graph);
+        expect(text).not.toContain("plan-placeholder");
+        expect(text).not.toContain(`${"A".repeat(43)}=`);
+        expect(text).toContain("[secret]");
+    });
+});
+
+test("a broken stack file fails with one plain line per problem and no stack trace", () => {
+    const bad = path.join(tmp, "Pulumi.bad.yaml");
+    const dev = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
+    fs.writeFileSync(bad, dev.replace("homelab:puid: 1000", "homelab:puid: 0").replace("homelab:dataRoot: /srv/homelab/data", "homelab:dataRoot: srv/data"));
+    const result = plan("--stack-file", bad, "--no-docs");
+    expect(result.status).toBe(1);
+    expect(result.stderr.split("\n").filter((l) => l.startsWith("  - "))).toEqual([
+        "  - homelab:puid: must be 1 or more (the numeric id of the user owning the media; 0 (root) is not allowed)",
+        `  - homelab:dataRoot: must be an absolute path on the host (starting with /), got "srv/data"`,
+    ]);
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+}, 60_000);
+
+test("a mandatory violation fails the plan; advisory messages do not", () => {
+    expect(reportPolicies([{ policyName: "p", message: "m", enforcementLevel: "advisory" }])).toBe(0);
+    expect(reportPolicies([{ policyName: "p", message: "m", enforcementLevel: "mandatory" }])).not.toBe(0);
+});
+
+test("docs/stack.md is what the plan generates from the dev stack's graph", async () => {
+    const { config, secretKeys } = readStackConfig(path.join(ROOT, "Pulumi.dev.yaml"));
+    process.env.HOMELAB_NO_LOCAL_FILES = "1";
+    const run = await runProgram({ config, secretKeys, preview: true, stack: "dev" });
+    const expected = renderStackMarkdown(buildStackView(run.resources), "dev");
+    expect(fs.readFileSync(path.join(ROOT, "docs", "stack.md"), "utf8")).toBe(expected);
+}, 30_000);
