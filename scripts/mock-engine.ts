@@ -10,6 +10,7 @@
 import * as path from "path";
 import * as pulumi from "@pulumi/pulumi";
 import * as settings from "@pulumi/pulumi/runtime/settings";
+import type { GraphResource } from "../policies/wire";
 
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 const SIG_KEY = "4dabf18193072939515e22adb298388d";
@@ -18,20 +19,12 @@ const RESOURCE_REF_SIG = "5cf8f73096256a8f31e491e813e4eb8e";
 
 export const PROJECT = "homelab-media";
 
-export interface CapturedResource {
-    urn: string;
-    type: string;
-    name: string;
-    custom: boolean;
-    /** URN of the parent ("" for the stack's direct children). */
-    parent: string;
-    /** Provider reference (`urn::id`), "" for the default provider. */
-    provider: string;
-    dependencies: string[];
-    propertyDependencies: Record<string, string[]>;
-    /** Inputs in wire form: unknowns are `UNKNOWN`, secrets are `{ [SIG_KEY]: SECRET_SIG, value }`. */
-    serializedInputs: Record<string, unknown>;
-}
+/**
+ * One registration as the engine receives it (urn, type, name, parent, provider, dependencies,
+ * propertyDependencies, inputs in wire form: unknowns are `UNKNOWN`, secrets `{ [SIG_KEY]: SECRET_SIG, value }`).
+ * The same shape the policy pack analyses.
+ */
+export type CapturedResource = GraphResource;
 
 export interface ProgramRun {
     resources: CapturedResource[];
@@ -55,7 +48,6 @@ export interface ProgramOptions {
 interface RegisterRequest {
     getType(): string;
     getName(): string;
-    getCustom(): boolean;
     getParent(): string;
     getProvider(): string;
     getDependenciesList(): string[];
@@ -88,7 +80,6 @@ function captureRegistrations(monitor: RecordingMonitor, into: CapturedResource[
             urn: monitor.newUrn(req.getParent(), req.getType(), req.getName()),
             type: req.getType(),
             name: req.getName(),
-            custom: req.getCustom(),
             parent: req.getParent(),
             provider: req.getProvider(),
             dependencies: req.getDependenciesList(),
