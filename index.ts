@@ -7,7 +7,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { ArrSuite } from "./components/arr-suite";
 import { AppId, appsWithRole, CATALOG } from "./components/catalog";
 import { loadConfig } from "./components/config";
-import { addressFromVpnNamespace, isEnabled, isVpnMember, lanPublishedApps, upstreamOf, vpnMembers } from "./components/container";
+import { addressFromVpnNamespace, isEnabled, isVpnMember, lanPublishedApps, upstreamOf, userFacingApps, vpnMembers } from "./components/container";
 import { dockerHostUri, dockerProvider, stackNetwork } from "./components/docker-host";
 import { Downloader } from "./components/downloader";
 import { HostHardening } from "./components/host-hardening";
@@ -41,7 +41,7 @@ appsDeclared([downloader, arrs, streaming]);
 
 function appUrls(): Record<string, { proxy?: string; lan?: string }> {
     const lan = new Set(lanPublishedApps(cfg));
-    return Object.fromEntries(cfg.enabledApps.filter((id) => id !== "gluetun" && id !== "caddy").map((id) => {
+    return Object.fromEntries(userFacingApps(cfg).map((id) => {
         const host = proxyHost(cfg, id);
         return [id, {
             proxy: host ? `https://${host}` : undefined,

@@ -29,9 +29,14 @@ export function vpnMembers(cfg: HomelabConfig): AppId[] {
     return cfg.enabledApps.filter((id) => isVpnMember(cfg, id));
 }
 
-/** Apps published on the LAN bind address (when one is set): everything but the gateway and the proxy. */
+/** The enabled apps a person uses: everything but the VPN gateway and the reverse proxy. */
+export function userFacingApps(cfg: HomelabConfig): AppId[] {
+    return cfg.enabledApps.filter((id) => CATALOG[id].role !== "vpn-gateway" && CATALOG[id].role !== "reverse-proxy");
+}
+
+/** Apps published on the LAN bind address (when one is set): every user-facing app. */
 export function lanPublishedApps(cfg: HomelabConfig): AppId[] {
-    return cfg.lanBindAddress ? cfg.enabledApps.filter((id) => CATALOG[id].placement !== "gateway" && id !== "caddy") : [];
+    return cfg.lanBindAddress ? userFacingApps(cfg) : [];
 }
 
 /** The port an app listens on in its container with this config. */

@@ -78,6 +78,9 @@ export function stackNetwork(name: string, cfg: HomelabConfig, opts: pulumi.Cust
         driver: "bridge",
         ipamConfigs: [{ subnet: cfg.dockerSubnet }],
         labels: [{ label: "homelab.stack", value: pulumi.getStack() }],
+    }, {
+        ...opts,
         // Its name is fixed, so Docker refuses a replacement while the old one exists.
-    }, { ...opts, deleteBeforeReplace: true });
+        deleteBeforeReplace: true,
+    });
 }

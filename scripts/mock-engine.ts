@@ -188,7 +188,3 @@ export function readableInputs(value: unknown, revealSecrets = false): unknown {
     }
     return value;
 }
-
-export function resourcesOfType(run: ProgramRun, type: string): CapturedResource[] {
-    return run.resources.filter((r) => r.type === type);
-}
