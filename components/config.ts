@@ -30,6 +30,8 @@ export const DEFAULTS = {
     vpnPortForwarding: false,
     indexersThroughVpn: true,
     jellyfinHardwareAcceleration: false,
+    wiring: true,
+    jellyfinAdmin: "admin",
 };
 
 /** Keys that hold credentials: they must be set with `pulumi config set --secret`. */
@@ -65,6 +67,10 @@ export interface HomelabConfig {
     /** Host port of each app when it is published on the LAN bind address. */
     hostPorts: Record<AppId, number>;
     jellyfin: { hardwareAcceleration: boolean; renderGroupId?: number };
+    /** The program wires the apps together on deploy (false: nothing is wired, the apps start blank). */
+    wiring: boolean;
+    /** Name of the Jellyfin administrator the program creates. */
+    jellyfinAdmin: string;
 }
 
 /** Every problem of a stack's config, one line each; a RunError so Pulumi prints it without a stack trace. */
@@ -178,6 +184,15 @@ const hostKey = z.string().trim().refine(
     { message: "must be the host's public key as `<type> <base64>`, e.g. the output of `ssh-keyscan -t ed25519 HOST | cut -d' ' -f2-`" },
 );
 
+/**
+ * Jellyfin's own rule for user names (UserManager): Unicode letters and digits, space, - ' . _ @ +, no
+ * leading or trailing space.
+ */
+const jellyfinUserName = z.string().refine(
+    (v) => v.length <= 255 && /^(?!\s)[\p{L}\p{Mn}\p{Nd}\p{Pc} \-'._@+]+(?<!\s)$/u.test(v),
+    { message: "must be a Jellyfin user name: letters, digits, spaces and - ' . _ @ + only, not starting or ending with a space (e.g. admin)" },
+);
+
 const privateKey = z.string().refine((v) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(v), {
     message: "must be an SSH private key in PEM/OpenSSH form (set it with `pulumi config set --secret homelab:sshPrivateKey < ~/.ssh/id_ed25519`)",
 });
@@ -212,6 +227,8 @@ const schema = z.object({
     hostPorts: appMap(integer(1, 65535, "a TCP port")).default({}),
     jellyfinHardwareAcceleration: bool.default(DEFAULTS.jellyfinHardwareAcceleration),
     renderGroupId: integer(1, 2 ** 31 - 1, "the gid of the host's render group").optional(),
+    wiring: bool.default(DEFAULTS.wiring),
+    jellyfinAdmin: jellyfinUserName.default(DEFAULTS.jellyfinAdmin),
 });
 type RawConfig = z.infer<typeof schema>;
 
@@ -401,6 +418,8 @@ function toHomelabConfig(raw: RawConfig, enabledApps: AppId[]): HomelabConfig {
         memoryMb: perApp(raw.memoryLimits, (id) => CATALOG[id].memoryMb),
         hostPorts: perApp(raw.hostPorts, (id) => CATALOG[id].port),
         jellyfin: { hardwareAcceleration: raw.jellyfinHardwareAcceleration, renderGroupId: raw.renderGroupId },
+        wiring: raw.wiring,
+        jellyfinAdmin: raw.jellyfinAdmin,
     };
 }
 

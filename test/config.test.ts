@@ -66,6 +66,22 @@ describe("a valid config", () => {
     });
 });
 
+describe("wiring settings", () => {
+    test("wiring is on and the Jellyfin administrator is called admin unless set", () => {
+        const cfg = parseConfig(rawConfig(), allSecret);
+        expect(cfg.wiring).toBe(true);
+        expect(cfg.jellyfinAdmin).toBe("admin");
+    });
+
+    test("wiring can be switched off, as the CLI hands a boolean over", () => {
+        expect(parseConfig(rawConfig({ wiring: "false" }), allSecret).wiring).toBe(false);
+    });
+
+    test.each(["Jö hn+Døë@", "media.admin", "o'brien", "a_b-c"])("%s is a Jellyfin user name", (name) => {
+        expect(parseConfig(rawConfig({ jellyfinAdmin: name }), allSecret).jellyfinAdmin).toBe(name);
+    });
+});
+
 describe("ConfigError", () => {
     test("is a Pulumi RunError, so the CLI prints the message without a stack trace", () => {
         const error = new ConfigError(["homelab:puid: nope"]);
@@ -153,6 +169,10 @@ const CASES: [string, Record<string, unknown>, string, RegExp, ((k: SecretKey) =
     ["render group without hardware acceleration", { renderGroupId: 105 }, "homelab:renderGroupId", /only applies with homelab:jellyfinHardwareAcceleration=true/],
     ["boolean that is not one", { vpnPortForwarding: "yes" }, "homelab:vpnPortForwarding", /must be true or false/],
     ["time zone that is not IANA", { timezone: "CET+1" }, "homelab:timezone", /IANA time zone such as Europe\/Berlin/],
+    ["wiring that is not a boolean", { wiring: "sometimes" }, "homelab:wiring", /must be true or false/],
+    ["Jellyfin admin with a colon", { jellyfinAdmin: "admin:root" }, "homelab:jellyfinAdmin", /must be a Jellyfin user name: letters, digits, spaces and - ' \. _ @ \+ only/],
+    ["Jellyfin admin with a leading space", { jellyfinAdmin: " admin" }, "homelab:jellyfinAdmin", /not starting or ending with a space/],
+    ["empty Jellyfin admin", { jellyfinAdmin: "" }, "homelab:jellyfinAdmin", /must be a Jellyfin user name/],
 ];
 
 describe.each(CASES)("%s", (_what, overrides, key, allowed, isSecret) => {
