@@ -5,15 +5,16 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ArrSuite } from "./components/arr-suite";
-import { AppId, appsWithRole, CATALOG } from "./components/catalog";
+import { CATALOG } from "./components/catalog";
 import { loadConfig } from "./components/config";
-import { addressFromVpnNamespace, isEnabled, isVpnMember, lanPublishedApps, upstreamOf, userFacingApps, vpnMembers } from "./components/container";
+import { lanPublishedApps, userFacingApps, vpnMembers } from "./components/container";
 import { dockerHostUri, dockerProvider, stackNetwork } from "./components/docker-host";
 import { Downloader } from "./components/downloader";
 import { HostHardening } from "./components/host-hardening";
 import { proxyHost, ReverseProxy } from "./components/reverse-proxy";
 import { Streaming } from "./components/streaming";
 import { VpnGateway } from "./components/vpn-gateway";
+import { Wiring, wiringSummary } from "./components/wiring";
 
 const cfg = loadConfig();
 const provider = dockerProvider("homelab-docker", cfg);
@@ -36,7 +37,23 @@ const gateway = new VpnGateway("homelab-vpn", { cfg, network, members }, onHost)
 const downloader = new Downloader("homelab-downloader", { cfg, gateway, dependsOn: afterDataTree }, onHost);
 const arrs = new ArrSuite("homelab-arr", { cfg, network, gateway, dependsOn: afterDataTree }, onHost);
 const streaming = new Streaming("homelab-streaming", { cfg, network, jellyfinUrl: `https://${proxyHost(cfg, "jellyfin")}`, dependsOn: afterDataTree }, onHost);
-const proxy = new ReverseProxy("homelab-proxy", { cfg, network, upstreams: [gateway, arrs, streaming] }, onHost);
+const appWiring = cfg.wiring
+    ? new Wiring("homelab-wiring", {
+        cfg,
+        containers: { gluetun: gateway.container, qbittorrent: downloader.container, ...arrs.containers, jellyfin: streaming.jellyfin, jellyseerr: streaming.jellyseerr },
+        credentials: {
+            qbittorrent: { user: downloader.webUiUser, password: downloader.webUiPassword },
+            apiKeys: arrs.apiKeys,
+            jellyfinAdmin: streaming.jellyfinAdmin,
+            jellyseerrApiKey: streaming.jellyseerrApiKey,
+            bazarr: arrs.bazarr,
+        },
+    })
+    : undefined;
+if (!appWiring) {
+    pulumi.log.warn("homelab:wiring is false: the apps start blank. Jellyfin and Jellyseerr are served publicly at once, and their first visitor becomes their administrator: finish their setup wizards right after this deploy.");
+}
+const proxy = new ReverseProxy("homelab-proxy", { cfg, network, upstreams: [gateway, arrs, streaming], publicAfter: appWiring?.setups }, onHost);
 appsDeclared([downloader, arrs, streaming]);
 
 function appUrls(): Record<string, { proxy?: string; lan?: string }> {
@@ -50,33 +67,15 @@ function appUrls(): Record<string, { proxy?: string; lan?: string }> {
     }));
 }
 
-/** Addresses to enter when wiring the apps together in their WebUIs (`from -> to`). */
-function appConnections(): Record<string, string> {
-    const from = (client: AppId, server: AppId) =>
-        `http://${isVpnMember(cfg, client) ? addressFromVpnNamespace(cfg, server) : upstreamOf(cfg, server)}`;
-    const connections: Record<string, string> = {};
-    const libraryApps = appsWithRole("library").filter((id) => isEnabled(cfg, id));
-    for (const id of libraryApps) {
-        connections[`${CATALOG[id].title} -> qBittorrent`] = `${from(id, "qbittorrent")} (category ${CATALOG[id].mediaKind})`;
-    }
-    for (const id of libraryApps) connections[`Prowlarr -> ${CATALOG[id].title}`] = from("prowlarr", id);
-    if (isEnabled(cfg, "flaresolverr")) connections["Prowlarr -> FlareSolverr"] = from("prowlarr", "flaresolverr");
-    if (isEnabled(cfg, "jellyseerr")) {
-        connections["Jellyseerr -> Jellyfin"] = from("jellyseerr", "jellyfin");
-        for (const id of libraryApps.filter((app) => app === "sonarr" || app === "radarr")) {
-            connections[`Jellyseerr -> ${CATALOG[id].title}`] = from("jellyseerr", id);
-        }
-    }
-    return connections;
-}
-
 export const deployTarget = dockerHostUri(cfg.target);
 export const urls = appUrls();
 export const vpnNamespace = { gateway: "gluetun", members };
-export const connections = appConnections();
+export const wiring = wiringSummary(cfg);
 export const proxyRoutes = proxy.routes.map((r) => `${r.host} -> ${r.upstream}${r.lanOnly ? " (LAN only)" : ""}`);
 export const qbittorrentLogin = { user: downloader.webUiUser, password: downloader.webUiPassword };
-export const apiKeys = arrs.apiKeys;
+export const apiKeys = { ...arrs.apiKeys, ...(arrs.bazarr ? { bazarr: arrs.bazarr.apiKey } : {}), ...(streaming.jellyseerrApiKey ? { jellyseerr: streaming.jellyseerrApiKey } : {}) };
+export const jellyfinLogin = streaming.jellyfinAdmin;
+export const bazarrLogin = arrs.bazarr ? { user: arrs.bazarr.user, password: arrs.bazarr.password } : undefined;
 export const gluetunControlApiKey = gateway.controlApiKey;
 export const hostHardening = hardening ? "ufw, fail2ban, data tree" : "skipped (local Docker engine)";
 export const enabledApps = cfg.enabledApps.map((id) => CATALOG[id].title);

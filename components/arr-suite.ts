@@ -4,6 +4,7 @@
  * FlareSolverr live in the VPN namespace by default; the library managers share the /data tree with the
  * download client so imports are hardlinks.
  */
+import * as crypto from "crypto";
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
@@ -31,10 +32,53 @@ function servarrEnvs(prefix: string, apiKey: pulumi.Output<string>): pulumi.Inpu
     ];
 }
 
+export const BAZARR_USER = "admin";
+/** Where Bazarr keeps its settings (`--config /config`); it fills every key the file lacks with its default. */
+export const BAZARR_CONFIG = "/config/config/config.yaml";
+export const BAZARR_SEED = "/defaults/homelab/bazarr-config.yaml";
+/** The linuxserver images run every file in /custom-cont-init.d as root before the app starts. */
+export const BAZARR_SEED_SCRIPT = "/custom-cont-init.d/50-homelab-seed-config";
+
+export interface BazarrCredentials {
+    user: string;
+    password: pulumi.Output<string>;
+    apiKey: pulumi.Output<string>;
+}
+
+/**
+ * Bazarr's first-start settings: its API key and forms login. Bazarr stores the password as an MD5 hex
+ * digest (`auth.password`) and compares the digest of what is typed at the login form.
+ */
+export function bazarrSeedConfig(apiKey: string, user: string, password: string): string {
+    const digest = crypto.createHash("md5").update(password, "utf8").digest("hex");
+    return ["auth:", `  apikey: "${apiKey}"`, "  type: form", `  username: "${user}"`, `  password: "${digest}"`, ""].join("\n");
+}
+
+/**
+ * Seeded, not imposed: the image has no defaults folder of its own, so this script copies the seed only
+ * into a Bazarr that has no settings yet (no file, or the empty one Bazarr creates), owned by the app user.
+ */
+export function bazarrSeedScript(): string {
+    return [
+        "#!/bin/bash",
+        `config=${BAZARR_CONFIG}`,
+        `if [ ! -s "$config" ] && [ ! -e "$(dirname "$config")/config.ini" ]; then`,
+        `    mkdir -p "$(dirname "$config")"`,
+        `    cp ${BAZARR_SEED} "$config"`,
+        `    chown -R abc:abc "$(dirname "$config")"`,
+        `    chmod 600 "$config"`,
+        `    echo "homelab: seeded $config"`,
+        "fi",
+        "",
+    ].join("\n");
+}
+
 export class ArrSuite extends pulumi.ComponentResource {
     public readonly containers: Partial<Record<AppId, docker.Container>> = {};
     /** API keys of the Servarr apps that run, as secrets, for wiring them together. */
     public readonly apiKeys: Partial<Record<AppId, pulumi.Output<string>>> = {};
+    /** Bazarr's login and API key (secrets), when Bazarr runs. */
+    public readonly bazarr?: BazarrCredentials;
 
     constructor(name: string, args: ArrSuiteArgs, opts?: pulumi.ComponentResourceOptions) {
         super("homelab:arr:ArrSuite", name, {}, opts);
@@ -46,6 +90,16 @@ export class ArrSuite extends pulumi.ComponentResource {
                 ? { kind: "vpn", namespace: args.gateway.namespace }
                 : { kind: "bridge", network: args.network, ports: lanPorts(cfg, [id]) };
             let extraEnvs: pulumi.Input<string>[] = [];
+            let uploads: pulumi.Input<docker.types.input.ContainerUpload>[] | undefined;
+            if (id === "bazarr") {
+                this.bazarr = bazarrCredentials(name, child);
+                const { user, password, apiKey } = this.bazarr;
+                const seed = pulumi.all([apiKey, password]).apply(([key, pw]) => bazarrSeedConfig(key, user, pw));
+                uploads = [
+                    { file: BAZARR_SEED, content: pulumi.secret(seed) },
+                    { file: BAZARR_SEED_SCRIPT, content: bazarrSeedScript(), executable: true },
+                ];
+            }
             if (spec.servarrPrefix) {
                 const key = new random.RandomBytes(`${name}-${id}-api-key`, { length: 16 }, child);
                 const apiKey = pulumi.secret(key.hex);
@@ -58,8 +112,15 @@ export class ArrSuite extends pulumi.ComponentResource {
                 placement,
                 configVolume: spec.configPath ? namedVolume(name, id, "config", child) : undefined,
                 extraEnvs,
+                uploads,
             }, appImage(name, cfg, id, child), { ...child, dependsOn: args.dependsOn });
         }
-        this.registerOutputs({ containers: this.containers, apiKeys: this.apiKeys });
+        this.registerOutputs({ containers: this.containers, apiKeys: this.apiKeys, bazarr: this.bazarr });
     }
+}
+
+function bazarrCredentials(name: string, opts: pulumi.CustomResourceOptions): BazarrCredentials {
+    const password = new random.RandomPassword(`${name}-bazarr-password`, { length: 24, special: false }, opts);
+    const apiKey = new random.RandomBytes(`${name}-bazarr-api-key`, { length: 16 }, opts);
+    return { user: BAZARR_USER, password: pulumi.secret(password.result), apiKey: pulumi.secret(apiKey.hex) };
 }

@@ -34,9 +34,13 @@ export function userFacingApps(cfg: HomelabConfig): AppId[] {
     return cfg.enabledApps.filter((id) => CATALOG[id].role !== "vpn-gateway" && CATALOG[id].role !== "reverse-proxy");
 }
 
-/** Apps published on the LAN bind address (when one is set): every user-facing app. */
+/**
+ * Apps published on the LAN bind address (when one is set): every user-facing app with a WebUI for people
+ * (a catalog `exposure`). FlareSolverr has none: it is an unauthenticated browser inside the VPN namespace,
+ * reached only by Prowlarr.
+ */
 export function lanPublishedApps(cfg: HomelabConfig): AppId[] {
-    return cfg.lanBindAddress ? userFacingApps(cfg) : [];
+    return cfg.lanBindAddress ? userFacingApps(cfg).filter((id) => CATALOG[id].exposure !== undefined) : [];
 }
 
 /** The port an app listens on in its container with this config. */
@@ -204,8 +208,9 @@ export function appContainer(name: string, args: AppContainerArgs, image: docker
     }, { ...opts, deleteBeforeReplace: true });
 }
 
-/** A port published on the LAN bind address only; none when no LAN address is configured. */
+/** The ports of those apps that are LAN-published, on the LAN bind address only; none without one. */
 export function lanPorts(cfg: HomelabConfig, ids: AppId[]): docker.types.input.ContainerPort[] {
-    if (!cfg.lanBindAddress) return [];
-    return ids.map((id) => ({ internal: appPort(cfg, id), external: cfg.hostPorts[id], ip: cfg.lanBindAddress, protocol: "tcp" }));
+    const published = new Set(lanPublishedApps(cfg));
+    return ids.filter((id) => published.has(id))
+        .map((id) => ({ internal: appPort(cfg, id), external: cfg.hostPorts[id], ip: cfg.lanBindAddress, protocol: "tcp" }));
 }

@@ -22,6 +22,11 @@ export interface ReverseProxyArgs {
     network: docker.Network;
     /** Containers the routes point at: Caddy starts after them. */
     upstreams?: pulumi.Input<pulumi.Resource>[];
+    /**
+     * The first-run setups of the public apps (an administrator created, sign-in configured). Caddy, and so
+     * every public route, is created only after they succeeded: until then the apps answer only on the LAN.
+     */
+    publicAfter?: pulumi.Resource[];
 }
 
 export const CADDYFILE_PATH = "/etc/caddy/Caddyfile";
@@ -96,7 +101,7 @@ export class ReverseProxy extends pulumi.ComponentResource {
             configVolume: namedVolume(name, "caddy", "config", child),
             extraVolumes: [{ volumeName: certificates.name, containerPath: "/data" }],
             uploads: [{ file: CADDYFILE_PATH, content: this.caddyfile }],
-        }, appImage(name, cfg, "caddy", child), { ...child, dependsOn: args.upstreams });
+        }, appImage(name, cfg, "caddy", child), { ...child, dependsOn: [...(args.upstreams ?? []), ...(args.publicAfter ?? [])] });
         this.registerOutputs({ container: this.container, routes: this.routes });
     }
 }

@@ -4,6 +4,7 @@
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
+import * as random from "@pulumi/random";
 import { HomelabConfig } from "./config";
 import { appContainer, appImage, isEnabled, lanPorts, namedVolume } from "./container";
 
@@ -27,11 +28,19 @@ function hardwareAcceleration(cfg: HomelabConfig): { devices?: docker.types.inpu
 export class Streaming extends pulumi.ComponentResource {
     public readonly jellyfin: docker.Container;
     public readonly jellyseerr?: docker.Container;
+    /** The administrator the wiring creates in Jellyfin's startup wizard (only when wiring is on). */
+    public readonly jellyfinAdmin?: { user: string; password: pulumi.Output<string> };
+    /** Jellyseerr's API key, fixed before its first start through `API_KEY` (a secret). */
+    public readonly jellyseerrApiKey?: pulumi.Output<string>;
 
     constructor(name: string, args: StreamingArgs, opts?: pulumi.ComponentResourceOptions) {
         super("homelab:streaming:Streaming", name, {}, opts);
         const { cfg, network } = args;
         const child = { parent: this };
+        if (cfg.wiring) {
+            const password = new random.RandomPassword(`${name}-jellyfin-admin-password`, { length: 24, special: false }, child);
+            this.jellyfinAdmin = { user: cfg.jellyfinAdmin, password: pulumi.secret(password.result) };
+        }
         const cache = namedVolume(name, "jellyfin", "cache", child);
         this.jellyfin = appContainer(name, {
             cfg,
@@ -46,14 +55,18 @@ export class Streaming extends pulumi.ComponentResource {
         }, appImage(name, cfg, "jellyfin", child), { ...child, dependsOn: args.dependsOn });
 
         if (isEnabled(cfg, "jellyseerr")) {
+            const apiKey = new random.RandomBytes(`${name}-jellyseerr-api-key`, { length: 16 }, child);
+            this.jellyseerrApiKey = pulumi.secret(apiKey.hex);
             this.jellyseerr = appContainer(name, {
                 cfg,
                 id: "jellyseerr",
                 placement: { kind: "bridge", network, ports: lanPorts(cfg, ["jellyseerr"]) },
                 configVolume: namedVolume(name, "jellyseerr", "config", child),
-                extraEnvs: ["LOG_LEVEL=info"],
+                extraEnvs: ["LOG_LEVEL=info", pulumi.interpolate`API_KEY=${this.jellyseerrApiKey}`],
             }, appImage(name, cfg, "jellyseerr", child), child);
         }
-        this.registerOutputs({ jellyfin: this.jellyfin, jellyseerr: this.jellyseerr });
+        this.registerOutputs({
+            jellyfin: this.jellyfin, jellyseerr: this.jellyseerr, jellyfinAdmin: this.jellyfinAdmin, jellyseerrApiKey: this.jellyseerrApiKey,
+        });
     }
 }

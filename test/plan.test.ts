@@ -33,7 +33,7 @@ describe("the dev stack", () => {
         const out = result.stdout;
         expect(out).toContain("Docker host: ssh://root@192.168.1.10:22");
         expect(out).toMatch(/ {2}qbittorrent\n {4}image {4}lscr\.io\/linuxserver\/qbittorrent:[\w.-]+\n {4}network {2}VPN namespace of gluetun\n {4}ports {4}none published\n/);
-        expect(out).toMatch(/ {2}gluetun\n(?: {4}.*\n)*? {4}ports {4}192\.168\.1\.10:8080->8080\/tcp, 192\.168\.1\.10:9696->9696\/tcp, 192\.168\.1\.10:8191->8191\/tcp\n/);
+        expect(out).toMatch(/ {2}gluetun\n(?: {4}.*\n)*? {4}ports {4}192\.168\.1\.10:8080->8080\/tcp, 192\.168\.1\.10:9696->9696\/tcp\n/);
         expect(out).toContain("mount    host /srv/homelab/data/media -> /data/media (read-only)");
         expect(out).toMatch(/firewall\.sh +SSH_PORT=22 LAN_SUBNET=192\.168\.1\.0\/24/);
         expect(out).toContain("Policy pack: 0 mandatory violation(s), 0 advisory message(s)");

@@ -106,10 +106,11 @@ describe("VPN namespace", () => {
 });
 
 describe("published ports", () => {
-    test("gluetun publishes the members' WebUIs (8080, 9696, 8191) on the LAN address only", () => {
+    test("gluetun publishes qBittorrent's and Prowlarr's WebUIs (8080, 9696) on the LAN address only, never FlareSolverr", () => {
         expect(portsOf(container(run, "gluetun"))).toEqual(
-            VPN_MEMBERS.map((id) => ({ internal: APP_PORTS[id], external: APP_PORTS[id], ip: LAN_BIND, protocol: "tcp" })),
+            ["qbittorrent", "prowlarr"].map((id) => ({ internal: APP_PORTS[id], external: APP_PORTS[id], ip: LAN_BIND, protocol: "tcp" })),
         );
+        expect(portsOf(container(run, "gluetun")).map((p) => p.internal)).not.toContain(APP_PORTS.flaresolverr);
     });
 
     test("caddy alone listens on 0.0.0.0, on 80 and 443 over TCP (what the host firewall opens)", () => {

@@ -19,15 +19,16 @@ test("only qBittorrent stays in the VPN namespace", () => {
     expect(container(run, "qbittorrent").propertyDependencies.networkMode).toEqual([gluetun.urn]);
 });
 
-test.each([["prowlarr", 9696, 19696], ["flaresolverr", 8191, 8191]])("%s moves to the bridge network with its own LAN port", (id, internal, external) => {
-    const c = container(run, id as string);
-    const args = inputs(c);
-    expect(args.networkMode).toBe("bridge");
-    expect(args.networksAdvanced?.[0]).toMatchObject({ name: "homelab", aliases: [id] });
-    expect(c.propertyDependencies.networkMode ?? []).toEqual([]);
-    expect(portsOf(c)).toEqual([{ internal, external, ip: LAN_BIND, protocol: "tcp" }]);
-    expect(args.healthcheck?.tests.join(" ")).not.toContain("9999");
-});
+test.each([["prowlarr", [{ internal: 9696, external: 19696, ip: LAN_BIND, protocol: "tcp" }]], ["flaresolverr", []]])(
+    "%s moves to the bridge network (FlareSolverr, an unauthenticated browser, is never published)", (id, ports) => {
+        const c = container(run, id as string);
+        const args = inputs(c);
+        expect(args.networkMode).toBe("bridge");
+        expect(args.networksAdvanced?.[0]).toMatchObject({ name: "homelab", aliases: [id] });
+        expect(c.propertyDependencies.networkMode ?? []).toEqual([]);
+        expect(portsOf(c)).toEqual(ports);
+        expect(args.healthcheck?.tests.join(" ")).not.toContain("9999");
+    });
 
 test("the gateway publishes only qBittorrent's WebUI", () => {
     expect(portsOf(container(run, "gluetun"))).toEqual([{ internal: 8080, external: 8080, ip: LAN_BIND, protocol: "tcp" }]);
@@ -44,7 +45,8 @@ test("a host port override moves the published port and the LAN URL, not the con
 test("the firewall opens the overridden ports instead of the defaults", () => {
     const firewall = String(ofType(run, REMOTE_COMMAND).find((r) => r.name === "homelab-host-firewall")!.serializedInputs.create);
     const ports = (/export LAN_APP_PORTS='([^']*)'/.exec(firewall)?.[1] ?? "").split(" ").map(Number);
-    expect(ports).toEqual(expect.arrayContaining([18989, 19696, 8191, 8080]));
+    expect(ports).toEqual(expect.arrayContaining([18989, 19696, 8080]));
+    expect(ports).not.toContain(8191);
     expect(ports).not.toContain(8989);
     expect(ports).not.toContain(9696);
 });
