@@ -7,26 +7,22 @@
  * wiring resource with a message saying the wiring is not there yet.
  */
 import * as pulumi from "@pulumi/pulumi";
+import type { AppAddress, AppConnection } from "./core/types";
+import { WIRING_VERSION } from "./core/version";
 
-// ---- from the wiring contract (components/wiring/core/types.ts once wiring-core lands) -------------------
+export type { AppAddress, AppConnection };
 
-/** How the provider reaches the Docker host's network: directly (local mode) or through an SSH tunnel. */
-export type AppConnection =
-    | { kind: "local" }
-    | { kind: "ssh"; host: string; port: number; user: string; hostKey: string; privateKey: string };
-/** Where an app listens, as seen from the Docker host (its fixed stack address and port). */
-export interface AppAddress { host: string; port: number; basePath: string }
-
-// ---- what each resource is given ------------------------------------------------------------------------
+// ---- what each resource is given (the shapes of the app modules' Args) ------------------------------------
 
 export interface WiringBase {
     connection: pulumi.Input<AppConnection>;
-    address: AppAddress;
+    address: pulumi.Input<AppAddress>;
 }
 
 export interface QbittorrentWiringArgs extends WiringBase {
-    username: string;
+    username: pulumi.Input<string>;
     password: pulumi.Input<string>;
+    /** One category per library manager, saving under /data/torrents/<category>. */
     categories: { name: string; savePath: string }[];
 }
 
@@ -57,70 +53,107 @@ export interface ProwlarrFlareSolverrArgs extends WiringBase {
     tag: string;
 }
 
-export interface JellyfinWiringArgs extends WiringBase {
-    adminUser: string;
+export type JellyfinCollectionType = "tvshows" | "movies" | "music" | "books";
+export interface JellyfinLibrary { name: string; collectionType: JellyfinCollectionType; path: string }
+
+export interface JellyfinSetupArgs extends WiringBase {
+    adminUser: pulumi.Input<string>;
     adminPassword: pulumi.Input<string>;
-    libraries: { name: string; collectionType: string; paths: string[] }[];
+}
+
+export interface JellyfinWiringArgs extends JellyfinSetupArgs {
+    libraries: JellyfinLibrary[];
     /** Proxies whose X-Forwarded-For Jellyfin believes (Caddy's stack address). */
     knownProxies: string[];
-    /** Networks Jellyfin treats as local (the LAN). */
-    localNetworks: string[];
+    /** Networks Jellyfin treats as local (the LAN); everyone else is remote. */
+    localNetworkSubnets: string[];
+    /** App name of the API key Jellyfin issues for the apps that call it. */
+    apiKeyApp: string;
+}
+
+/** Sonarr or Radarr as Jellyseerr knows it. */
+export interface JellyseerrDvr {
+    name: string;
+    hostname: string;
+    port: number;
+    apiKey: pulumi.Input<string>;
+    useSsl: boolean;
+    baseUrl: string;
+    profileId: pulumi.Input<number>;
+    profileName: pulumi.Input<string>;
+    rootFolder: string;
 }
 
 export interface JellyseerrWiringArgs extends WiringBase {
     apiKey: pulumi.Input<string>;
-    jellyfin: { hostname: string; port: number; useSsl: boolean; urlBase: string; username: string; password: pulumi.Input<string>; email: string };
-}
-
-export interface JellyseerrServerArgs extends WiringBase {
-    apiKey: pulumi.Input<string>;
-    kind: "sonarr" | "radarr";
-    name: string;
-    hostname: string;
-    port: number;
-    useSsl: boolean;
-    baseUrl: string;
-    serverApiKey: pulumi.Input<string>;
-    activeDirectory: string;
-    is4k: boolean;
-    isDefault: boolean;
+    jellyfinHost: string;
+    jellyfinPort: number;
+    jellyfinUrlBase: string;
+    jellyfinUseSsl: boolean;
+    jellyfinAdminUser: pulumi.Input<string>;
+    jellyfinAdminPassword: pulumi.Input<string>;
+    /** JellyfinSetup's adminUserId: Jellyseerr's owner must be that user. */
+    jellyfinAdminUserId: pulumi.Input<string>;
+    libraries: { name: string; collectionType: JellyfinCollectionType }[];
+    sonarr?: pulumi.Input<JellyseerrDvr>;
+    radarr?: pulumi.Input<JellyseerrDvr>;
 }
 
 export interface BazarrServer { ip: string; port: number; baseUrl: string; ssl: boolean; apiKey: pulumi.Input<string> }
 export interface BazarrWiringArgs extends WiringBase {
     apiKey: pulumi.Input<string>;
-    sonarr?: BazarrServer;
-    radarr?: BazarrServer;
+    authUsername: pulumi.Input<string>;
+    authPassword: pulumi.Input<string>;
+    sonarr?: pulumi.Input<BazarrServer>;
+    radarr?: pulumi.Input<BazarrServer>;
 }
 
-type Make<A> = (name: string, args: A, opts: pulumi.CustomResourceOptions) => pulumi.CustomResource;
+type Make<A, R extends pulumi.CustomResource = pulumi.CustomResource> = (name: string, args: A, opts: pulumi.CustomResourceOptions) => R;
+
+/** A library manager's wiring; its quality profile is what Jellyseerr requests with. */
+export type ServarrWiringResource = pulumi.CustomResource & { qualityProfile?: pulumi.Output<{ id: number; name: string }> };
+/** Jellyfin's setup; the admin's id is what Jellyseerr checks its owner against. */
+export type JellyfinSetupResource = pulumi.CustomResource & { adminUserId?: pulumi.Output<string> };
 
 export interface WiringConstructors {
     qbittorrent: Make<QbittorrentWiringArgs>;
-    servarr: Make<ServarrWiringArgs>;
+    servarr: Make<ServarrWiringArgs, ServarrWiringResource>;
     prowlarrApplication: Make<ProwlarrApplicationArgs>;
     prowlarrFlareSolverr: Make<ProwlarrFlareSolverrArgs>;
+    jellyfinSetup: Make<JellyfinSetupArgs, JellyfinSetupResource>;
     jellyfin: Make<JellyfinWiringArgs>;
     jellyseerr: Make<JellyseerrWiringArgs>;
-    jellyseerrServer: Make<JellyseerrServerArgs>;
     bazarr: Make<BazarrWiringArgs>;
 }
 
 /** Credential inputs of each resource: their outputs are secret too. */
-const SECRET_OUTPUTS = ["connection", "password", "apiKey", "appApiKey", "adminPassword", "serverApiKey", "downloadClient", "jellyfin", "sonarr", "radarr"];
+const SECRET_OUTPUTS = [
+    "connection", "password", "apiKey", "appApiKey", "adminPassword", "authPassword", "jellyfinAdminPassword", "downloadClient", "sonarr", "radarr",
+];
 
 /** Stands in for an app module that has not landed yet: declares the resource, refuses to run it. */
-function pending<A extends WiringBase>(app: string): Make<A> {
-    const provider: pulumi.dynamic.ResourceProvider = {
-        async create() {
-            throw new Error(`${app} wiring is not implemented in this build yet; set homelab:wiring to false to deploy without it`);
-        },
-    };
-    return (name, args, opts) =>
-        new (class extends pulumi.dynamic.Resource {})(provider, name, { ...args, observed: undefined, created: undefined }, {
+class PendingWiring extends pulumi.dynamic.Resource {
+    declare public readonly observed: pulumi.Output<Record<string, unknown> | undefined>;
+
+    constructor(app: string, name: string, args: WiringBase, opts: pulumi.CustomResourceOptions) {
+        const provider: pulumi.dynamic.ResourceProvider = {
+            async create() {
+                throw new Error(`${app} wiring is not implemented in this build yet; set homelab:wiring to false to deploy without it`);
+            },
+        };
+        super(provider, name, { ...args, providerVersion: WIRING_VERSION, observed: undefined, created: undefined }, {
             ...opts,
             additionalSecretOutputs: SECRET_OUTPUTS.filter((key) => key in args),
         });
+    }
+}
+
+class PendingJellyfinSetup extends PendingWiring {
+    public readonly adminUserId: pulumi.Output<string> = this.observed.apply((o) => String(o?.adminUserId ?? ""));
+}
+
+function pending<A extends WiringBase>(app: string): Make<A> {
+    return (name, args, opts) => new PendingWiring(app, name, args, opts);
 }
 
 export const wiringConstructors: WiringConstructors = {
@@ -128,8 +161,8 @@ export const wiringConstructors: WiringConstructors = {
     servarr: pending("Servarr"),
     prowlarrApplication: pending("Prowlarr"),
     prowlarrFlareSolverr: pending("Prowlarr"),
+    jellyfinSetup: (name, args, opts) => new PendingJellyfinSetup("Jellyfin", name, args, opts),
     jellyfin: pending("Jellyfin"),
     jellyseerr: pending("Jellyseerr"),
-    jellyseerrServer: pending("Jellyseerr"),
     bazarr: pending("Bazarr"),
 };
