@@ -32,7 +32,7 @@ test("switched-off apps leave no image, volume or API key behind", () => {
     for (const off of ["lidarr", "jellyseerr", "flaresolverr"]) {
         expect(names.filter((n) => n.includes(off))).toEqual([]);
     }
-    expect(Object.keys(run.outputs.apiKeys as object).sort()).toEqual(["prowlarr", "radarr", "readarr", "sonarr"]);
+    expect(Object.keys(run.outputs.apiKeys as object).sort()).toEqual(["bazarr", "prowlarr", "radarr", "readarr", "sonarr"]);
 });
 
 test("Readarr is wired like the other library managers: /data, API key, LAN port 8787", () => {
@@ -50,8 +50,9 @@ test("Readarr is wired like the other library managers: /data, API key, LAN port
 test("without FlareSolverr the gateway publishes only the remaining members' ports", () => {
     expect(portsOf(container(run, "gluetun")).map((p) => p.external)).toEqual([8080, 9696]);
     expect(run.outputs.vpnNamespace).toEqual({ gateway: "gluetun", members: ["qbittorrent", "prowlarr"] });
-    expect(Object.keys(run.outputs.connections as object)).not.toContain("Prowlarr -> FlareSolverr");
-    expect((run.outputs.connections as Record<string, string>)["Readarr -> qBittorrent"]).toBe("http://gluetun:8080 (category books)");
+    const links = (run.outputs.wiring as { links: Record<string, string> }).links;
+    expect(Object.keys(links)).not.toContain("Prowlarr -> FlareSolverr");
+    expect(links["Readarr -> qBittorrent"]).toBe("http://gluetun:8080 (category books)");
 });
 
 test("the firewall and Fail2Ban follow the enabled apps", () => {
@@ -83,4 +84,14 @@ test("a memory override replaces only that app's limit", () => {
     expect(inputs(container(run, "jellyfin")).memory).toBe(2048);
     expect(inputs(container(run, "sonarr")).memory).toBe(1024);
     expect(inputs(container(run, "gluetun")).memory).toBe(256);
+});
+
+test("switched-off apps lose their wiring, switched-on Readarr is wired like its siblings", () => {
+    const wiring = run.resources.filter((r) => r.type === "pulumi-nodejs:dynamic:Resource").map((r) => r.name.replace("homelab-wiring-", ""));
+    expect(wiring.sort()).toEqual(["bazarr", "jellyfin", "jellyfin-setup", "prowlarr-radarr", "prowlarr-readarr", "prowlarr-sonarr", "qbittorrent", "radarr", "readarr", "sonarr"]);
+    const readarr = run.resources.find((r) => r.name === "homelab-wiring-readarr")!;
+    expect(readarr.dependencies).toContain(container(run, "readarr").urn);
+    const caddy = container(run, "caddy");
+    const setup = run.resources.find((r) => r.name === "homelab-wiring-jellyfin-setup")!;
+    expect(caddy.dependencies).toContain(setup.urn);
 });

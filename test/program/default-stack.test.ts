@@ -278,7 +278,9 @@ describe("secrets stay secret", () => {
 
     test("secret stack outputs are redacted", () => {
         expect(run.outputs.qbittorrentLogin).toEqual({ user: "admin", password: "[secret]" });
-        expect(run.outputs.apiKeys).toEqual({ prowlarr: "[secret]", sonarr: "[secret]", radarr: "[secret]", lidarr: "[secret]" });
+        expect(run.outputs.apiKeys).toEqual({
+            prowlarr: "[secret]", sonarr: "[secret]", radarr: "[secret]", lidarr: "[secret]", bazarr: "[secret]", jellyseerr: "[secret]",
+        });
         expect(run.outputs.gluetunControlApiKey).toBe("[secret]");
     });
 });
@@ -361,8 +363,9 @@ describe("stack outputs", () => {
         expect(urls.jellyfin).toEqual({ proxy: `https://jellyfin.${DOMAIN}`, lan: `http://${LAN_BIND}:8096` });
         expect(urls.jellyseerr).toEqual({ proxy: `https://requests.${DOMAIN}`, lan: `http://${LAN_BIND}:5055` });
         expect(urls.qbittorrent).toEqual({ proxy: `https://qbittorrent.${DOMAIN}`, lan: `http://${LAN_BIND}:8080` });
-        expect(urls.flaresolverr.proxy).toBeUndefined();
-        for (const [id, url] of Object.entries(urls)) expect(url.lan).toBe(`http://${LAN_BIND}:${APP_PORTS[id]}`);
+        // FlareSolverr is an unauthenticated browser: neither proxied nor published.
+        expect(urls.flaresolverr).toEqual({ proxy: undefined, lan: undefined });
+        for (const [id, url] of Object.entries(urls)) if (id !== "flaresolverr") expect(url.lan).toBe(`http://${LAN_BIND}:${APP_PORTS[id]}`);
     });
 
     test("proxy routes point VPN members at the gateway", () => {
@@ -374,8 +377,9 @@ describe("stack outputs", () => {
         ]));
     });
 
-    test("connections: bridge apps reach members via the gateway, members reach bridge apps by fixed address", () => {
-        const connections = run.outputs.connections as Record<string, string>;
+    test("wiring links: bridge apps reach members via the gateway, members reach bridge apps by fixed address", () => {
+        expect(run.outputs).not.toHaveProperty("connections");
+        const connections = (run.outputs.wiring as { links: Record<string, string> }).links;
         const addressOf = (id: string) => inputs(container(run, id)).networksAdvanced![0].ipv4Address;
         expect(connections["Sonarr -> qBittorrent"]).toBe("http://gluetun:8080 (category tv)");
         expect(connections["Radarr -> qBittorrent"]).toBe("http://gluetun:8080 (category movies)");

@@ -53,7 +53,7 @@ test("the firewall opens the overridden ports instead of the defaults", () => {
 
 test("routes and connections address the indexers by their own names", () => {
     expect(run.outputs.proxyRoutes).toContain("prowlarr.media.example.com -> prowlarr:9696 (LAN only)");
-    const connections = run.outputs.connections as Record<string, string>;
+    const connections = (run.outputs.wiring as { links: Record<string, string> }).links;
     expect(connections["Prowlarr -> FlareSolverr"]).toBe("http://flaresolverr:8191");
     expect(connections["Prowlarr -> Sonarr"]).toBe("http://sonarr:8989");
     expect(connections["Sonarr -> qBittorrent"]).toBe("http://gluetun:8080 (category tv)");

@@ -3,15 +3,24 @@
  * known yet, so qBittorrent's network mode is unknown, but the graph still proves it joins gluetun's
  * namespace, and credentials are still secrets.
  */
+import * as net from "net";
 import { programOptions, SSH_KEY_MARKER, WIREGUARD_KEY } from "../support/fixtures";
 import { isSecretEnvelope, ProgramRun, readableInputs, runProgram, UNKNOWN } from "../../scripts/mock-engine";
 import { container, containers, envOf, inputs, nonSecretText, ofType, portsOf, REMOTE_COMMAND } from "../support/graph";
 import { DEFAULT_APPS } from "../support/expected";
 
 let run: ProgramRun;
+/** Every TCP connection the program opened while it was evaluated. */
+const dialed: unknown[] = [];
 
 beforeAll(async () => {
+    const connect = net.Socket.prototype.connect;
+    jest.spyOn(net.Socket.prototype, "connect").mockImplementation(function (this: net.Socket, ...args: unknown[]) {
+        dialed.push(args[0]);
+        return (connect as (...a: unknown[]) => net.Socket).apply(this, args);
+    });
     run = await runProgram(programOptions({}, true));
+    jest.restoreAllMocks();
 }, 30_000);
 
 const VPN_MEMBERS = ["qbittorrent", "prowlarr", "flaresolverr"];
@@ -63,4 +72,26 @@ test("generated credentials are unknown or secret, never a plain value", () => {
 test("stack outputs that do not depend on provider values are known in preview", () => {
     expect(run.outputs.vpnNamespace).toEqual({ gateway: "gluetun", members: VPN_MEMBERS });
     expect(run.outputs.deployTarget).toBe("ssh://root@192.168.1.10:22");
+});
+
+test("the wiring resources are declared with their credentials as secrets, and no app is contacted", () => {
+    const wiring = run.resources.filter((r) => r.type === "pulumi-nodejs:dynamic:Resource");
+    expect(wiring.map((r) => r.name).sort()).toEqual([
+        "bazarr", "jellyfin", "jellyfin-setup", "jellyseerr", "lidarr", "prowlarr-flaresolverr", "prowlarr-lidarr", "prowlarr-radarr",
+        "prowlarr-sonarr", "qbittorrent", "radarr", "sonarr",
+    ].map((key) => `homelab-wiring-${key}`));
+    for (const r of wiring) {
+        expect(isSecretEnvelope(r.serializedInputs.connection)).toBe(true);
+        expect(typeof r.serializedInputs.__provider).toBe("string");
+    }
+    const sonarr = wiring.find((r) => r.name === "homelab-wiring-sonarr")!;
+    const apiKey = sonarr.serializedInputs.apiKey;
+    expect(apiKey === UNKNOWN || isSecretEnvelope(apiKey)).toBe(true);
+    expect(dialed).toEqual([]);
+});
+
+test("Caddy still waits for the setups in preview", () => {
+    const setups = run.resources.filter((r) => r.name === "homelab-wiring-jellyfin-setup" || r.name === "homelab-wiring-jellyseerr").map((r) => r.urn);
+    expect(setups).toHaveLength(2);
+    expect(container(run, "caddy").dependencies).toEqual(expect.arrayContaining(setups));
 });

@@ -76,7 +76,7 @@ test("ports agree: WEBUI_PORT = WebUI\\Port = published port; torrent port in co
 test("downloads land in the hardlink layout: automatic management by category under /data/torrents", () => {
     expect(section(conf, "BitTorrent").get("Session\\DefaultSavePath")).toBe("/data/torrents");
     expect(section(conf, "BitTorrent").get("Session\\DisableAutoTMMByDefault")).toBe("false");
-    expect(Object.values(programModule().connections as Record<string, string>).filter((c) => c.includes("(category "))).toEqual(
+    expect(Object.values((programModule().wiring as { links: Record<string, string> }).links).filter((c) => c.includes("(category "))).toEqual(
         ["http://gluetun:8080 (category tv)", "http://gluetun:8080 (category movies)", "http://gluetun:8080 (category music)"],
     );
 });
