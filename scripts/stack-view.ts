@@ -10,6 +10,7 @@ const REMOTE_IMAGE = "docker:index/remoteImage:RemoteImage";
 const NETWORK = "docker:index/network:Network";
 const COMMAND = "command:remote:Command";
 const DOCKER_PROVIDER = "pulumi:providers:docker";
+const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
 
 export type Placement = { kind: "vpn"; gateway: string } | { kind: "bridge"; networks: string[] } | { kind: "other"; mode: string };
 
@@ -34,11 +35,21 @@ export interface HostCommandView {
     variables: Record<string, string>;
 }
 
+/** A wiring resource: the app address its provider calls and the containers it waits for. */
+export interface WiringView {
+    name: string;
+    address: string;
+    after: string[];
+}
+
 export interface StackView {
     dockerHost: string;
     containers: ContainerView[];
     hostCommands: HostCommandView[];
     networks: { name: string; subnet: string }[];
+    wiring: WiringView[];
+    /** Wiring resources the reverse proxy (every public route) waits for. */
+    proxyWaitsFor: string[];
 }
 
 type Inputs = Record<string, unknown>;
@@ -125,9 +136,26 @@ function byCatalogOrder(a: ContainerView, b: ContainerView): number {
     return rank(a) - rank(b) || a.name.localeCompare(b.name);
 }
 
+/** A wiring resource's name without its component's prefix ("sonarr" for homelab-wiring-sonarr). */
+function wiringName(resource: CapturedResource): string {
+    const component = resource.parent.split("::").pop() ?? "";
+    return resource.name.startsWith(`${component}-`) ? resource.name.slice(component.length + 1) : resource.name;
+}
+
+function wiringView(resource: CapturedResource, byUrn: Map<string, CapturedResource>): WiringView {
+    const address = readable(resource).address as { host?: string; port?: number } | undefined;
+    const after = resource.dependencies.map((urn) => byUrn.get(urn)).filter((r): r is CapturedResource => r?.type === CONTAINER);
+    return {
+        name: wiringName(resource),
+        address: address?.host ? `${address.host}:${address.port}` : "[unknown]",
+        after: after.map((c) => String(readable(c).name ?? c.name)),
+    };
+}
+
 export function buildStackView(resources: CapturedResource[]): StackView {
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const provider = resources.find((r) => r.type === DOCKER_PROVIDER);
+    const proxy = resources.find((r) => r.type === CONTAINER && readable(r).name === "caddy");
     return {
         dockerHost: provider ? String(readable(provider).host ?? "unix:///var/run/docker.sock") : "unix:///var/run/docker.sock",
         containers: resources.filter((r) => r.type === CONTAINER).map((r) => containerView(r, byUrn)).sort(byCatalogOrder),
@@ -143,6 +171,9 @@ export function buildStackView(resources: CapturedResource[]): StackView {
             const inputs = readable(r);
             return { name: String(inputs.name ?? r.name), subnet: String(asArray(inputs.ipamConfigs)[0]?.subnet ?? "") };
         }),
+        // Sorted: dynamic resources register once their inputs resolve, in no fixed order.
+        wiring: resources.filter((r) => r.type === DYNAMIC).map((r) => wiringView(r, byUrn)).sort((a, b) => a.name.localeCompare(b.name)),
+        proxyWaitsFor: (proxy?.dependencies ?? []).map((urn) => byUrn.get(urn)).filter((r): r is CapturedResource => r?.type === DYNAMIC).map(wiringName).sort(),
     };
 }
 
@@ -179,6 +210,10 @@ export function renderPlanText(view: StackView): string {
         const vars = Object.entries(cmd.variables).map(([k, v]) => `${k}=${v.includes("\n") ? `[${v.split("\n").length} lines]` : v}`);
         lines.push(`  ${cmd.script.padEnd(14)} ${vars.join(" ")}`);
     }
+    lines.push("", `Wiring on deploy (${view.wiring.length}):`);
+    if (view.wiring.length === 0) lines.push("  none (homelab:wiring is false: the apps start blank)");
+    for (const w of view.wiring) lines.push(`  ${w.name.padEnd(22)} calls ${w.address.padEnd(19)} after ${w.after.join(", ")}`);
+    if (view.wiring.length > 0) lines.push(`  public routes (caddy) open after: ${view.proxyWaitsFor.join(", ") || "nothing"}`);
     return lines.join("\n");
 }
 
