@@ -93,6 +93,8 @@ describe("qBittorrent wiring through SSH and the dynamic-provider host", () => {
         expect(provider).not.toContain(sshd.privateKey.split("\n")[1]);
         expect(provider).toMatch(/require\("ssh2/);
         expect(wiring.inputs.providerVersion).toBe(WIRING_VERSION);
+        // Outputs repeat the inputs: the ones holding the SSH key and the WebUI password are stored as secrets.
+        expect(wiring.additionalSecretOutputs.sort()).toEqual(["connection", "password"]);
         expect(wiring.inputs.categories).toEqual({ tv: "/data/torrents/tv", movies: "/data/torrents/movies", music: "/data/torrents/music", books: "/data/torrents/books" });
     });
 
@@ -153,6 +155,13 @@ describe("qBittorrent wiring through SSH and the dynamic-provider host", () => {
         const { message, seconds } = await failure(() => host.create(inputs({ address: { host: "127.0.0.1", port: closed, basePath: "" }, readyTimeoutSeconds: 2 })));
         expect(message).toMatch(new RegExp(`^qBittorrent at 127\\.0\\.0\\.1:${closed}: wait until ready failed: not ready after \\d+ tries in 2 s: .+`));
         expect(message).not.toContain("\n");
+        expect(seconds).toBeLessThan(6);
+    });
+
+    it("an unreachable host fails with one line naming the SSH step, in bounded time", async () => {
+        const closed = await freePort();
+        const { message, seconds } = await failure(() => host.create(inputs({ connection: { ...connection, port: closed }, readyTimeoutSeconds: 2 })));
+        expect(message).toMatch(new RegExp(`^qBittorrent at 127\\.0\\.0\\.1:${qbt.port}: wait until ready failed: not ready after \\d+ tries in 2 s: SSH to ${sshd.user}@127\\.0\\.0\\.1:${closed}: connect ECONNREFUSED 127\\.0\\.0\\.1:${closed}$`));
         expect(seconds).toBeLessThan(6);
     });
 
