@@ -6,7 +6,7 @@
  *   state observed last: no app is contacted, so `pulumi preview` never reaches the apps;
  * - create: observe, then converge (objects of the same name are adopted);
  * - read (refresh): observe again; the observed state replaces the stored one, so drift makes the next diff
- *   report a change and the next `up` repairs it;
+ *   report a change and the next `up` repairs it; the refreshed inputs (see refreshedInputs) show the drift;
  * - update: observe, then converge (which writes only what differs from what it observed);
  * - delete: remove what this resource created, nothing else.
  *
@@ -55,6 +55,12 @@ export interface WiringImplementation<I extends WiringBaseInputs, S> {
     converge(c: AppClient, inputs: I, observed: S | undefined, created: string[]): Promise<{ state: S; created: string[] }>;
     remove(c: AppClient, inputs: I, created: string[]): Promise<void>;
     matches(inputs: I, observed: S): boolean;
+    /**
+     * Optional: the inputs that would describe what the app holds now. read() returns them as the refreshed
+     * inputs, so after `pulumi refresh` the next preview shows the drift property by property (default: the
+     * stored inputs; the drift then shows in `observed` and still makes the next diff report a change).
+     */
+    refreshedInputs?(inputs: I, observed: S): I;
     /** Keys of the outputs to mark secret (passed to additionalSecretOutputs by the resource class). */
     secretOutputs?: string[];
 }
@@ -181,7 +187,8 @@ export function wiringProvider<I extends WiringBaseInputs, S>(impl: WiringImplem
             const stored = inputsOf<I>(props);
             const created = (props.created as string[] | undefined) ?? [];
             const observed = await connect(stored, (c) => impl.observe(c, stored));
-            return { id, props: outputs(stored, observed, created), inputs: stored };
+            const inputs = observed !== undefined && impl.refreshedInputs ? impl.refreshedInputs(stored, observed) : stored;
+            return { id, props: outputs(stored, observed, created), inputs };
         },
 
         update: async (_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) => {
