@@ -268,7 +268,7 @@ export class Wiring extends pulumi.ComponentResource {
                     ...base,
                     username: credentials.qbittorrent.user,
                     password: credentials.qbittorrent.password,
-                    categories: libraries.map((id) => ({ name: mediaKindOf(id), savePath: torrentFolder(mediaKindOf(id)) })),
+                    kinds: libraries.map(mediaKindOf),
                 }, opts);
             case "servarr": {
                 // Root folder, qBittorrent as download client (with the app's category), hardlinks.

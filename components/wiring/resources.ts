@@ -9,6 +9,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { AppAddress, AppConnection } from "./core/types";
 import { WIRING_VERSION } from "./core/version";
+import { QbittorrentWiring, QbittorrentWiringArgs } from "./qbittorrent";
 
 export type { AppAddress, AppConnection };
 
@@ -17,13 +18,6 @@ export type { AppAddress, AppConnection };
 export interface WiringBase {
     connection: pulumi.Input<AppConnection>;
     address: pulumi.Input<AppAddress>;
-}
-
-export interface QbittorrentWiringArgs extends WiringBase {
-    username: pulumi.Input<string>;
-    password: pulumi.Input<string>;
-    /** One category per library manager, saving under /data/torrents/<category>. */
-    categories: { name: string; savePath: string }[];
 }
 
 export interface ServarrWiringArgs extends WiringBase {
@@ -157,7 +151,7 @@ function pending<A extends WiringBase>(app: string): Make<A> {
 }
 
 export const wiringConstructors: WiringConstructors = {
-    qbittorrent: pending("qBittorrent"),
+    qbittorrent: (name, args, opts) => new QbittorrentWiring(name, args, opts),
     servarr: pending("Servarr"),
     prowlarrApplication: pending("Prowlarr"),
     prowlarrFlareSolverr: pending("Prowlarr"),

@@ -153,9 +153,11 @@ describe("what is written into the apps: addresses as the calling app sees them"
             downloadClient: { name: "qBittorrent", host: "gluetun", port: 8080, username: "admin", category: "tv" },
         });
         expect(revealed(wiring("radarr"))).toMatchObject({ rootFolder: "/data/media/movies", downloadClient: { category: "movies" } });
-        expect(revealed(wiring("qbittorrent")).categories).toEqual([
-            { name: "tv", savePath: "/data/torrents/tv" }, { name: "movies", savePath: "/data/torrents/movies" }, { name: "music", savePath: "/data/torrents/music" },
-        ]);
+        expect(revealed(wiring("qbittorrent"))).toMatchObject({
+            username: "admin",
+            categories: { tv: "/data/torrents/tv", movies: "/data/torrents/movies", music: "/data/torrents/music" },
+            preferences: { save_path: "/data/torrents", auto_tmm_enabled: true, upnp: false },
+        });
     });
 
     test("Prowlarr (in the VPN namespace) reaches the library managers by fixed address, they reach it through the gateway", () => {
