@@ -10,7 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AppAddress, AppConnection } from "./core/types";
 import { AppClient, WiringError } from "./core/client";
 import { secretHash } from "./core/secrets";
-import { WiringBaseInputs, WiringImplementation, wiringProvider } from "./core/provider";
+import { WiringBaseInputs, WiringImplementation, wiringProvider, wiringSecretOutputs } from "./core/provider";
 import { WIRING_VERSION } from "./core/version";
 
 /** Sonarr or Radarr as Bazarr reaches it. */
@@ -31,7 +31,6 @@ export interface BazarrInputs extends WiringBaseInputs {
     /** Absent when the app is switched off. */
     sonarr?: BazarrArrConnection;
     radarr?: BazarrArrConnection;
-    readyTimeoutSeconds?: number;
 }
 
 export interface BazarrArrState { enabled: boolean; ip: string; port: number; baseUrl: string; ssl: boolean; apiKeyHash: string }
@@ -53,7 +52,7 @@ type Section = Record<string, string | number | boolean | null | undefined>;
 interface BazarrSettings { general: Section; auth: Section; sonarr: Section; radarr: Section }
 
 function fail(c: AppClient, step: string, reason: string): never {
-    throw new WiringError(`${c.app} at ${c.address.host}:${c.address.port}${c.address.basePath}: ${step} failed: ${reason}`);
+    throw new WiringError(c.app, c.address, step, reason, false);
 }
 
 const md5 = (value: string) => createHash("md5").update(value, "utf8").digest("hex");
@@ -114,13 +113,15 @@ async function save(c: AppClient, inputs: BazarrInputs, step: string, form: Reco
 
 export const bazarrImplementation: WiringImplementation<BazarrInputs, BazarrState> = {
     app: "Bazarr",
+    // Without the key Bazarr answers 401: enough to know it is up (observe then says if the key is wrong).
+    ready: { req: { method: "GET", path: "/api/system/settings" }, expect: [200, 401] },
+    secretOutputs: ["apiKey", "authPassword", "sonarr", "radarr"],
     check: (inputs) => [
         ...(inputs.apiKey ? [] : ["apiKey must not be empty"]),
         ...(inputs.authUsername && inputs.authPassword ? [] : ["authUsername and authPassword must not be empty"]),
     ],
     observe,
     converge: async (c, inputs, _observed, created) => {
-        await c.waitReady("wait for Bazarr", { method: "GET", path: "/api/system/settings", headers: keyHeader(inputs) }, [200, 401]);
         const held = await observe(c, inputs);
         const form: Record<string, string> = {};
         let next = [...created];
@@ -178,13 +179,14 @@ export interface BazarrArgs {
 
 /** Bazarr connected to Sonarr/Radarr with forms authentication. Destroy disconnects what it connected. */
 export class BazarrWiring extends pulumi.dynamic.Resource {
-    public readonly observed!: pulumi.Output<BazarrState>;
-    public readonly created!: pulumi.Output<string[]>;
+    /** What the app held after the last create/update/refresh (null under mocks). */
+    declare public readonly observed: pulumi.Output<BazarrState | null>;
+    declare public readonly created: pulumi.Output<string[]>;
 
     constructor(name: string, args: BazarrArgs, opts?: pulumi.CustomResourceOptions) {
         super(bazarrProvider, name, { ...args, providerVersion: WIRING_VERSION, observed: undefined, created: undefined }, {
             ...opts,
-            additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connection", "apiKey", "authPassword", "sonarr", "radarr"],
+            additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...wiringSecretOutputs(bazarrImplementation)],
         });
     }
 }

@@ -11,7 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AppAddress, AppConnection } from "./core/types";
 import { AppClient, WiringError } from "./core/client";
 import { secretHash } from "./core/secrets";
-import { WiringBaseInputs, WiringImplementation, wiringProvider } from "./core/provider";
+import { WiringBaseInputs, WiringImplementation, wiringProvider, wiringSecretOutputs } from "./core/provider";
 import { WIRING_VERSION } from "./core/version";
 
 /** How this program introduces itself to Jellyfin (sessions are keyed by DeviceId, so logins reuse one device). */
@@ -31,8 +31,6 @@ export interface JellyfinLibrary {
 interface JellyfinAdminInputs extends WiringBaseInputs {
     adminUser: string;
     adminPassword: string;
-    /** Bound of the wait for Jellyfin to answer (tests pass a few seconds). */
-    readyTimeoutSeconds?: number;
 }
 
 export type JellyfinSetupInputs = JellyfinAdminInputs;
@@ -70,15 +68,17 @@ export interface JellyfinWiringState {
 interface Session { token: string; userId: string; isAdministrator: boolean }
 
 function fail(c: AppClient, step: string, reason: string): never {
-    throw new WiringError(`${c.app} at ${c.address.host}:${c.address.port}${c.address.basePath}: ${step} failed: ${reason}`);
+    throw new WiringError(c.app, c.address, step, reason, false);
 }
 
 function authHeaders(token?: string): Record<string, string> {
     return { Authorization: token ? `${CLIENT_HEADER}, Token="${token}"` : CLIENT_HEADER };
 }
 
-async function waitForJellyfin(c: AppClient, inputs: JellyfinAdminInputs): Promise<{ StartupWizardCompleted?: boolean }> {
-    await c.waitReady("wait for Jellyfin", { method: "GET", path: "/System/Info/Public" });
+/** Jellyfin answers 503 while it starts; its public info is the first thing it serves. */
+const JELLYFIN_READY = { req: { method: "GET" as const, path: "/System/Info/Public" }, expect: [200] };
+
+async function publicInfo(c: AppClient): Promise<{ StartupWizardCompleted?: boolean }> {
     return c.json("read public system info", { method: "GET", path: "/System/Info/Public" });
 }
 
@@ -122,7 +122,7 @@ async function runWizard(c: AppClient, inputs: JellyfinSetupInputs): Promise<voi
 }
 
 async function observeSetup(c: AppClient, inputs: JellyfinSetupInputs): Promise<JellyfinSetupState | undefined> {
-    const info = await c.json<{ StartupWizardCompleted?: boolean }>("read public system info", { method: "GET", path: "/System/Info/Public" });
+    const info = await publicInfo(c);
     if (!info.StartupWizardCompleted) return undefined;
     const session = await login(c, inputs);
     if (!session || !session.isAdministrator) return { wizardCompleted: true, adminUserId: "", adminUser: inputs.adminUser, adminPasswordHash: "" };
@@ -131,13 +131,14 @@ async function observeSetup(c: AppClient, inputs: JellyfinSetupInputs): Promise<
 
 export const jellyfinSetupImplementation: WiringImplementation<JellyfinSetupInputs, JellyfinSetupState> = {
     app: "Jellyfin",
+    ready: JELLYFIN_READY,
     check: (inputs) => [
         ...(inputs.adminUser ? [] : ["adminUser must not be empty"]),
         ...(inputs.adminPassword ? [] : ["adminPassword must not be empty"]),
     ],
     observe: observeSetup,
     converge: async (c, inputs, _observed, created) => {
-        const info = await waitForJellyfin(c, inputs);
+        const info = await publicInfo(c);
         const ranWizard = !info.StartupWizardCompleted;
         if (ranWizard) await runWizard(c, inputs);
         const session = await login(c, inputs);
@@ -149,6 +150,7 @@ export const jellyfinSetupImplementation: WiringImplementation<JellyfinSetupInpu
     },
     // The wizard cannot be un-run: destroy leaves Jellyfin set up, with its admin.
     remove: async () => undefined,
+    secretOutputs: ["adminPassword"],
     matches: (inputs, observed) =>
         observed.wizardCompleted &&
         observed.adminUserId !== "" &&
@@ -253,6 +255,7 @@ async function convergeApiKey(c: AppClient, inputs: JellyfinWiringInputs, sessio
 
 export const jellyfinWiringImplementation: WiringImplementation<JellyfinWiringInputs, JellyfinWiringState> = {
     app: "Jellyfin",
+    ready: JELLYFIN_READY,
     check: (inputs) => [
         ...(inputs.apiKeyApp ? [] : ["apiKeyApp must not be empty"]),
         ...inputs.libraries.filter((l) => !JELLYFIN_COLLECTION_TYPES.includes(l.collectionType)).map((l) => `library ${l.name}: collectionType must be one of ${JELLYFIN_COLLECTION_TYPES.join(", ")}`),
@@ -260,7 +263,6 @@ export const jellyfinWiringImplementation: WiringImplementation<JellyfinWiringIn
     ],
     observe: async (c, inputs) => readWiring(c, await adminSession(c, inputs), inputs.apiKeyApp),
     converge: async (c, inputs, _observed, created) => {
-        await waitForJellyfin(c, inputs);
         const session = await adminSession(c, inputs);
         let held = await readWiring(c, session, inputs.apiKeyApp);
         let next = await convergeLibraries(c, inputs, session, held.libraries, created);
@@ -292,7 +294,8 @@ export const jellyfinWiringImplementation: WiringImplementation<JellyfinWiringIn
         sameSet(observed.localNetworkSubnets, inputs.localNetworkSubnets) &&
         observed.apiKeyApp === inputs.apiKeyApp &&
         observed.apiKey !== "",
-    secretOutputs: ["adminPassword", "apiKey"],
+    // observed holds the API key.
+    secretOutputs: ["adminPassword", "observed"],
 };
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -329,32 +332,34 @@ export interface JellyfinWiringArgs extends JellyfinAdminArgs {
 
 /** Completes Jellyfin's first-run wizard with the program's admin. Destroy leaves the wizard completed and the admin. */
 export class JellyfinSetup extends pulumi.dynamic.Resource {
-    public readonly observed!: pulumi.Output<JellyfinSetupState>;
-    public readonly created!: pulumi.Output<string[]>;
+    /** What the app held after the last create/update/refresh (null under mocks). */
+    declare public readonly observed: pulumi.Output<JellyfinSetupState | null>;
+    declare public readonly created: pulumi.Output<string[]>;
     /** Id of the admin user. */
     public readonly adminUserId: pulumi.Output<string>;
 
     constructor(name: string, args: JellyfinSetupArgs, opts?: pulumi.CustomResourceOptions) {
         super(jellyfinSetupProvider, name, { ...args, providerVersion: WIRING_VERSION, observed: undefined, created: undefined }, {
             ...opts,
-            additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connection", "adminPassword"],
+            additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...wiringSecretOutputs(jellyfinSetupImplementation)],
         });
-        this.adminUserId = this.observed.apply((o) => o.adminUserId);
+        this.adminUserId = this.observed.apply((o) => o?.adminUserId ?? "");
     }
 }
 
 /** Libraries, known proxies / local networks and the API key of a set-up Jellyfin. */
 export class JellyfinWiring extends pulumi.dynamic.Resource {
-    public readonly observed!: pulumi.Output<JellyfinWiringState>;
-    public readonly created!: pulumi.Output<string[]>;
+    /** What the app held after the last create/update/refresh (null under mocks). */
+    declare public readonly observed: pulumi.Output<JellyfinWiringState | null>;
+    declare public readonly created: pulumi.Output<string[]>;
     /** API key for the apps that call Jellyfin (secret). */
     public readonly apiKey: pulumi.Output<string>;
 
     constructor(name: string, args: JellyfinWiringArgs, opts?: pulumi.CustomResourceOptions) {
         super(jellyfinWiringProvider, name, { ...args, providerVersion: WIRING_VERSION, observed: undefined, created: undefined }, {
             ...opts,
-            additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connection", "adminPassword", "observed"],
+            additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...wiringSecretOutputs(jellyfinWiringImplementation)],
         });
-        this.apiKey = pulumi.secret(this.observed.apply((o) => o.apiKey));
+        this.apiKey = pulumi.secret(this.observed.apply((o) => o?.apiKey ?? ""));
     }
 }

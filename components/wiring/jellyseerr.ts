@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import type { AppAddress, AppConnection } from "./core/types";
 import { AppClient, WiringError } from "./core/client";
 import { secretHash } from "./core/secrets";
-import { WiringBaseInputs, WiringImplementation, wiringProvider } from "./core/provider";
+import { WiringBaseInputs, WiringImplementation, wiringProvider, wiringSecretOutputs } from "./core/provider";
 import { WIRING_VERSION } from "./core/version";
 import type { JellyfinCollectionType } from "./jellyfin";
 
@@ -51,7 +51,6 @@ export interface JellyseerrInputs extends WiringBaseInputs {
     libraries: { name: string; collectionType: JellyfinCollectionType }[];
     sonarr?: JellyseerrDvr;
     radarr?: JellyseerrDvr;
-    readyTimeoutSeconds?: number;
 }
 
 export interface JellyseerrDvrState {
@@ -101,7 +100,7 @@ interface StoredDvr {
 interface JellyfinSettings { ip: string; port: number; urlBase?: string; useSsl?: boolean; libraries: { id: string; name: string; enabled: boolean }[] }
 
 function fail(c: AppClient, step: string, reason: string): never {
-    throw new WiringError(`${c.app} at ${c.address.host}:${c.address.port}${c.address.basePath}: ${step} failed: ${reason}`);
+    throw new WiringError(c.app, c.address, step, reason, false);
 }
 
 const keyHeader = (inputs: JellyseerrInputs) => ({ "X-Api-Key": inputs.apiKey });
@@ -256,6 +255,8 @@ async function convergeDvr(c: AppClient, inputs: JellyseerrInputs, kind: DvrKind
 
 export const jellyseerrImplementation: WiringImplementation<JellyseerrInputs, JellyseerrState> = {
     app: "Jellyseerr",
+    ready: { req: { method: "GET", path: "/api/v1/settings/public" }, expect: [200] },
+    secretOutputs: ["apiKey", "jellyfinAdminPassword", "sonarr", "radarr"],
     check: (inputs) => [
         ...(inputs.apiKey ? [] : ["apiKey must not be empty"]),
         ...(inputs.jellyfinAdminUser && inputs.jellyfinAdminPassword ? [] : ["jellyfinAdminUser and jellyfinAdminPassword must not be empty"]),
@@ -263,7 +264,6 @@ export const jellyseerrImplementation: WiringImplementation<JellyseerrInputs, Je
     ],
     observe,
     converge: async (c, inputs, _observed, created) => {
-        await c.waitReady("wait for Jellyseerr", { method: "GET", path: "/api/v1/settings/public" });
         let held = await observe(c, inputs);
         if (!held) {
             await signIn(c, inputs);
@@ -330,13 +330,14 @@ export interface JellyseerrArgs {
 
 /** Jellyseerr initialised against Jellyfin, libraries enabled, Sonarr/Radarr as defaults. Destroy removes only the servers it added. */
 export class JellyseerrWiring extends pulumi.dynamic.Resource {
-    public readonly observed!: pulumi.Output<JellyseerrState>;
-    public readonly created!: pulumi.Output<string[]>;
+    /** What the app held after the last create/update/refresh (null under mocks). */
+    declare public readonly observed: pulumi.Output<JellyseerrState | null>;
+    declare public readonly created: pulumi.Output<string[]>;
 
     constructor(name: string, args: JellyseerrArgs, opts?: pulumi.CustomResourceOptions) {
         super(jellyseerrProvider, name, { ...args, providerVersion: WIRING_VERSION, observed: undefined, created: undefined }, {
             ...opts,
-            additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), "connection", "apiKey", "jellyfinAdminPassword", "sonarr", "radarr"],
+            additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...wiringSecretOutputs(jellyseerrImplementation)],
         });
     }
 }
