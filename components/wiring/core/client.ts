@@ -22,7 +22,11 @@ export class WiringError extends Error {
         /** false for failures that waiting cannot cure (wrong host key, refused login to the host). */
         public readonly retryable: boolean = true,
     ) {
-        super(`${app} at ${describeAddress(address)}: ${step} failed: ${oneLine(reason)}`);
+        const message = `${app} at ${describeAddress(address)}: ${step} failed: ${oneLine(reason)}`;
+        super(message);
+        // Set again: once serialized into the provider, `super(...)` becomes `Error.call(this, ...)`, which
+        // sets nothing on `this`.
+        this.message = message;
         this.name = "WiringError";
     }
 }

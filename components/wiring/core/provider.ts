@@ -7,7 +7,7 @@
  * - create: observe, then converge (objects of the same name are adopted);
  * - read (refresh): observe again; the observed state replaces the stored one, so drift makes the next diff
  *   report a change and the next `up` repairs it;
- * - update: observe, converge only when the app does not already match;
+ * - update: observe, then converge (which writes only what differs from what it observed);
  * - delete: remove what this resource created, nothing else.
  *
  * Outputs: `{ ...inputs, observed, created }`. The provider captures only `impl` and the core client, never a
@@ -31,9 +31,10 @@ export interface WiringBaseInputs {
  * What an app module implements; the framework turns it into a pulumi.dynamic.ResourceProvider with
  * check/diff/create/read/update/delete. `S` is the observed state (what read() returns), stored as outputs.
  * - observe: what the app holds now for this resource (undefined when nothing of it exists);
- * - converge: make the app hold `desired` (adopting same-named objects; PUT/DELETE as needed); returns the new
- *   observed state plus the ids of objects this resource CREATED (kept in state as `created`, so delete
- *   removes only those);
+ * - converge: make the app hold `desired` (adopting same-named objects; PUT/DELETE as needed), writing only
+ *   what differs from `observed`; returns the new observed state plus the ids of objects this resource
+ *   CREATED (kept in state as `created`, so delete removes only those; objects it created that are no
+ *   longer desired are its to remove);
  * - remove: delete only what is listed in `created` (objects that existed before were adopted: leave them);
  * - matches: does the observed state already equal the desired one (drives diff, and makes a no-op `up`
  *   write nothing).
@@ -126,7 +127,6 @@ export function wiringProvider<I extends WiringBaseInputs, S>(impl: WiringImplem
 
     const converge = async (c: AppClient, inputs: I, created: string[]): Promise<WiringOutputs<I, S>> => {
         const observed = await impl.observe(c, inputs);
-        if (observed !== undefined && impl.matches(inputs, observed)) return outputs(inputs, observed, created);
         const result = await impl.converge(c, inputs, observed, created);
         return outputs(inputs, result.state, result.created);
     };
