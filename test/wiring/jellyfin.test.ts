@@ -59,6 +59,7 @@ const libraryNames = (fake: FakeJellyfin) => fake.state.libraries.map((l) => l.N
 
 test("first deploy completes the wizard with the program's admin and wires libraries, network and an API key", async () => {
     const fake = await jellyfin();
+    fake.state.network.InternalHttpPort = 8097;
     const { setup, wiring } = await deploy(fake);
 
     expect(fake.state.wizardCompleted).toBe(true);
@@ -71,7 +72,7 @@ test("first deploy completes the wizard with the program's admin and wires libra
     expect(fake.state.network.KnownProxies).toEqual(PROXIES);
     expect(fake.state.network.LocalNetworkSubnets).toEqual(LAN);
     // Jellyfin replaces the whole network section: the other settings are kept.
-    expect(fake.state.network.InternalHttpPort).toBe(8096);
+    expect(fake.state.network.InternalHttpPort).toBe(8097);
     const key = fake.state.apiKeys.find((k) => k.AppName === APP);
     expect(observed(wiring).apiKey).toBe(key?.AccessToken);
 });
