@@ -14,8 +14,9 @@ import { AppId, appsWithRole, CATALOG, DATA_MOUNT_PATH, MediaKind } from "../cat
 import { HomelabConfig } from "../config";
 import { addressFromVpnNamespace, appPort, isEnabled, isVpnMember, stackAddress, upstreamOf } from "../container";
 import { appConnection } from "./core/connection";
+import type { JellyfinSetup } from "./jellyfin";
 import {
-    AppAddress, AppConnection, JellyfinCollectionType, JellyfinSetupResource, ServarrWiringResource, wiringConstructors, WiringConstructors,
+    AppAddress, AppConnection, JellyfinCollectionType, ServarrWiringResource, wiringConstructors, WiringConstructors,
 } from "./resources";
 
 export interface WiringCredentials {
@@ -323,16 +324,16 @@ export class Wiring extends pulumi.ComponentResource {
             }
             case "jellyseerr": {
                 const admin = required(credentials.jellyfinAdmin, "the Jellyfin administrator");
-                const setup = this.resources["jellyfin-setup"] as JellyfinSetupResource;
+                const setup = this.resources["jellyfin-setup"] as JellyfinSetup;
                 const jellyfin = seenFrom(cfg, "jellyseerr", "jellyfin");
                 const dvr = (id: "sonarr" | "radarr") => {
                     if (!isEnabled(cfg, id)) return undefined;
                     const at = seenFrom(cfg, "jellyseerr", id);
                     const profile = (this.resources[id] as ServarrWiringResource).qualityProfile ?? pulumi.output(DEFAULT_QUALITY_PROFILE);
-                    return {
+                    return pulumi.output({
                         name: CATALOG[id].title, hostname: at.host, port: at.port, apiKey: this.apiKey(id), useSsl: false, baseUrl: "",
                         profileId: profile.apply((p) => p.id), profileName: profile.apply((p) => p.name), rootFolder: mediaFolder(mediaKindOf(id)),
-                    };
+                    });
                 };
                 return make.jellyseerr(name, {
                     ...base,
@@ -343,7 +344,7 @@ export class Wiring extends pulumi.ComponentResource {
                     jellyfinUseSsl: false,
                     jellyfinAdminUser: admin.user,
                     jellyfinAdminPassword: admin.password,
-                    jellyfinAdminUserId: required(setup.adminUserId, "the id of Jellyfin's administrator (JellyfinSetup.adminUserId)"),
+                    jellyfinAdminUserId: setup.adminUserId,
                     libraries: this.jellyfinLibraries().map(({ name: library, collectionType }) => ({ name: library, collectionType })),
                     sonarr: dvr("sonarr"),
                     radarr: dvr("radarr"),
@@ -354,7 +355,7 @@ export class Wiring extends pulumi.ComponentResource {
                 const server = (id: "sonarr" | "radarr") => {
                     if (!isEnabled(cfg, id)) return undefined;
                     const at = seenFrom(cfg, "bazarr", id);
-                    return { ip: at.host, port: at.port, baseUrl: "", ssl: false, apiKey: this.apiKey(id) };
+                    return pulumi.output({ ip: at.host, port: at.port, baseUrl: "", ssl: false, apiKey: this.apiKey(id) });
                 };
                 return make.bazarr(name, {
                     ...base,
