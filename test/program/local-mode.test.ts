@@ -46,3 +46,11 @@ test("a warning says hardening is skipped and what to create by hand", () => {
     expect(warnings[0]).toContain("/srv/homelab/data");
     expect(warnings[0]).toContain("1000:1000");
 });
+
+test("the wiring reaches the apps directly from this machine, with no SSH connection to hide", () => {
+    const wiring = run.resources.filter((r) => r.type === "pulumi-nodejs:dynamic:Resource");
+    expect(wiring.length).toBeGreaterThan(0);
+    for (const r of wiring) expect(r.serializedInputs.connection).toEqual({ kind: "local" });
+    const sonarr = wiring.find((r) => r.name === "homelab-wiring-sonarr")!;
+    expect(sonarr.serializedInputs.address).toEqual({ host: "172.30.0.14", port: 8989, basePath: "" });
+});
