@@ -66,7 +66,12 @@ async function failure(operation: () => Promise<unknown>): Promise<{ message: st
 const accepted = () => (sshd.log().match(/Accepted publickey/g) ?? []).length;
 
 beforeAll(async () => {
-    [qbt, sshd, host] = await Promise.all([startQbittorrent(), startSshd(), startDynamicProviderHost({ name: "qbittorrent-wiring" })]);
+    // Assigned as each starts, so afterAll stops what did start when another one fails.
+    await Promise.all([
+        startQbittorrent().then((started) => (qbt = started)),
+        startSshd().then((started) => (sshd = started)),
+        startDynamicProviderHost({ name: "qbittorrent-wiring" }).then((started) => (host = started)),
+    ]);
     connection = { kind: "ssh", host: sshd.host, port: sshd.port, user: sshd.user, hostKey: sshd.hostKey, privateKey: sshd.privateKey };
     wiring = await registration("qbittorrent-wiring", () => new QbittorrentWiring("qbittorrent-wiring", {
         connection: pulumi.secret(connection),
