@@ -160,6 +160,12 @@ describe("qBittorrent wiring through SSH and the dynamic-provider host", () => {
         expect(accepted()).toBe(contacts);
     });
 
+    it("a deploy key the host does not authorize is refused without waiting", async () => {
+        const { message, ms } = await failure(() => host.create(inputs({ connection: { ...connection, privateKey: sshd.unauthorizedPrivateKey } })));
+        expect(message).toBe(`qBittorrent at 127.0.0.1:${qbt.port}: SSH to ${sshd.user}@127.0.0.1:${sshd.port} failed: the host refused the key of user ${sshd.user}`);
+        expect(ms).toBeLessThan(5_000);
+    });
+
     it("a wrong WebUI password fails clearly", async () => {
         const { message } = await failure(() => host.create(inputs({ password: "not-the-password" })));
         expect(message).toBe(`qBittorrent at 127.0.0.1:${qbt.port}: log in failed: the WebUI refused user ${qbt.username}: Fails.`);
