@@ -64,7 +64,12 @@ function waitForPort(port: number, child: ChildProcess, log: () => string, timeo
     });
 }
 
-export async function startSshd(): Promise<TestSshd> {
+export interface SshdOptions {
+    /** sshd's MaxStartups (default: sshd's own, 10:30:100). */
+    maxStartups?: string;
+}
+
+export async function startSshd(options: SshdOptions = {}): Promise<TestSshd> {
     if (!fs.existsSync(SSHD)) throw new Error(`${SSHD} is missing: install it with \`apt-get install -y openssh-server\``);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-sshd-"));
     const hostKey = keygen(path.join(dir, "host_ed25519"));
@@ -89,6 +94,7 @@ export async function startSshd(): Promise<TestSshd> {
         "X11Forwarding no",
         "PrintMotd no",
         "LogLevel VERBOSE",
+        ...(options.maxStartups ? [`MaxStartups ${options.maxStartups}`] : []),
     ].join("\n");
     fs.writeFileSync(path.join(dir, "sshd_config"), `${config}\n`);
     // sshd's privilege separation directory (Debian creates it when the ssh service starts).
