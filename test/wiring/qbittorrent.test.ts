@@ -139,17 +139,17 @@ describe("qBittorrent wiring through SSH and the dynamic-provider host", () => {
 
     it("an unreachable app fails with one line naming the app, its address and the step, in bounded time", async () => {
         const closed = await closedPort();
-        const { message, ms } = await failure(() => host.create(inputs({ address: { host: "127.0.0.1", port: closed, basePath: "" }, readyTimeoutSeconds: 2 })));
-        expect(message).toMatch(new RegExp(`^qBittorrent at 127\\.0\\.0\\.1:${closed}: wait until ready failed: not ready after \\d+ tries in 2 s: .+`));
+        const { message, ms } = await failure(() => host.create(inputs({ address: { host: "127.0.0.1", port: closed, basePath: "" }, readyTimeoutSeconds: 1 })));
+        expect(message).toMatch(new RegExp(`^qBittorrent at 127\\.0\\.0\\.1:${closed}: wait until ready failed: not ready after \\d+ tries in 1 s: .+`));
         expect(message).not.toContain("\n");
-        expect(ms).toBeLessThan(6_000);
+        expect(ms).toBeLessThan(4_000);
     });
 
     it("an unreachable host fails with one line naming the SSH step, in bounded time", async () => {
         const closed = await closedPort();
-        const { message, ms } = await failure(() => host.create(inputs({ connection: { ...connection, port: closed }, readyTimeoutSeconds: 2 })));
-        expect(message).toMatch(new RegExp(`^qBittorrent at 127\\.0\\.0\\.1:${qbt.port}: wait until ready failed: not ready after \\d+ tries in 2 s: SSH to ${sshd.user}@127\\.0\\.0\\.1:${closed}: connect ECONNREFUSED 127\\.0\\.0\\.1:${closed}$`));
-        expect(ms).toBeLessThan(6_000);
+        const { message, ms } = await failure(() => host.create(inputs({ connection: { ...connection, port: closed }, readyTimeoutSeconds: 1 })));
+        expect(message).toMatch(new RegExp(`^qBittorrent at 127\\.0\\.0\\.1:${qbt.port}: wait until ready failed: not ready after \\d+ tries in 1 s: SSH to ${sshd.user}@127\\.0\\.0\\.1:${closed}: connect ECONNREFUSED 127\\.0\\.0\\.1:${closed}$`));
+        expect(ms).toBeLessThan(4_000);
     });
 
     it("a host that does not show the pinned host key is refused", async () => {
