@@ -107,9 +107,9 @@ describe("qBittorrent wiring through SSH and the dynamic-provider host", () => {
 
     it("a change behind the program's back is found by refresh and repaired by the next up", async () => {
         expect(await qbt.api.editCategory("tv", "/elsewhere/tv")).toBe(200);
-        expect(await qbt.api.setPreferences({ upnp: true })).toBe(200);
+        expect(await qbt.api.setPreferences({ upnp: true, save_path: "/elsewhere", auto_tmm_enabled: false })).toBe(200);
         const refreshed = await refresh(host, state!);
-        expect(refreshed.props.observed).toMatchObject({ categories: { tv: "/elsewhere/tv" }, preferences: { upnp: true } });
+        expect(refreshed.props.observed).toMatchObject({ categories: { tv: "/elsewhere/tv" }, preferences: { upnp: true, save_path: "/elsewhere", auto_tmm_enabled: false } });
         // The refreshed inputs say what the app holds, so the next preview shows the drift itself.
         expect(refreshed.inputs).toMatchObject({ categories: { ...(wiring.inputs.categories as object), tv: "/elsewhere/tv" }, preferences: { upnp: true } });
         state = refreshed;
@@ -117,7 +117,7 @@ describe("qBittorrent wiring through SSH and the dynamic-provider host", () => {
         expect(await upWith(inputs())).toBe("update");
         const now = await snapshot();
         expect(now.categories.tv).toBe("/data/torrents/tv");
-        expect(now.preferences).toMatchObject({ upnp: false, listen_port: qbt.torrentingPort });
+        expect(now.preferences).toMatchObject({ save_path: "/data/torrents", auto_tmm_enabled: true, upnp: false, listen_port: qbt.torrentingPort });
         expect(await upWith(inputs())).toBe("same");
     });
 
