@@ -121,6 +121,16 @@ describe("qBittorrent wiring through SSH and the dynamic-provider host", () => {
         expect(await upWith(inputs())).toBe("same");
     });
 
+    it("the listening port Gluetun's hook sets is not drift: refresh and up leave it", async () => {
+        const forwarded = await closedPort();
+        expect(await qbt.api.setPreferences({ listen_port: forwarded, random_port: false })).toBe(200);
+        state = await refresh(host, state!);
+        expect(await upWith(inputs())).toBe("same");
+        expect((await snapshot()).preferences.listen_port).toBe(forwarded);
+        // The hook's port back, as before (destroy's test compares with the app before the first deploy).
+        expect(await qbt.api.setPreferences({ listen_port: qbt.torrentingPort })).toBe(200);
+    });
+
     it("a library app switched off loses its category; one switched back on gets it again", async () => {
         const { categories } = wiring.inputs as { categories: Record<string, string> };
         const { music: _music, ...withoutMusic } = categories;
