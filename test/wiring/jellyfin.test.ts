@@ -146,6 +146,17 @@ test("a wizard started by someone else (first user already has a password) fails
     expect(fake.state.wizardCompleted).toBe(false);
 });
 
+test("a wizard this program started but did not finish (admin already set) is resumed, not refused", async () => {
+    const fake = await jellyfin();
+    fake.state.users.push({ Id: "u1", Name: ADMIN, password: PASSWORD, isAdministrator: true });
+
+    const { state } = await up(host, setupFor(fake));
+
+    expect(fake.state.wizardCompleted).toBe(true);
+    expect(fake.state.writes.filter((w) => w.includes("/Startup/User"))).toEqual([]);
+    expect(observed(state).adminUserId).toBe("u1");
+});
+
 test("a media kind switched off loses its library", async () => {
     const fake = await jellyfin();
     const { wiring } = await deploy(fake);

@@ -145,6 +145,20 @@ test("a Jellyseerr set up by another Jellyfin user fails clearly and is not adop
     expect(s.seerr.state.writes).toEqual([]);
 });
 
+test("a Jellyseerr this program signed in to but did not finish initialising is resumed", async () => {
+    const s = await stack();
+    s.seerr.state.mediaServerType = 2;
+    s.seerr.state.jellyfin = { ...s.seerr.state.jellyfin, ip: "127.0.0.1", port: s.jellyfin.port, apiKey: "jf-key" };
+    s.jellyfin.state.apiKeys.push({ Id: 1, AccessToken: "jf-key", AppName: "Jellyseerr", DateCreated: "2026-01-01T00:00:00Z" });
+    s.seerr.state.users.push({ id: 1, jellyfinUserId: s.admin.Id, jellyfinUsername: ADMIN, email: ADMIN, permissions: 2 });
+
+    await up(host, s.inputs());
+
+    expect(s.seerr.state.initialized).toBe(true);
+    expect(s.seerr.state.writes).not.toContain("POST /auth/jellyfin (server set)");
+    expect(enabled(s.seerr)).toEqual(["Movies", "Shows"]);
+});
+
 test("Radarr switched off loses its entry in Jellyseerr", async () => {
     const s = await stack();
     const first = await up(host, s.inputs());
