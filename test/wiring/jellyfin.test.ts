@@ -66,6 +66,7 @@ test("first deploy completes the wizard with the program's admin and wires libra
     const admin = fake.state.users.find((u) => u.Name === ADMIN);
     expect(admin).toMatchObject({ password: PASSWORD, isAdministrator: true });
     expect(observed(setup).adminUserId).toBe(admin?.Id);
+    expect(setup.props.created).toEqual([]);
     expect(fake.state.network.EnableRemoteAccess).toBe(true);
 
     expect(fake.state.libraries.map((l) => [l.Name, l.CollectionType, l.Locations])).toEqual(LIBRARIES.map((l) => [l.name, l.collectionType, [l.path]]));
@@ -183,6 +184,7 @@ test("destroy removes the libraries and key it created and restores the network;
     const { setup, wiring } = await deploy(fake);
 
     await destroy(host, wiring);
+    await fake.close(); // destroying the setup never needs Jellyfin
     await destroy(host, setup);
 
     expect(fake.state.libraries).toEqual([]);
