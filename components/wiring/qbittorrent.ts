@@ -137,6 +137,11 @@ function matches(inputs: QbittorrentWiringInputs, observed: QbittorrentObserved)
     return categoriesMatch && preferencesMatch;
 }
 
+/** The inputs that describe what qBittorrent holds: a refresh then shows drift category by category. */
+function refreshedInputs(inputs: QbittorrentWiringInputs, observed: QbittorrentObserved): QbittorrentWiringInputs {
+    return { ...inputs, categories: { ...observed.categories }, preferences: { ...observed.preferences } };
+}
+
 function check(inputs: QbittorrentWiringInputs): string[] {
     const problems: string[] = [];
     if (!inputs.username) problems.push("username is required");
@@ -158,6 +163,7 @@ export const qbittorrentWiring: WiringImplementation<QbittorrentWiringInputs, Qb
     converge,
     remove,
     matches,
+    refreshedInputs,
     secretOutputs: ["password"],
 };
 

@@ -21,6 +21,8 @@ export interface TestSshd {
     hostKey: string;
     /** Another ed25519 key of the same type: a host key that is NOT this server's. */
     otherHostKey: string;
+    /** A client key the server does not authorize. */
+    unauthorizedPrivateKey: string;
     /** Everything sshd logged (-e: to stderr). */
     log(): string;
     stop(): Promise<void>;
@@ -68,6 +70,7 @@ export async function startSshd(): Promise<TestSshd> {
     const hostKey = keygen(path.join(dir, "host_ed25519"));
     const clientPub = keygen(path.join(dir, "client_ed25519"));
     const otherHostKey = keygen(path.join(dir, "other_ed25519"));
+    keygen(path.join(dir, "stranger_ed25519"));
     fs.writeFileSync(path.join(dir, "authorized_keys"), `${clientPub}\n`, { mode: 0o600 });
     const port = await freePort();
     const user = os.userInfo().username;
@@ -115,6 +118,7 @@ export async function startSshd(): Promise<TestSshd> {
         privateKey: fs.readFileSync(path.join(dir, "client_ed25519"), "utf8"),
         hostKey,
         otherHostKey,
+        unauthorizedPrivateKey: fs.readFileSync(path.join(dir, "stranger_ed25519"), "utf8"),
         log,
         stop,
     };
