@@ -288,6 +288,13 @@ export const jellyfinWiringImplementation: WiringImplementation<JellyfinWiringIn
             }
         }
     },
+    // After a refresh, the preview shows which libraries are missing and what the network lists hold now.
+    refreshedInputs: (inputs, observed) => ({
+        ...inputs,
+        libraries: inputs.libraries.filter((l) => libraryMatches(l, observed.libraries.find((h) => h.name === l.name))),
+        knownProxies: observed.knownProxies,
+        localNetworkSubnets: observed.localNetworkSubnets,
+    }),
     matches: (inputs, observed) =>
         inputs.libraries.every((l) => libraryMatches(l, observed.libraries.find((h) => h.name === l.name))) &&
         sameSet(observed.knownProxies, inputs.knownProxies) &&

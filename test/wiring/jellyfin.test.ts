@@ -6,7 +6,7 @@ import { JellyfinLibrary, JellyfinSetup, JellyfinWiring, jellyfinSetupImplementa
 import { wiringSecretOutputs } from "../../components/wiring/core/provider";
 import { DynamicProviderHost, Props, registration, startDynamicProviderHost } from "../support/dynamic-provider-host";
 import { completeWizardAs, FakeJellyfin, start } from "./fakes/jellyfin";
-import { closedPort, Deployed, destroy, failure, refresh, up } from "./media-lifecycle";
+import { closedPort, Deployed, destroy, failure, refresh, up } from "../support/wiring-lifecycle";
 
 jest.setTimeout(60_000);
 
@@ -98,6 +98,8 @@ test("a library removed and known proxies cleared behind the program's back are 
     const writes = fake.state.writes.length;
 
     const refreshed = await refresh(host, wiring);
+    // What the next preview shows against the program's inputs.
+    expect(refreshed.inputs).toMatchObject({ knownProxies: [], libraries: LIBRARIES.filter((l) => l.name !== "Movies") });
     const repaired = await up(host, wiringFor(fake), refreshed);
 
     expect(repaired.operation).toBe("update");

@@ -7,7 +7,7 @@ import { wiringSecretOutputs } from "../../components/wiring/core/provider";
 import { DynamicProviderHost, Props, registration, startDynamicProviderHost } from "../support/dynamic-provider-host";
 import { completeWizardAs, FakeJellyfin, FakeJellyfinUser, start as startJellyfin } from "./fakes/jellyfin";
 import { FakeJellyseerr, start as startJellyseerr } from "./fakes/jellyseerr";
-import { closedPort, destroy, failure, refresh, up } from "./media-lifecycle";
+import { closedPort, destroy, failure, refresh, up } from "../support/wiring-lifecycle";
 
 jest.setTimeout(60_000);
 
