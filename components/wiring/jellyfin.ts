@@ -139,16 +139,16 @@ export const jellyfinSetupImplementation: WiringImplementation<JellyfinSetupInpu
     observe: observeSetup,
     converge: async (c, inputs, _observed, created) => {
         const info = await publicInfo(c);
-        const ranWizard = !info.StartupWizardCompleted;
-        if (ranWizard) await runWizard(c, inputs);
+        if (!info.StartupWizardCompleted) await runWizard(c, inputs);
         const session = await login(c, inputs);
         if (!session || !session.isAdministrator) {
             fail(c, "check the admin", `the setup wizard was completed without this program's admin '${inputs.adminUser}' (or its password was changed); refusing to adopt this server`);
         }
         const state: JellyfinSetupState = { wizardCompleted: true, adminUserId: session.userId, adminUser: inputs.adminUser, adminPasswordHash: secretHash(inputs.adminPassword) };
-        return { state, created: ranWizard && !created.includes("wizard") ? [...created, "wizard"] : created };
+        // Nothing is listed as created: the wizard cannot be un-run, so destroy leaves Jellyfin set up with its
+        // admin and never needs to reach it.
+        return { state, created };
     },
-    // The wizard cannot be un-run: destroy leaves Jellyfin set up, with its admin.
     remove: async () => undefined,
     secretOutputs: ["adminPassword"],
     matches: (inputs, observed) =>
@@ -288,6 +288,13 @@ export const jellyfinWiringImplementation: WiringImplementation<JellyfinWiringIn
             }
         }
     },
+    // After a refresh, the preview shows which libraries are missing and what the network lists hold now.
+    refreshedInputs: (inputs, observed) => ({
+        ...inputs,
+        libraries: inputs.libraries.filter((l) => libraryMatches(l, observed.libraries.find((h) => h.name === l.name))),
+        knownProxies: observed.knownProxies,
+        localNetworkSubnets: observed.localNetworkSubnets,
+    }),
     matches: (inputs, observed) =>
         inputs.libraries.every((l) => libraryMatches(l, observed.libraries.find((h) => h.name === l.name))) &&
         sameSet(observed.knownProxies, inputs.knownProxies) &&

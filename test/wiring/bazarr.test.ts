@@ -6,7 +6,7 @@ import { BazarrArrConnection, BazarrWiring, bazarrImplementation } from "../../c
 import { wiringSecretOutputs } from "../../components/wiring/core/provider";
 import { DynamicProviderHost, Props, registration, startDynamicProviderHost } from "../support/dynamic-provider-host";
 import { FakeBazarr, md5, start } from "./fakes/bazarr";
-import { closedPort, destroy, failure, refresh, up } from "./media-lifecycle";
+import { closedPort, destroy, failure, refresh, up } from "../support/wiring-lifecycle";
 
 jest.setTimeout(60_000);
 

@@ -6,7 +6,7 @@ import { JellyfinLibrary, JellyfinSetup, JellyfinWiring, jellyfinSetupImplementa
 import { wiringSecretOutputs } from "../../components/wiring/core/provider";
 import { DynamicProviderHost, Props, registration, startDynamicProviderHost } from "../support/dynamic-provider-host";
 import { completeWizardAs, FakeJellyfin, start } from "./fakes/jellyfin";
-import { closedPort, Deployed, destroy, failure, refresh, up } from "./media-lifecycle";
+import { closedPort, Deployed, destroy, failure, refresh, up } from "../support/wiring-lifecycle";
 
 jest.setTimeout(60_000);
 
@@ -66,6 +66,7 @@ test("first deploy completes the wizard with the program's admin and wires libra
     const admin = fake.state.users.find((u) => u.Name === ADMIN);
     expect(admin).toMatchObject({ password: PASSWORD, isAdministrator: true });
     expect(observed(setup).adminUserId).toBe(admin?.Id);
+    expect(setup.props.created).toEqual([]);
     expect(fake.state.network.EnableRemoteAccess).toBe(true);
 
     expect(fake.state.libraries.map((l) => [l.Name, l.CollectionType, l.Locations])).toEqual(LIBRARIES.map((l) => [l.name, l.collectionType, [l.path]]));
@@ -97,6 +98,8 @@ test("a library removed and known proxies cleared behind the program's back are 
     const writes = fake.state.writes.length;
 
     const refreshed = await refresh(host, wiring);
+    // What the next preview shows against the program's inputs.
+    expect(refreshed.inputs).toMatchObject({ knownProxies: [], libraries: LIBRARIES.filter((l) => l.name !== "Movies") });
     const repaired = await up(host, wiringFor(fake), refreshed);
 
     expect(repaired.operation).toBe("update");
@@ -146,6 +149,17 @@ test("a wizard started by someone else (first user already has a password) fails
     expect(fake.state.wizardCompleted).toBe(false);
 });
 
+test("a wizard this program started but did not finish (admin already set) is resumed, not refused", async () => {
+    const fake = await jellyfin();
+    fake.state.users.push({ Id: "u1", Name: ADMIN, password: PASSWORD, isAdministrator: true });
+
+    const { state } = await up(host, setupFor(fake));
+
+    expect(fake.state.wizardCompleted).toBe(true);
+    expect(fake.state.writes.filter((w) => w.includes("/Startup/User"))).toEqual([]);
+    expect(observed(state).adminUserId).toBe("u1");
+});
+
 test("a media kind switched off loses its library", async () => {
     const fake = await jellyfin();
     const { wiring } = await deploy(fake);
@@ -172,6 +186,7 @@ test("destroy removes the libraries and key it created and restores the network;
     const { setup, wiring } = await deploy(fake);
 
     await destroy(host, wiring);
+    await fake.close(); // destroying the setup never needs Jellyfin
     await destroy(host, setup);
 
     expect(fake.state.libraries).toEqual([]);

@@ -7,7 +7,7 @@ import { wiringSecretOutputs } from "../../components/wiring/core/provider";
 import { DynamicProviderHost, Props, registration, startDynamicProviderHost } from "../support/dynamic-provider-host";
 import { completeWizardAs, FakeJellyfin, FakeJellyfinUser, start as startJellyfin } from "./fakes/jellyfin";
 import { FakeJellyseerr, start as startJellyseerr } from "./fakes/jellyseerr";
-import { closedPort, destroy, failure, refresh, up } from "./media-lifecycle";
+import { closedPort, destroy, failure, refresh, up } from "../support/wiring-lifecycle";
 
 jest.setTimeout(60_000);
 
@@ -143,6 +143,20 @@ test("a Jellyseerr set up by another Jellyfin user fails clearly and is not adop
     expect(message).toMatch(new RegExp(`^Jellyseerr at 127\\.0\\.0\\.1:${s.seerr.port}: check the owner failed: it was set up by Jellyfin user 'someone'`));
     expect(message.split("\n")).toHaveLength(1);
     expect(s.seerr.state.writes).toEqual([]);
+});
+
+test("a Jellyseerr this program signed in to but did not finish initialising is resumed", async () => {
+    const s = await stack();
+    s.seerr.state.mediaServerType = 2;
+    s.seerr.state.jellyfin = { ...s.seerr.state.jellyfin, ip: "127.0.0.1", port: s.jellyfin.port, apiKey: "jf-key" };
+    s.jellyfin.state.apiKeys.push({ Id: 1, AccessToken: "jf-key", AppName: "Jellyseerr", DateCreated: "2026-01-01T00:00:00Z" });
+    s.seerr.state.users.push({ id: 1, jellyfinUserId: s.admin.Id, jellyfinUsername: ADMIN, email: ADMIN, permissions: 2 });
+
+    await up(host, s.inputs());
+
+    expect(s.seerr.state.initialized).toBe(true);
+    expect(s.seerr.state.writes).not.toContain("POST /auth/jellyfin (server set)");
+    expect(enabled(s.seerr)).toEqual(["Movies", "Shows"]);
 });
 
 test("Radarr switched off loses its entry in Jellyseerr", async () => {
