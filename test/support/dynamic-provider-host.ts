@@ -37,18 +37,32 @@ export type Props = Record<string, unknown>;
 // ---------------------------------------------------------------------------------------------------------
 // The registration, under setMocks
 
-let mocked: Promise<CapturedResource[]> | undefined;
+interface MockedEngine {
+    captured: CapturedResource[];
+    /** additionalSecretOutputs of each registration, by resource name. */
+    secretOutputs: Map<string, string[]>;
+}
+
+let mocked: Promise<MockedEngine> | undefined;
 
 /** setMocks once per test file (each Jest file has its own module registry): every registration is recorded. */
-function mockEngine(): Promise<CapturedResource[]> {
+function mockEngine(): Promise<MockedEngine> {
     mocked ??= (async () => {
         await pulumi.runtime.setMocks({
             newResource: (args) => ({ id: `${args.name}-id`, state: args.inputs }),
             call: (args) => args.inputs,
         }, PROJECT, STACK, false);
+        const monitor = settings.getMonitor() as unknown as RecordingMonitor;
         const captured: CapturedResource[] = [];
-        captureRegistrations(settings.getMonitor() as unknown as RecordingMonitor, captured);
-        return captured;
+        captureRegistrations(monitor, captured);
+        const secretOutputs = new Map<string, string[]>();
+        const register = monitor.registerResource.bind(monitor);
+        monitor.registerResource = (req, callback) => {
+            const withOptions = req as typeof req & { getAdditionalsecretoutputsList(): string[] };
+            secretOutputs.set(req.getName(), withOptions.getAdditionalsecretoutputsList());
+            return register(req, callback);
+        };
+        return { captured, secretOutputs };
     })();
     return mocked;
 }
@@ -60,11 +74,13 @@ export interface Registration {
     serializedProvider: unknown;
     /** What the engine sends the dynamic provider (secrets unwrapped: the host does not accept secrets). */
     inputs: Props;
+    /** The resource option additionalSecretOutputs: outputs the engine stores as secrets. */
+    additionalSecretOutputs: string[];
 }
 
 /** Constructs resources under setMocks and returns the registration of the one named `name`. */
 export async function registration(name: string, construct: () => unknown): Promise<Registration> {
-    const captured = await mockEngine();
+    const { captured, secretOutputs } = await mockEngine();
     // A provider that cannot be serialized fails the registration asynchronously: collect that failure.
     const failures: unknown[] = [];
     const onFailure = (reason: unknown) => failures.push(reason);
@@ -79,7 +95,12 @@ export async function registration(name: string, construct: () => unknown): Prom
     const found = [...captured].reverse().find((r) => r.name === name);
     if (!found) throw new Error(`no resource named ${name} was registered (got: ${captured.map((r) => r.name).join(", ")})`);
     const serialized = found.serializedInputs as Props;
-    return { captured: found, serializedProvider: serialized.__provider, inputs: readableInputs(serialized, true) as Props };
+    return {
+        captured: found,
+        serializedProvider: serialized.__provider,
+        inputs: readableInputs(serialized, true) as Props,
+        additionalSecretOutputs: secretOutputs.get(name) ?? [],
+    };
 }
 
 // ---------------------------------------------------------------------------------------------------------

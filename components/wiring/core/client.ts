@@ -22,7 +22,11 @@ export class WiringError extends Error {
         /** false for failures that waiting cannot cure (wrong host key, refused login to the host). */
         public readonly retryable: boolean = true,
     ) {
-        super(`${app} at ${describeAddress(address)}: ${step} failed: ${oneLine(reason)}`);
+        const message = `${app} at ${describeAddress(address)}: ${step} failed: ${oneLine(reason)}`;
+        super(message);
+        // Set again: once serialized into the provider, `super(...)` becomes `Error.call(this, ...)`, which
+        // sets nothing on `this`.
+        this.message = message;
         this.name = "WiringError";
     }
 }
@@ -66,9 +70,10 @@ function oneLine(text: string): string {
 }
 
 function reasonOf(err: unknown): string {
-    if (err instanceof Error) {
-        const code = (err as NodeJS.ErrnoException).code;
-        return code && !err.message.includes(code) ? `${code} ${err.message}` : err.message;
+    // Not `instanceof Error`: errors of node's own modules may come from another realm (a Jest sandbox).
+    if (typeof err === "object" && err !== null && typeof (err as Error).message === "string") {
+        const { message, code } = err as NodeJS.ErrnoException;
+        return code && !message.includes(code) ? `${code} ${message}` : message;
     }
     return String(err);
 }
@@ -138,7 +143,8 @@ export function openClient(app: string, connection: AppConnection, address: AppA
                 if (!wiring.retryable) throw err;
                 if (Date.now() + interval >= deadline) {
                     const seconds = Math.round(readyTimeoutMs / 1000);
-                    throw new WiringError(app, address, step, `not ready after ${tries} tries in ${seconds} s: ${wiring.reason}`, false);
+                    const last = wiring.step === step ? wiring.reason : `${wiring.step}: ${wiring.reason}`;
+                    throw new WiringError(app, address, step, `not ready after ${tries} tries in ${seconds} s: ${last}`, false);
                 }
             }
             await new Promise((resolve) => setTimeout(resolve, interval));

@@ -6,12 +6,17 @@
  *   state observed last: no app is contacted, so `pulumi preview` never reaches the apps;
  * - create: observe, then converge (objects of the same name are adopted);
  * - read (refresh): observe again; the observed state replaces the stored one, so drift makes the next diff
- *   report a change and the next `up` repairs it;
- * - update: observe, converge only when the app does not already match;
+ *   report a change and the next `up` repairs it; the refreshed inputs (see refreshedInputs) show the drift;
+ * - update: observe, then converge (which writes only what differs from what it observed);
  * - delete: remove what this resource created, nothing else.
  *
  * Outputs: `{ ...inputs, observed, created }`. The provider captures only `impl` and the core client, never a
  * credential: credentials arrive as inputs.
+ *
+ * Provider code is serialized by Pulumi's closure serializer and run in the dynamic-provider host. Seen to
+ * matter (tested): `super(...)` in a class becomes `Base.call(this, ...)`, so a class extending Error must set
+ * `this.message` itself (WiringError does); a closure may not use a `const`/`let` declared after it in the
+ * same scope; `instanceof Error` fails under Jest for errors of node's own modules.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AppClient, describeAddress, withClient } from "./client";
@@ -31,9 +36,10 @@ export interface WiringBaseInputs {
  * What an app module implements; the framework turns it into a pulumi.dynamic.ResourceProvider with
  * check/diff/create/read/update/delete. `S` is the observed state (what read() returns), stored as outputs.
  * - observe: what the app holds now for this resource (undefined when nothing of it exists);
- * - converge: make the app hold `desired` (adopting same-named objects; PUT/DELETE as needed); returns the new
- *   observed state plus the ids of objects this resource CREATED (kept in state as `created`, so delete
- *   removes only those);
+ * - converge: make the app hold `desired` (adopting same-named objects; PUT/DELETE as needed), writing only
+ *   what differs from `observed`; returns the new observed state plus the ids of objects this resource
+ *   CREATED (kept in state as `created`, so delete removes only those; objects it created that are no
+ *   longer desired are its to remove);
  * - remove: delete only what is listed in `created` (objects that existed before were adopted: leave them);
  * - matches: does the observed state already equal the desired one (drives diff, and makes a no-op `up`
  *   write nothing).
@@ -49,6 +55,12 @@ export interface WiringImplementation<I extends WiringBaseInputs, S> {
     converge(c: AppClient, inputs: I, observed: S | undefined, created: string[]): Promise<{ state: S; created: string[] }>;
     remove(c: AppClient, inputs: I, created: string[]): Promise<void>;
     matches(inputs: I, observed: S): boolean;
+    /**
+     * Optional: the inputs that would describe what the app holds now. read() returns them as the refreshed
+     * inputs, so after `pulumi refresh` the next preview shows the drift property by property (default: the
+     * stored inputs; the drift then shows in `observed` and still makes the next diff report a change).
+     */
+    refreshedInputs?(inputs: I, observed: S): I;
     /** Keys of the outputs to mark secret (passed to additionalSecretOutputs by the resource class). */
     secretOutputs?: string[];
 }
@@ -58,6 +70,18 @@ export type WiringOutputs<I extends WiringBaseInputs, S> = I & { observed: S | n
 
 /** Keys that are outputs only (never compared as inputs). `__provider` is the serialized provider itself. */
 const OUTPUT_ONLY_KEYS = ["observed", "created", "__provider"];
+/** Inputs that say how to talk to the app, not what it should hold: a change alone needs no update. */
+const NOT_DESIRED_KEYS = ["readyTimeoutSeconds"];
+/** How the engine sends a value that is not known yet (`pulumi preview` of something computed). */
+export const UNKNOWN_VALUE = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/** True when the value is, or holds, a value not known yet. */
+export function containsUnknown(value: unknown): boolean {
+    if (value === UNKNOWN_VALUE) return true;
+    if (Array.isArray(value)) return value.some(containsUnknown);
+    if (value !== null && typeof value === "object") return Object.values(value).some(containsUnknown);
+    return false;
+}
 
 /** Outputs every wiring resource must mark secret: the connection holds the SSH private key. */
 export const BASE_SECRET_OUTPUTS = ["connection"];
@@ -92,12 +116,14 @@ export function sameValue(a: unknown, b: unknown): boolean {
 export function changedInputs(olds: Record<string, unknown>, news: Record<string, unknown>): string[] {
     const oldInputs = inputsOf(olds) as unknown as Record<string, unknown>;
     const newInputs = inputsOf(news) as unknown as Record<string, unknown>;
-    const keys = new Set([...Object.keys(oldInputs), ...Object.keys(newInputs)]);
+    const keys = new Set([...Object.keys(oldInputs), ...Object.keys(newInputs)].filter((k) => !NOT_DESIRED_KEYS.includes(k)));
     return [...keys].filter((k) => !sameValue(oldInputs[k], newInputs[k])).sort();
 }
 
+/** Problems of the inputs every wiring resource has; values not known yet (preview) are not judged. */
 function baseInputProblems(inputs: Record<string, unknown>): string[] {
     const problems: string[] = [];
+    if (containsUnknown(inputs.address) || containsUnknown(inputs.connection) || containsUnknown(inputs.providerVersion)) return problems;
     const address = inputs.address as Partial<AppAddress> | undefined;
     if (!address || typeof address.host !== "string" || address.host === "" || typeof address.port !== "number" || typeof address.basePath !== "string") {
         problems.push("address must be { host, port, basePath }");
@@ -126,7 +152,6 @@ export function wiringProvider<I extends WiringBaseInputs, S>(impl: WiringImplem
 
     const converge = async (c: AppClient, inputs: I, created: string[]): Promise<WiringOutputs<I, S>> => {
         const observed = await impl.observe(c, inputs);
-        if (observed !== undefined && impl.matches(inputs, observed)) return outputs(inputs, observed, created);
         const result = await impl.converge(c, inputs, observed, created);
         return outputs(inputs, result.state, result.created);
     };
@@ -134,7 +159,8 @@ export function wiringProvider<I extends WiringBaseInputs, S>(impl: WiringImplem
     return {
         check: async (_olds: Record<string, unknown>, news: Record<string, unknown>) => {
             const problems = baseInputProblems(news);
-            if (problems.length === 0 && impl.check) problems.push(...impl.check(inputsOf<I>(news)));
+            // The implementation judges complete inputs only: during preview some may not be known yet.
+            if (problems.length === 0 && impl.check && !containsUnknown(news)) problems.push(...impl.check(inputsOf<I>(news)));
             return { inputs: news, failures: problems.map((reason) => ({ property: "", reason: `${impl.app}: ${reason}` })) };
         },
 
@@ -161,7 +187,8 @@ export function wiringProvider<I extends WiringBaseInputs, S>(impl: WiringImplem
             const stored = inputsOf<I>(props);
             const created = (props.created as string[] | undefined) ?? [];
             const observed = await connect(stored, (c) => impl.observe(c, stored));
-            return { id, props: outputs(stored, observed, created), inputs: stored };
+            const inputs = observed !== undefined && impl.refreshedInputs ? impl.refreshedInputs(stored, observed) : stored;
+            return { id, props: outputs(stored, observed, created), inputs };
         },
 
         update: async (_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) => {
