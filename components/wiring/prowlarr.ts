@@ -198,6 +198,9 @@ function applicationMatches(inputs: ProwlarrApplicationInputs, o: ProwlarrApplic
 async function convergeApplication(c: AppClient, inputs: ProwlarrApplicationInputs, observed: ProwlarrApplicationObserved | undefined, created: string[]) {
     const api = prowlarrApi(c, inputs.apiKey);
     const o = observed ?? await observeApplication(c, inputs);
+    if (o.application && applicationMatches(inputs, o)) {
+        return { state: o, created: trackCreated(created, "applications", o.application.id, false) };
+    }
     const existing = o.application ? await findProvider(api, "applications", inputs.name) : undefined;
     const saved = await saveProvider(api, "applications", existing, inputs.implementation, (base) => ({
         ...withFields(api, base, { prowlarrUrl: inputs.prowlarrUrl, baseUrl: inputs.baseUrl, apiKey: inputs.appApiKey }),
@@ -218,7 +221,7 @@ export const prowlarrApplicationImplementation: WiringImplementation<ProwlarrApp
         const problems: string[] = [];
         for (const key of ["prowlarrUrl", "baseUrl"] as const) {
             const v = inputs[key];
-            if (typeof v === "string" && !v.startsWith("04da6b54-") && !/^https?:\/\/[^/]+/.test(v)) problems.push(`${key} must be an http(s) URL, got "${v}"`);
+            if (typeof v === "string" && !/^https?:\/\/[^/]+/.test(v)) problems.push(`${key} must be an http(s) URL, got "${v}"`);
         }
         if (!["Sonarr", "Radarr", "Lidarr", "Readarr"].includes(inputs.implementation)) problems.push(`implementation must be Sonarr, Radarr, Lidarr or Readarr`);
         return problems;

@@ -168,8 +168,8 @@ export function createdIds(created: string[], collection: string): number[] {
 
 /**
  * Credentials the app masks cannot be read back: when a secret input changes (compared by secretHash), the
- * next update must write it even though everything the app shows still matches. The framework's update skips
- * converge when `matches` holds, so this wraps the provider: on a changed secret, observe marks the objects
+ * next update must write it even though everything the app shows still matches, and converge writes only what
+ * differs from what it observed. So this wraps the provider: on a changed secret, observe marks the objects
  * holding it as holding a rejected credential, which makes converge rewrite them.
  */
 export function providerRewritingChangedSecrets<I extends WiringBaseInputs, S>(
@@ -502,11 +502,10 @@ function servarrProblems(inputs: ServarrInputs): string[] {
     const problems: string[] = [];
     const facts = SERVARR_KINDS[inputs.kind];
     if (!facts) return [`kind must be one of ${Object.keys(SERVARR_KINDS).join(", ")}`];
-    const known = (v: unknown): v is string => typeof v === "string" && !v.startsWith("04da6b54-"); // unknown during preview
-    if (known(inputs.rootFolderPath) && !inputs.rootFolderPath.startsWith("/")) problems.push(`rootFolderPath must be an absolute path, got "${inputs.rootFolderPath}"`);
+    if (typeof inputs.rootFolderPath === "string" && !inputs.rootFolderPath.startsWith("/")) problems.push(`rootFolderPath must be an absolute path, got "${inputs.rootFolderPath}"`);
     const dc = inputs.downloadClient;
     if (dc && typeof dc.port === "number" && (dc.port < 1 || dc.port > 65535)) problems.push(`downloadClient.port must be 1-65535, got ${dc.port}`);
-    if (dc && known(dc.category) && !/^([^\\/](\/?[^\\/])*)?$/.test(dc.category)) problems.push(`downloadClient.category cannot contain '\\', '//', or start/end with '/'`);
+    if (dc && typeof dc.category === "string" && !/^([^\\/](\/?[^\\/])*)?$/.test(dc.category)) problems.push(`downloadClient.category cannot contain '\\', '//', or start/end with '/'`);
     if (inputs.jellyfin && facts.jellyfinTriggers.length === 0) problems.push(`${facts.title} has no Emby/Jellyfin connection: leave jellyfin unset`);
     if (inputs.jellyfin && !inputs.jellyfinApiKey) problems.push("jellyfinApiKey is required with jellyfin");
     if (facts.qualityProfile && !inputs.qualityProfileName) problems.push("qualityProfileName is required for Sonarr and Radarr");
