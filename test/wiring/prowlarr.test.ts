@@ -109,6 +109,16 @@ test("an application's URL edited and the proxy deleted behind the program's bac
     expect(fake.state.tags).toHaveLength(1);
 });
 
+test("an app API key edited in Prowlarr's UI (masked on read) is found by refresh through Prowlarr's own test, and rewritten", async () => {
+    const fake = await prowlarr();
+    const { radarr } = await deployAll(fake);
+    fake.behindBack.setApplicationField("Radarr", "apiKey", "pasted-wrong-key");
+    const refreshed = await refresh(host, radarr);
+    expect((refreshed.props.observed as ProwlarrApplicationObserved).application?.credentialsRejected).toBe(true);
+    expect((await up(host, at(fake, radarrInputs), refreshed)).operation).toBe("update");
+    expect(app(fake, "Radarr")!.values.apiKey).toBe(RADARR.apiKey);
+});
+
 test("an existing tag and application of the same names are adopted, and stay after destroy", async () => {
     const fake = await prowlarr();
     const tag = fake.behindBack.addTag("flaresolverr");

@@ -134,6 +134,16 @@ test("a second up with nothing changed writes nothing, even after a refresh", as
     expect(fake.writes().length).toBe(writes);
 });
 
+test("preview (diff) contacts no app, even when the inputs changed", async () => {
+    const fake = await app("sonarr");
+    const { state } = await up(host, inputsFor(fake));
+    const requests = fake.log.length;
+    const diff = await host.diff(state.id, state.props, inputsFor(fake, { rootFolderPath: "/data/media/shows" }));
+    expect(diff.changes).toBe("some");
+    expect((await host.diff(state.id, state.props, inputsFor(fake))).changes).toBe("none");
+    expect(fake.log.length).toBe(requests);
+});
+
 test("changes behind the program's back are found by refresh and repaired by the next up", async () => {
     const fake = await app("radarr");
     const { state } = await up(host, inputsFor(fake));
