@@ -284,7 +284,9 @@ export interface ServarrInputs extends WiringBaseInputs {
 }
 
 export interface ObservedDownloadClient extends DownloadClientSettings { id: number; name: string; enable: boolean; credentialsRejected: boolean }
-export interface ObservedJellyfin extends JellyfinSettings { id: number; name: string; updateLibrary: boolean; triggers: string[]; credentialsRejected: boolean }
+export interface ObservedJellyfin extends JellyfinSettings {
+    id: number; name: string; updateLibrary: boolean; notify: boolean; triggers: string[]; credentialsRejected: boolean;
+}
 
 export interface ServarrObserved {
     rootFolder: { id: number; path: string; accessible: boolean } | null;
@@ -338,10 +340,11 @@ async function observeServarr(c: AppClient, inputs: ServarrInputs): Promise<Serv
             id: connection.id, name: connection.name,
             host: String(fieldValue(connection, "host") ?? ""), port: Number(fieldValue(connection, "port")),
             useSsl: fieldValue(connection, "useSsl") === true, updateLibrary: fieldValue(connection, "updateLibrary") === true,
+            notify: fieldValue(connection, "notify") === true,
             triggers: facts.jellyfinTriggers.filter((t) => connection[t] === true),
-            credentialsRejected: connection.implementation === "MediaBrowser"
-                ? await storedCredentialsRejected(api, "notification", connection, ["apiKey"])
-                : true,
+            // Not testable: the app's test posts to Jellyfin's /Notifications/Admin, gone since Jellyfin 10.9
+            // (404, which the apps count as success), so a stored key is only rewritten when the input changes.
+            credentialsRejected: connection.implementation !== "MediaBrowser",
         };
     }
 
@@ -379,7 +382,7 @@ function jellyfinMatches(inputs: ServarrInputs, j: ObservedJellyfin | null): boo
     if (!want) return j === null;
     const triggers = SERVARR_KINDS[inputs.kind].jellyfinTriggers;
     return j !== null && !j.credentialsRejected && j.host === want.host && j.port === want.port && j.useSsl === want.useSsl
-        && j.updateLibrary && triggers.every((t) => j.triggers.includes(t));
+        && j.updateLibrary && !j.notify && triggers.every((t) => j.triggers.includes(t));
 }
 
 export function servarrMatches(inputs: ServarrInputs, o: ServarrObserved): boolean {
@@ -463,7 +466,7 @@ async function convergeServarr(c: AppClient, inputs: ServarrInputs, observed: Se
         const want = inputs.jellyfin;
         const existing = o.jellyfin ? { id: o.jellyfin.id, name: o.jellyfin.name } as ProviderResource : undefined;
         const saved = await saveProvider(api, "notification", existing, "MediaBrowser", (base) => ({
-            ...withFields(api, base, { host: want.host, port: want.port, useSsl: want.useSsl, apiKey: inputs.jellyfinApiKey ?? "", updateLibrary: true }),
+            ...withFields(api, base, { host: want.host, port: want.port, useSsl: want.useSsl, apiKey: inputs.jellyfinApiKey ?? "", updateLibrary: true, notify: false }),
             name: SERVARR_NAMES.jellyfin,
             ...Object.fromEntries(facts.jellyfinTriggers.map((t) => [t, true])),
         }));

@@ -44,7 +44,7 @@ afterAll(async () => {
 });
 
 async function app(kind: ServarrKind, extra: { hardlinks?: boolean } = {}): Promise<FakeServarr> {
-    const fake = await startServarr({ kind, apiKey: API_KEY, qbittorrent: QB, jellyfinApiKey: JELLYFIN.apiKey, ...extra });
+    const fake = await startServarr({ kind, apiKey: API_KEY, qbittorrent: QB, ...extra });
     fakes.push(fake);
     return fake;
 }
@@ -77,7 +77,7 @@ describe.each(KIND_LIST)("%s", (kind) => {
         } else {
             const jf = connection(fake)!;
             expect(jf.implementation).toBe("MediaBrowser");
-            expect(jf.values).toMatchObject({ host: JELLYFIN.host, port: JELLYFIN.port, apiKey: JELLYFIN.apiKey, updateLibrary: true });
+            expect(jf.values).toMatchObject({ host: JELLYFIN.host, port: JELLYFIN.port, apiKey: JELLYFIN.apiKey, updateLibrary: true, notify: false });
             const importTrigger = kind === "lidarr" ? "onReleaseImport" : "onDownload";
             expect(jf.props).toMatchObject({ [importTrigger]: true, onUpgrade: true, onRename: true });
         }
@@ -181,6 +181,15 @@ test("a new qBittorrent password in the inputs is written although the app shows
     const writes = fake.writes().length;
     expect((await up(host, inputsFor(fake, { downloadClientPassword: "rotated-Pa55" }), await refresh(host, next.state))).operation).toBe("same");
     expect(fake.writes().length).toBe(writes);
+});
+
+test("a new Jellyfin API key in the inputs is written (the stored one cannot be tested: Jellyfin 10.9+ has no /Notifications)", async () => {
+    const fake = await app("sonarr");
+    const { state } = await up(host, inputsFor(fake));
+    const next = await up(host, inputsFor(fake, { jellyfinApiKey: "jellyfin-api-key-2" }), state);
+    expect(next.operation).toBe("update");
+    expect(connection(fake)!.values.apiKey).toBe("jellyfin-api-key-2");
+    expect((await up(host, inputsFor(fake, { jellyfinApiKey: "jellyfin-api-key-2" }), await refresh(host, next.state))).operation).toBe("same");
 });
 
 test("existing objects are adopted (updated in place) and stay when the wiring is destroyed", async () => {

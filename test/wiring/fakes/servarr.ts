@@ -189,7 +189,7 @@ function qbittorrentSpec(k: KindSpec, opts: FakeServarrOptions): ImplementationS
     };
 }
 
-function mediaBrowserSpec(k: KindSpec, opts: FakeServarrOptions): ImplementationSpec {
+function mediaBrowserSpec(k: KindSpec): ImplementationSpec {
     const fields: FieldSpec[] = [
         { name: "host", value: null }, { name: "port", value: 8096 }, { name: "useSsl", value: false, type: "checkbox" },
         { name: "urlBase", value: null, advanced: true }, { name: "apiKey", value: null, privacy: "apiKey" },
@@ -203,7 +203,8 @@ function mediaBrowserSpec(k: KindSpec, opts: FakeServarrOptions): Implementation
             ...validHost("Host", v.host),
             ...(typeof v.apiKey === "string" && v.apiKey.trim() ? [] : [failure("ApiKey", "'Api Key' must not be empty.")]),
         ],
-        test: (v) => (opts.jellyfinApiKey !== undefined && v.apiKey === opts.jellyfinApiKey ? [] : [failure("ApiKey", "Invalid API Key")]),
+        // The apps' test posts to /Notifications/Admin, which Jellyfin removed in 10.9: 404, counted as success.
+        test: () => [],
     };
 }
 
@@ -243,8 +244,6 @@ export interface FakeServarrOptions {
     folders?: string[];
     /** The qBittorrent the app can reach, for `downloadclient/test`: absent means it cannot connect. */
     qbittorrent?: { host?: string; port?: number; username: string; password: string };
-    /** The Jellyfin API key that Jellyfin accepts, for `notification/test`. */
-    jellyfinApiKey?: string;
     /** Initial `copyUsingHardlinks` (the apps default to true). */
     hardlinks?: boolean;
 }
@@ -278,7 +277,7 @@ export async function startServarr(options: FakeServarrOptions): Promise<FakeSer
     let lastId = 100;
     const nextId = (): number => ++lastId;
     const infoLink = (impl: string): string => `https://wiki.servarr.com/${kind}/supported#${impl.toLowerCase()}`;
-    const notificationSpecs = [...(k.mediaBrowser === "none" ? [] : [mediaBrowserSpec(k, options)]), webhookSpec(k)];
+    const notificationSpecs = [...(k.mediaBrowser === "none" ? [] : [mediaBrowserSpec(k)]), webhookSpec(k)];
     const state: ServarrState = {
         rootFolders: [],
         downloadClients: new ProviderStore([qbittorrentSpec(k, options)], nextId, infoLink, (props) =>
