@@ -145,8 +145,8 @@ const DIFF_CHANGES: Record<number, DiffResult["changes"]> = {
 
 /** The message of a failed call, as the CLI prints it (the gRPC status details). */
 export function grpcMessage(err: unknown): string {
-    const e = err as grpcTypes.ServiceError;
-    return e.details ?? e.message;
+    const e = err as Partial<grpcTypes.ServiceError>;
+    return e.details ?? e.message ?? String(err);
 }
 
 /**

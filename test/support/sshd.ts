@@ -21,6 +21,8 @@ export interface TestSshd {
     hostKey: string;
     /** Another ed25519 key of the same type: a host key that is NOT this server's. */
     otherHostKey: string;
+    /** A client key the server does not authorize. */
+    unauthorizedPrivateKey: string;
     /** Everything sshd logged (-e: to stderr). */
     log(): string;
     stop(): Promise<void>;
@@ -62,12 +64,18 @@ function waitForPort(port: number, child: ChildProcess, log: () => string, timeo
     });
 }
 
-export async function startSshd(): Promise<TestSshd> {
+export interface SshdOptions {
+    /** sshd's MaxStartups (default: sshd's own, 10:30:100). */
+    maxStartups?: string;
+}
+
+export async function startSshd(options: SshdOptions = {}): Promise<TestSshd> {
     if (!fs.existsSync(SSHD)) throw new Error(`${SSHD} is missing: install it with \`apt-get install -y openssh-server\``);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-sshd-"));
     const hostKey = keygen(path.join(dir, "host_ed25519"));
     const clientPub = keygen(path.join(dir, "client_ed25519"));
     const otherHostKey = keygen(path.join(dir, "other_ed25519"));
+    keygen(path.join(dir, "stranger_ed25519"));
     fs.writeFileSync(path.join(dir, "authorized_keys"), `${clientPub}\n`, { mode: 0o600 });
     const port = await freePort();
     const user = os.userInfo().username;
@@ -86,6 +94,7 @@ export async function startSshd(): Promise<TestSshd> {
         "X11Forwarding no",
         "PrintMotd no",
         "LogLevel VERBOSE",
+        ...(options.maxStartups ? [`MaxStartups ${options.maxStartups}`] : []),
     ].join("\n");
     fs.writeFileSync(path.join(dir, "sshd_config"), `${config}\n`);
     // sshd's privilege separation directory (Debian creates it when the ssh service starts).
@@ -115,6 +124,7 @@ export async function startSshd(): Promise<TestSshd> {
         privateKey: fs.readFileSync(path.join(dir, "client_ed25519"), "utf8"),
         hostKey,
         otherHostKey,
+        unauthorizedPrivateKey: fs.readFileSync(path.join(dir, "stranger_ed25519"), "utf8"),
         log,
         stop,
     };

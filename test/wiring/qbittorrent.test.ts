@@ -8,8 +8,9 @@ import * as pulumi from "@pulumi/pulumi";
 import { AppConnection } from "../../components/wiring/core/types";
 import { WIRING_VERSION } from "../../components/wiring/core/version";
 import { QbittorrentWiring } from "../../components/wiring/qbittorrent";
-import { DYNAMIC_RESOURCE_TYPE, DynamicProviderHost, Props, Registration, grpcMessage, registration, startDynamicProviderHost } from "../support/dynamic-provider-host";
-import { TestSshd, freePort, startSshd } from "../support/sshd";
+import { DYNAMIC_RESOURCE_TYPE, DynamicProviderHost, Props, Registration, registration, startDynamicProviderHost } from "../support/dynamic-provider-host";
+import { TestSshd, startSshd } from "../support/sshd";
+import { Deployed, UpResult, closedPort, destroy, failure, refresh, up } from "../support/wiring-lifecycle";
 import { RunningQbittorrent, startQbittorrent } from "./apps/qbittorrent-nox";
 
 let qbt: RunningQbittorrent;
@@ -21,7 +22,7 @@ let connection: Extract<AppConnection, { kind: "ssh" }>;
 let before: Snapshot;
 
 /** The resource's state as the engine keeps it between operations. */
-let state: { id: string; outputs: Props } | undefined;
+let state: Deployed | undefined;
 
 interface Snapshot { categories: Record<string, string>; preferences: Record<string, unknown> }
 
@@ -32,35 +33,15 @@ async function snapshot(): Promise<Snapshot> {
     return { categories, preferences };
 }
 
-/** `pulumi up` for this one resource: check, then create or diff (+ update when there are changes). */
-async function up(inputs: Props): Promise<"created" | "updated" | "unchanged"> {
-    const checked = await host.check(state?.outputs ?? {}, inputs);
-    expect(checked.failures).toEqual([]);
-    if (!state) {
-        const created = await host.create(checked.inputs);
-        state = { id: created.id, outputs: created.props };
-        return "created";
-    }
-    const diff = await host.diff(state.id, state.outputs, checked.inputs);
-    if (diff.changes === "none") return "unchanged";
-    expect(diff.replaces).toEqual([]);
-    state.outputs = await host.update(state.id, state.outputs, checked.inputs);
-    return "updated";
+/** `pulumi up` for this one resource; the state carries over to the next test. */
+async function upWith(inputs: Props): Promise<UpResult["operation"]> {
+    const result = await up(host, inputs, state);
+    state = result.state;
+    return result.operation;
 }
 
 function inputs(overrides: Props = {}): Props {
     return { ...wiring.inputs, ...overrides };
-}
-
-/** Time and message of an operation expected to fail. */
-async function failure(operation: () => Promise<unknown>): Promise<{ message: string; seconds: number }> {
-    const started = Date.now();
-    try {
-        await operation();
-    } catch (err) {
-        return { message: grpcMessage(err), seconds: (Date.now() - started) / 1000 };
-    }
-    throw new Error("the operation succeeded");
 }
 
 const accepted = () => (sshd.log().match(/Accepted publickey/g) ?? []).length;
@@ -104,12 +85,12 @@ describe("qBittorrent wiring through SSH and the dynamic-provider host", () => {
     });
 
     it("first deploy wires every category and preference, never the listening port, adopting what exists", async () => {
-        expect(await up(inputs())).toBe("created");
+        expect(await upWith(inputs())).toBe("create");
         const now = await snapshot();
         expect(now.categories).toEqual({ tv: "/data/torrents/tv", movies: "/data/torrents/movies", music: "/data/torrents/music", books: "/data/torrents/books" });
         expect(now.preferences).toMatchObject({ save_path: "/data/torrents", auto_tmm_enabled: true, upnp: false, listen_port: qbt.torrentingPort });
-        expect(state!.outputs.created).toEqual(["category:books", "category:music", "category:tv"]);
-        expect(state!.outputs.observed).toEqual({
+        expect(state!.props.created).toEqual(["category:books", "category:music", "category:tv"]);
+        expect(state!.props.observed).toEqual({
             categories: now.categories,
             preferences: { save_path: "/data/torrents", auto_tmm_enabled: true, upnp: false },
         });
@@ -118,7 +99,7 @@ describe("qBittorrent wiring through SSH and the dynamic-provider host", () => {
     it("a second up with nothing changed needs no update and leaves the app as it is", async () => {
         const held = await snapshot();
         const contacts = accepted();
-        expect(await up(inputs())).toBe("unchanged");
+        expect(await upWith(inputs())).toBe("same");
         expect(await snapshot()).toEqual(held);
         // check and diff (all that `pulumi preview` runs) did not open the tunnel.
         expect(accepted()).toBe(contacts);
@@ -127,56 +108,62 @@ describe("qBittorrent wiring through SSH and the dynamic-provider host", () => {
     it("a change behind the program's back is found by refresh and repaired by the next up", async () => {
         expect(await qbt.api.editCategory("tv", "/elsewhere/tv")).toBe(200);
         expect(await qbt.api.setPreferences({ upnp: true })).toBe(200);
-        const refreshed = await host.read(state!.id, state!.outputs);
+        const refreshed = await refresh(host, state!);
         expect(refreshed.props.observed).toMatchObject({ categories: { tv: "/elsewhere/tv" }, preferences: { upnp: true } });
         // The refreshed inputs say what the app holds, so the next preview shows the drift itself.
         expect(refreshed.inputs).toMatchObject({ categories: { ...(wiring.inputs.categories as object), tv: "/elsewhere/tv" }, preferences: { upnp: true } });
-        state!.outputs = refreshed.props;
+        state = refreshed;
 
-        expect(await up(inputs())).toBe("updated");
+        expect(await upWith(inputs())).toBe("update");
         const now = await snapshot();
         expect(now.categories.tv).toBe("/data/torrents/tv");
         expect(now.preferences).toMatchObject({ upnp: false, listen_port: qbt.torrentingPort });
-        expect(await up(inputs())).toBe("unchanged");
+        expect(await upWith(inputs())).toBe("same");
     });
 
     it("a library app switched off loses its category; one switched back on gets it again", async () => {
         const { categories } = wiring.inputs as { categories: Record<string, string> };
         const { music: _music, ...withoutMusic } = categories;
-        expect(await up(inputs({ categories: withoutMusic }))).toBe("updated");
+        expect(await upWith(inputs({ categories: withoutMusic }))).toBe("update");
         expect(Object.keys((await snapshot()).categories).sort()).toEqual(["books", "movies", "tv"]);
-        expect(state!.outputs.created).toEqual(["category:books", "category:tv"]);
+        expect(state!.props.created).toEqual(["category:books", "category:tv"]);
 
-        expect(await up(inputs())).toBe("updated");
+        expect(await upWith(inputs())).toBe("update");
         expect((await snapshot()).categories.music).toBe("/data/torrents/music");
     });
 
     it("changed provider code reaches the existing resource (providerVersion is an input)", async () => {
-        const checked = await host.check(state!.outputs, inputs({ providerVersion: "0000000000000000" }));
-        expect((await host.diff(state!.id, state!.outputs, checked.inputs)).changes).toBe("some");
+        const checked = await host.check(state!.props, inputs({ providerVersion: "0000000000000000" }));
+        expect((await host.diff(state!.id, state!.props, checked.inputs)).changes).toBe("some");
     });
 
     it("an unreachable app fails with one line naming the app, its address and the step, in bounded time", async () => {
-        const closed = await freePort();
-        const { message, seconds } = await failure(() => host.create(inputs({ address: { host: "127.0.0.1", port: closed, basePath: "" }, readyTimeoutSeconds: 2 })));
+        const closed = await closedPort();
+        const { message, ms } = await failure(() => host.create(inputs({ address: { host: "127.0.0.1", port: closed, basePath: "" }, readyTimeoutSeconds: 2 })));
         expect(message).toMatch(new RegExp(`^qBittorrent at 127\\.0\\.0\\.1:${closed}: wait until ready failed: not ready after \\d+ tries in 2 s: .+`));
         expect(message).not.toContain("\n");
-        expect(seconds).toBeLessThan(6);
+        expect(ms).toBeLessThan(6_000);
     });
 
     it("an unreachable host fails with one line naming the SSH step, in bounded time", async () => {
-        const closed = await freePort();
-        const { message, seconds } = await failure(() => host.create(inputs({ connection: { ...connection, port: closed }, readyTimeoutSeconds: 2 })));
+        const closed = await closedPort();
+        const { message, ms } = await failure(() => host.create(inputs({ connection: { ...connection, port: closed }, readyTimeoutSeconds: 2 })));
         expect(message).toMatch(new RegExp(`^qBittorrent at 127\\.0\\.0\\.1:${qbt.port}: wait until ready failed: not ready after \\d+ tries in 2 s: SSH to ${sshd.user}@127\\.0\\.0\\.1:${closed}: connect ECONNREFUSED 127\\.0\\.0\\.1:${closed}$`));
-        expect(seconds).toBeLessThan(6);
+        expect(ms).toBeLessThan(6_000);
     });
 
     it("a host that does not show the pinned host key is refused", async () => {
         const contacts = accepted();
-        const { message, seconds } = await failure(() => host.create(inputs({ connection: { ...connection, hostKey: sshd.otherHostKey } })));
+        const { message, ms } = await failure(() => host.create(inputs({ connection: { ...connection, hostKey: sshd.otherHostKey } })));
         expect(message).toBe(`qBittorrent at 127.0.0.1:${qbt.port}: SSH to ${sshd.user}@127.0.0.1:${sshd.port} failed: the host key does not match the pinned one (ssh-ed25519)`);
-        expect(seconds).toBeLessThan(5);
+        expect(ms).toBeLessThan(5_000);
         expect(accepted()).toBe(contacts);
+    });
+
+    it("a deploy key the host does not authorize is refused without waiting", async () => {
+        const { message, ms } = await failure(() => host.create(inputs({ connection: { ...connection, privateKey: sshd.unauthorizedPrivateKey } })));
+        expect(message).toBe(`qBittorrent at 127.0.0.1:${qbt.port}: SSH to ${sshd.user}@127.0.0.1:${sshd.port} failed: the host refused the key of user ${sshd.user}`);
+        expect(ms).toBeLessThan(5_000);
     });
 
     it("a wrong WebUI password fails clearly", async () => {
@@ -185,7 +172,7 @@ describe("qBittorrent wiring through SSH and the dynamic-provider host", () => {
     });
 
     it("destroy removes what it created and leaves the adopted category: the app is as it was before", async () => {
-        await host.delete(state!.id, state!.outputs);
+        await destroy(host, state!);
         state = undefined;
         expect(await snapshot()).toEqual(before);
     });

@@ -58,6 +58,8 @@ const DEFAULT_READY_TIMEOUT_SECONDS = 180;
 const DEFAULT_RETRY_INTERVAL_MS = 5_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 const SSH_HANDSHAKE_TIMEOUT_MS = 20_000;
+const SSH_CONNECT_ATTEMPTS = 3;
+const SSH_RETRY_DELAY_MS = 250;
 const MAX_REASON_CHARS = 300;
 
 export function describeAddress(address: AppAddress): string {
@@ -277,7 +279,8 @@ function sshTunnel(app: string, connection: Extract<AppConnection, { kind: "ssh"
         });
         c.on("close", () => {
             if (!ready) reject(new WiringError(app, address, `SSH to ${target}`, "connection closed during the handshake"));
-            session = undefined;
+            // A connection that was up and dropped: the next call opens a new one.
+            else if (client === c) session = undefined;
         });
         c.connect({
             host: connection.host,
@@ -294,9 +297,21 @@ function sshTunnel(app: string, connection: Extract<AppConnection, { kind: "ssh"
         });
     });
 
+    // A few quick tries: parallel deploys may meet sshd's MaxStartups, which drops some handshakes at random.
+    const connectWithRetries = async (): Promise<ssh2.Client> => {
+        for (let attempt = 1; ; attempt++) {
+            try {
+                return await connect();
+            } catch (err) {
+                if (!(err as WiringError).retryable || attempt >= SSH_CONNECT_ATTEMPTS) throw err;
+                await new Promise((resolve) => setTimeout(resolve, SSH_RETRY_DELAY_MS * attempt));
+            }
+        }
+    };
+
     const open = (): Promise<ssh2.Client> => {
         if (!session) {
-            session = connect();
+            session = connectWithRetries();
             // A failed handshake may be retried by the next call (the host may still be booting).
             session.catch(() => (session = undefined));
         }
