@@ -7,7 +7,7 @@ import {
 } from "../../components/wiring/prowlarr";
 import { DynamicProviderHost, Props, registration, startDynamicProviderHost } from "../support/dynamic-provider-host";
 import { FakeProwlarr, startProwlarr } from "./fakes/prowlarr";
-import { closedPort, Deployed, destroy, failure, refresh, up } from "./servarr-lifecycle";
+import { closedPort, Deployed, destroy, failure, refresh, up } from "../support/wiring-lifecycle";
 
 jest.setTimeout(60_000);
 

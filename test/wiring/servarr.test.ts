@@ -6,7 +6,7 @@ import { ServarrKind, ServarrObserved, ServarrWiring, servarrImplementation } fr
 import { wiringSecretOutputs } from "../../components/wiring/core/provider";
 import { DynamicProviderHost, Props, registration, startDynamicProviderHost } from "../support/dynamic-provider-host";
 import { FakeServarr, KINDS, QualityItem, QualityProfile, startServarr } from "./fakes/servarr";
-import { closedPort, Deployed, destroy, failure, refresh, up } from "./servarr-lifecycle";
+import { closedPort, Deployed, destroy, failure, refresh, up } from "../support/wiring-lifecycle";
 
 jest.setTimeout(60_000);
 
