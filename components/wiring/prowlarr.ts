@@ -108,6 +108,9 @@ export const prowlarrFlareSolverrImplementation: WiringImplementation<ProwlarrFl
     converge: convergeFlareSolverr,
     remove: removeFlareSolverr,
     matches: flareSolverrMatches,
+    refreshedInputs: (inputs, o) => ({
+        ...inputs, flaresolverrUrl: o.proxy?.host ?? "", requestTimeout: o.proxy?.requestTimeout ?? inputs.requestTimeout, tag: o.tag?.label ?? "",
+    }),
     secretOutputs: ["apiKey"],
 };
 
@@ -231,6 +234,7 @@ export const prowlarrApplicationImplementation: WiringImplementation<ProwlarrApp
     converge: convergeApplication,
     remove: removeApplication,
     matches: applicationMatches,
+    refreshedInputs: (inputs, o) => ({ ...inputs, prowlarrUrl: o.application?.prowlarrUrl ?? "", baseUrl: o.application?.baseUrl ?? "" }),
     secretOutputs: ["apiKey", "appApiKey"],
 };
 

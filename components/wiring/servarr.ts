@@ -515,6 +515,18 @@ function servarrProblems(inputs: ServarrInputs): string[] {
     return problems;
 }
 
+/** The inputs that describe what the app holds, so a refresh shows drift property by property. */
+function servarrRefreshedInputs(inputs: ServarrInputs, o: ServarrObserved): ServarrInputs {
+    const d = o.downloadClient;
+    const j = o.jellyfin;
+    return {
+        ...inputs,
+        rootFolderPath: o.rootFolder ? o.rootFolder.path : "",
+        downloadClient: d ? { host: d.host, port: d.port, useSsl: d.useSsl, username: d.username, category: d.category } : { ...inputs.downloadClient, host: "" },
+        jellyfin: j ? { host: j.host, port: j.port, useSsl: j.useSsl } : undefined,
+    };
+}
+
 export const servarrImplementation: WiringImplementation<ServarrInputs, ServarrObserved> = {
     app: "Servarr",
     check: servarrProblems,
@@ -523,6 +535,7 @@ export const servarrImplementation: WiringImplementation<ServarrInputs, ServarrO
     converge: convergeServarr,
     remove: removeServarr,
     matches: servarrMatches,
+    refreshedInputs: servarrRefreshedInputs,
     secretOutputs: ["apiKey", ...CREDENTIAL_KEYS],
 };
 

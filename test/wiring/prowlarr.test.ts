@@ -99,6 +99,7 @@ test("an application's URL edited and the proxy deleted behind the program's bac
 
     const sonarr = await refresh(host, first.sonarr);
     expect((sonarr.props.observed as ProwlarrApplicationObserved).application).toMatchObject({ baseUrl: "http://localhost:8989" });
+    expect(sonarr.inputs).toMatchObject({ baseUrl: "http://localhost:8989" }); // shown against the program's in the next preview
     const flare = await refresh(host, first.flare);
     expect((flare.props.observed as ProwlarrFlareSolverrObserved).proxy).toBeNull();
 

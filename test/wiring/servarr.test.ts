@@ -156,6 +156,7 @@ test("changes behind the program's back are found by refresh and repaired by the
 
     const refreshed = await refresh(host, state);
     expect(observed(refreshed)).toMatchObject({ rootFolder: null, hardlinks: false, downloadClient: { credentialsRejected: true } });
+    expect(refreshed.inputs).toMatchObject({ rootFolderPath: "" });
 
     const repaired = await up(host, inputsFor(fake), refreshed);
     expect(repaired.operation).toBe("update");
