@@ -43,7 +43,7 @@ afterAll(async () => {
     await Promise.all(fakes.map((f) => f.close()));
 });
 
-async function app(kind: ServarrKind, extra: { hardlinks?: boolean } = {}): Promise<FakeServarr> {
+async function app(kind: ServarrKind, extra: { hardlinks?: boolean; categoryField?: string } = {}): Promise<FakeServarr> {
     const fake = await startServarr({ kind, apiKey: API_KEY, qbittorrent: QB, ...extra });
     fakes.push(fake);
     return fake;
@@ -118,6 +118,12 @@ describe.each(["sonarr", "radarr"] as const)("%s quality profile", (kind) => {
         await destroy(host, state);
         expect(fake.state.qualityProfiles.some((p) => p.id === existing.id)).toBe(true);
     });
+});
+
+test("the category field is the one the app's schema names (Readarr kept musicCategory; a build calling it bookCategory works too)", async () => {
+    const fake = await app("readarr", { categoryField: "bookCategory" });
+    await up(host, inputsFor(fake));
+    expect(client(fake)!.values).toMatchObject({ bookCategory: "books" });
 });
 
 test("a second up with nothing changed writes nothing, even after a refresh", async () => {

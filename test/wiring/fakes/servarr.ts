@@ -160,7 +160,8 @@ function validateProfile(kind: ServarrKind, p: Partial<QualityProfile>): Validat
 // ----------------------------------------------------------------------------------------------------------------
 // Provider implementations
 
-function qbittorrentSpec(k: KindSpec, opts: FakeServarrOptions): ImplementationSpec {
+function qbittorrentSpec(kind: KindSpec, opts: FakeServarrOptions): ImplementationSpec {
+    const k = { ...kind, categoryField: opts.categoryField ?? kind.categoryField };
     const fields: FieldSpec[] = [
         { name: "host", value: "localhost" }, { name: "port", value: 8080 }, { name: "useSsl", value: false, type: "checkbox" },
         { name: "urlBase", value: null, advanced: true }, { name: "username", value: null, privacy: "userName" },
@@ -244,6 +245,8 @@ export interface FakeServarrOptions {
     folders?: string[];
     /** The qBittorrent the app can reach, for `downloadclient/test`: absent means it cannot connect. */
     qbittorrent?: { host?: string; port?: number; username: string; password: string };
+    /** Another name for the qBittorrent category field (a build that renamed it). */
+    categoryField?: string;
     /** Initial `copyUsingHardlinks` (the apps default to true). */
     hardlinks?: boolean;
 }
