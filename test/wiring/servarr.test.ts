@@ -253,6 +253,14 @@ test("a wrong API key fails clearly instead of wiring nothing", async () => {
     expect(message).toMatch(new RegExp(`Radarr at 127\\.0\\.0\\.1:${fake.port}: list root folders failed: .*401`));
 });
 
+test("a media folder missing on the host fails with the app's own reason, naming the step", async () => {
+    const fake = await startServarr({ kind: "sonarr", apiKey: API_KEY, qbittorrent: QB, folders: ["/data"] });
+    fakes.push(fake);
+    const { message } = await failure(() => up(host, inputsFor(fake)));
+    expect(message).toContain(`Sonarr at 127.0.0.1:${fake.port}: add root folder /data/media/tv failed`);
+    expect(message).toContain("Path '/data/media/tv' does not exist");
+});
+
 test("Readarr has no Emby/Jellyfin connection: asking for one fails at check, before any app is contacted", async () => {
     const fake = await app("readarr");
     const { message } = await failure(() => up(host, inputsFor(fake, { jellyfin: { host: "jellyfin", port: 8096, useSsl: false }, jellyfinApiKey: "k" })));
