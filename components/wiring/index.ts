@@ -14,10 +14,9 @@ import { AppId, appsWithRole, CATALOG, DATA_MOUNT_PATH, MediaKind } from "../cat
 import { HomelabConfig } from "../config";
 import { addressFromVpnNamespace, appPort, isEnabled, isVpnMember, stackAddress, upstreamOf } from "../container";
 import { appConnection } from "./core/connection";
-import type { JellyfinSetup } from "./jellyfin";
-import {
-    AppAddress, AppConnection, JellyfinCollectionType, ServarrWiringResource, wiringConstructors, WiringConstructors,
-} from "./resources";
+import type { JellyfinSetup, JellyfinWiring } from "./jellyfin";
+import { AppAddress, AppConnection, JellyfinCollectionType, wiringConstructors, WiringConstructors } from "./resources";
+import { SERVARR_KINDS, SERVARR_NAMES, ServarrKind, ServarrWiring } from "./servarr";
 
 export interface WiringCredentials {
     qbittorrent: { user: string; password: pulumi.Output<string> };
@@ -57,6 +56,11 @@ export function libraryApps(cfg: HomelabConfig): AppId[] {
     return appsWithRole("library").filter((id) => isEnabled(cfg, id));
 }
 
+/** Readarr has no Emby/Jellyfin connection; the other library managers tell Jellyfin about imports. */
+function notifiesJellyfinOf(id: AppId): boolean {
+    return SERVARR_KINDS[id as ServarrKind].jellyfinTriggers.length > 0;
+}
+
 /** Jellyseerr and Bazarr know Sonarr and Radarr only. */
 function sonarrAndRadarr(cfg: HomelabConfig): ("sonarr" | "radarr")[] {
     return (["sonarr", "radarr"] as const).filter((id) => isEnabled(cfg, id));
@@ -71,12 +75,6 @@ const JELLYFIN_LIBRARIES: Record<MediaKind, { name: string; collectionType: Jell
 
 /** Jellyfin's API key for the apps that call it is issued under this app name. */
 export const JELLYFIN_API_KEY_APP = "homelab-media";
-
-/**
- * Until the Servarr wiring reports the profile it set up: the id and name of the HD-1080p profile that a new
- * Sonarr or Radarr creates.
- */
-const DEFAULT_QUALITY_PROFILE = { id: 4, name: "HD-1080p" };
 
 const mediaKindOf = (id: AppId): MediaKind => CATALOG[id].mediaKind!;
 const mediaFolder = (kind: MediaKind) => `${DATA_MOUNT_PATH}/media/${kind}`;
@@ -113,11 +111,32 @@ export function wiringPlan(cfg: HomelabConfig): PlannedWiring[] {
         key: "qbittorrent", kind: "qbittorrent", app: "qbittorrent", talksTo: ["qbittorrent"],
         settings: libraries.map((id) => `category ${mediaKindOf(id)} -> ${torrentFolder(mediaKindOf(id))}`),
     })];
+    plan.push(step({
+        key: "jellyfin-setup", kind: "jellyfin-setup", app: "jellyfin", talksTo: ["jellyfin"], setup: true,
+        settings: [`administrator ${cfg.jellyfinAdmin} (startup wizard completed)`],
+    }));
+    plan.push(step({
+        key: "jellyfin", kind: "jellyfin", app: "jellyfin", talksTo: ["jellyfin"], after: ["jellyfin-setup"],
+        settings: [
+            ...libraries.map((id) => `library ${JELLYFIN_LIBRARIES[mediaKindOf(id)].name} -> ${mediaFolder(mediaKindOf(id))}`),
+            `known proxy ${stackAddress(cfg, "caddy")} (Caddy)`,
+            `local network ${cfg.lanSubnet}`,
+            `API key "${JELLYFIN_API_KEY_APP}"`,
+        ],
+    }));
     for (const id of libraries) {
         const kind = mediaKindOf(id);
+        const notifiesJellyfin = notifiesJellyfinOf(id);
         plan.push(step({
-            key: id, kind: "servarr", app: id, talksTo: [id, "qbittorrent"], after: ["qbittorrent"],
-            settings: [`root folder ${mediaFolder(kind)}`, `download client qBittorrent at ${seenFrom(cfg, id, "qbittorrent").url} (category ${kind})`, "hardlinks instead of copies"],
+            key: id, kind: "servarr", app: id, talksTo: [id, "qbittorrent", ...(notifiesJellyfin ? ["jellyfin" as const] : [])],
+            after: ["qbittorrent", ...(notifiesJellyfin ? ["jellyfin"] : [])],
+            settings: [
+                `root folder ${mediaFolder(kind)}`,
+                `download client qBittorrent at ${seenFrom(cfg, id, "qbittorrent").url} (category ${kind})`,
+                "hardlinks instead of copies",
+                ...(SERVARR_KINDS[id as ServarrKind].qualityProfile ? [`quality profile ${SERVARR_NAMES.qualityProfile}`] : []),
+                ...(notifiesJellyfin ? [`Jellyfin at ${seenFrom(cfg, id, "jellyfin").url} told about imports`] : []),
+            ],
         }));
     }
     for (const id of libraries) {
@@ -132,19 +151,6 @@ export function wiringPlan(cfg: HomelabConfig): PlannedWiring[] {
             settings: [`indexer proxy FlareSolverr at ${seenFrom(cfg, "prowlarr", "flaresolverr").url} for indexers tagged flaresolverr`],
         }));
     }
-    plan.push(step({
-        key: "jellyfin-setup", kind: "jellyfin-setup", app: "jellyfin", talksTo: ["jellyfin"], setup: true,
-        settings: [`administrator ${cfg.jellyfinAdmin} (startup wizard completed)`],
-    }));
-    plan.push(step({
-        key: "jellyfin", kind: "jellyfin", app: "jellyfin", talksTo: ["jellyfin"], after: ["jellyfin-setup"],
-        settings: [
-            ...libraries.map((id) => `library ${JELLYFIN_LIBRARIES[mediaKindOf(id)].name} -> ${mediaFolder(mediaKindOf(id))}`),
-            `known proxy ${stackAddress(cfg, "caddy")} (Caddy)`,
-            `local network ${cfg.lanSubnet}`,
-            `API key "${JELLYFIN_API_KEY_APP}"`,
-        ],
-    }));
     if (isEnabled(cfg, "jellyseerr")) {
         const servers = sonarrAndRadarr(cfg);
         plan.push(step({
@@ -272,22 +278,19 @@ export class Wiring extends pulumi.ComponentResource {
                     kinds: libraries.map(mediaKindOf),
                 }, opts);
             case "servarr": {
-                // Root folder, qBittorrent as download client (with the app's category), hardlinks.
-                const id = step.app as "sonarr" | "radarr" | "lidarr" | "readarr";
+                // Root folder, qBittorrent as download client (with the app's category), hardlinks, Jellyfin told.
+                const id = step.app as ServarrKind;
                 const qbittorrent = seenFrom(cfg, id, "qbittorrent");
+                const jellyfin = notifiesJellyfinOf(id) ? seenFrom(cfg, id, "jellyfin") : undefined;
                 return make.servarr(name, {
                     ...base,
-                    app: id,
+                    kind: id,
                     apiKey: this.apiKey(id),
-                    rootFolder: mediaFolder(mediaKindOf(id)),
-                    downloadClient: {
-                        name: "qBittorrent",
-                        host: qbittorrent.host,
-                        port: qbittorrent.port,
-                        username: credentials.qbittorrent.user,
-                        password: credentials.qbittorrent.password,
-                        category: mediaKindOf(id),
-                    },
+                    rootFolderPath: mediaFolder(mediaKindOf(id)),
+                    downloadClient: { host: qbittorrent.host, port: qbittorrent.port, username: credentials.qbittorrent.user, category: mediaKindOf(id) },
+                    downloadClientPassword: credentials.qbittorrent.password,
+                    jellyfin: jellyfin && { host: jellyfin.host, port: jellyfin.port },
+                    jellyfinApiKey: jellyfin && (this.resources.jellyfin as JellyfinWiring).apiKey,
                 }, opts);
             }
             case "prowlarr-application": {
@@ -296,7 +299,7 @@ export class Wiring extends pulumi.ComponentResource {
                     ...base,
                     apiKey: this.apiKey("prowlarr"),
                     name: CATALOG[target].title,
-                    implementation: CATALOG[target].title,
+                    implementation: CATALOG[target].title as "Sonarr" | "Radarr" | "Lidarr" | "Readarr",
                     prowlarrUrl: seenFrom(cfg, target, "prowlarr").url,
                     baseUrl: seenFrom(cfg, "prowlarr", target).url,
                     appApiKey: this.apiKey(target),
@@ -304,7 +307,7 @@ export class Wiring extends pulumi.ComponentResource {
             }
             case "prowlarr-flaresolverr":
                 return make.prowlarrFlareSolverr(name, {
-                    ...base, apiKey: this.apiKey("prowlarr"), host: `${seenFrom(cfg, "prowlarr", "flaresolverr").url}/`, tag: "flaresolverr",
+                    ...base, apiKey: this.apiKey("prowlarr"), flaresolverrUrl: `${seenFrom(cfg, "prowlarr", "flaresolverr").url}/`, tag: "flaresolverr",
                 }, opts);
             case "jellyfin-setup": {
                 const admin = required(credentials.jellyfinAdmin, "the Jellyfin administrator");
@@ -329,10 +332,13 @@ export class Wiring extends pulumi.ComponentResource {
                 const dvr = (id: "sonarr" | "radarr") => {
                     if (!isEnabled(cfg, id)) return undefined;
                     const at = seenFrom(cfg, "jellyseerr", id);
-                    const profile = (this.resources[id] as ServarrWiringResource).qualityProfile ?? pulumi.output(DEFAULT_QUALITY_PROFILE);
+                    // The quality profile the Servarr wiring set up (known once it ran; a preview shows it unknown).
+                    const servarr = this.resources[id] as ServarrWiring;
                     return pulumi.output({
                         name: CATALOG[id].title, hostname: at.host, port: at.port, apiKey: this.apiKey(id), useSsl: false, baseUrl: "",
-                        profileId: profile.apply((p) => p.id), profileName: profile.apply((p) => p.name), rootFolder: mediaFolder(mediaKindOf(id)),
+                        profileId: servarr.qualityProfileId.apply((profileId) => profileId ?? 0),
+                        profileName: servarr.qualityProfileName.apply((profileName) => profileName ?? SERVARR_NAMES.qualityProfile),
+                        rootFolder: mediaFolder(mediaKindOf(id)),
                     });
                 };
                 return make.jellyseerr(name, {

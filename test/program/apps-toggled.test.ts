@@ -4,7 +4,7 @@
  * volume, API key, port, firewall rule, jail, route), what is switched on is wired like its siblings.
  */
 import { DATA_ROOT, LAN_BIND, programOptions } from "../support/fixtures";
-import { isSecretEnvelope, ProgramRun, runProgram } from "../../scripts/mock-engine";
+import { isSecretEnvelope, ProgramRun, readableInputs, runProgram } from "../../scripts/mock-engine";
 import { container, containers, envOf, inputs, ofType, portsOf, REMOTE_COMMAND, REMOTE_IMAGE } from "../support/graph";
 
 const SONARR_IMAGE = "lscr.io/linuxserver/sonarr:4.0.14";
@@ -91,6 +91,9 @@ test("switched-off apps lose their wiring, switched-on Readarr is wired like its
     expect(wiring.sort()).toEqual(["bazarr", "jellyfin", "jellyfin-setup", "prowlarr-radarr", "prowlarr-readarr", "prowlarr-sonarr", "qbittorrent", "radarr", "readarr", "sonarr"]);
     const readarr = run.resources.find((r) => r.name === "homelab-wiring-readarr")!;
     expect(readarr.dependencies).toContain(container(run, "readarr").urn);
+    // Readarr has no Jellyfin connection; it gets its root folder and download client like the others.
+    expect(readableInputs(readarr.serializedInputs, true)).toMatchObject({ kind: "readarr", rootFolderPath: "/data/media/books", downloadClient: { category: "books" } });
+    expect(readarr.serializedInputs.jellyfin).toBeUndefined();
     const caddy = container(run, "caddy");
     const setup = run.resources.find((r) => r.name === "homelab-wiring-jellyfin-setup")!;
     expect(caddy.dependencies).toContain(setup.urn);

@@ -28,9 +28,9 @@ const ADDRESS = { gluetun: "172.30.0.10", sonarr: "172.30.0.14", radarr: "172.30
 /** What each wiring resource talks to: the app it calls and the apps whose addresses it stores. */
 const TALKS_TO: Record<string, string[]> = {
     qbittorrent: ["gluetun", "qbittorrent"],
-    sonarr: ["sonarr", "gluetun", "qbittorrent"],
-    radarr: ["radarr", "gluetun", "qbittorrent"],
-    lidarr: ["lidarr", "gluetun", "qbittorrent"],
+    sonarr: ["sonarr", "gluetun", "qbittorrent", "jellyfin"],
+    radarr: ["radarr", "gluetun", "qbittorrent", "jellyfin"],
+    lidarr: ["lidarr", "gluetun", "qbittorrent", "jellyfin"],
     "prowlarr-sonarr": ["gluetun", "prowlarr", "sonarr"],
     "prowlarr-radarr": ["gluetun", "prowlarr", "radarr"],
     "prowlarr-lidarr": ["gluetun", "prowlarr", "lidarr"],
@@ -78,6 +78,7 @@ describe("order: each resource after the containers it talks to", () => {
 
     test("the library managers are wired after qBittorrent's categories, Jellyseerr after Jellyfin and the servers it adds", () => {
         expect(wiring("sonarr").dependencies).toContain(wiring("qbittorrent").urn);
+        expect(wiring("sonarr").dependencies).toContain(wiring("jellyfin").urn);
         expect(wiring("jellyfin").dependencies).toContain(wiring("jellyfin-setup").urn);
         for (const before of ["jellyfin-setup", "jellyfin", "sonarr", "radarr"]) expect(wiring("jellyseerr").dependencies).toContain(wiring(before).urn);
         for (const before of ["sonarr", "radarr"]) expect(wiring("bazarr").dependencies).toContain(wiring(before).urn);
@@ -89,7 +90,8 @@ describe("credentials: inputs from the generated secrets, never plain", () => {
     const SOURCES: [string, string, string][] = [
         ["qbittorrent", "password", "homelab-downloader-webui-password"],
         ["sonarr", "apiKey", "homelab-arr-sonarr-api-key"],
-        ["sonarr", "downloadClient", "homelab-downloader-webui-password"],
+        ["sonarr", "downloadClientPassword", "homelab-downloader-webui-password"],
+        ["sonarr", "jellyfinApiKey", "homelab-wiring-jellyfin"],
         ["prowlarr-sonarr", "apiKey", "homelab-arr-prowlarr-api-key"],
         ["prowlarr-sonarr", "appApiKey", "homelab-arr-sonarr-api-key"],
         ["prowlarr-flaresolverr", "apiKey", "homelab-arr-prowlarr-api-key"],
@@ -153,10 +155,11 @@ describe("the provider's connection and addresses", () => {
 describe("what is written into the apps: addresses as the calling app sees them", () => {
     test("library managers reach qBittorrent through the gateway's alias, with their category and the hardlink layout", () => {
         expect(revealed(wiring("sonarr"))).toMatchObject({
-            app: "sonarr", rootFolder: "/data/media/tv",
-            downloadClient: { name: "qBittorrent", host: "gluetun", port: 8080, username: "admin", category: "tv" },
+            kind: "sonarr", rootFolderPath: "/data/media/tv",
+            downloadClient: { host: "gluetun", port: 8080, username: "admin", category: "tv", useSsl: false },
+            jellyfin: { host: "jellyfin", port: 8096 },
         });
-        expect(revealed(wiring("radarr"))).toMatchObject({ rootFolder: "/data/media/movies", downloadClient: { category: "movies" } });
+        expect(revealed(wiring("radarr"))).toMatchObject({ rootFolderPath: "/data/media/movies", downloadClient: { category: "movies" } });
         expect(revealed(wiring("qbittorrent"))).toMatchObject({
             username: "admin",
             categories: { tv: "/data/torrents/tv", movies: "/data/torrents/movies", music: "/data/torrents/music" },
@@ -169,7 +172,7 @@ describe("what is written into the apps: addresses as the calling app sees them"
             name: "Sonarr", implementation: "Sonarr", baseUrl: `http://${ADDRESS.sonarr}:8989`, prowlarrUrl: "http://gluetun:9696",
         });
         expect(revealed(wiring("prowlarr-lidarr"))).toMatchObject({ implementation: "Lidarr", baseUrl: `http://${ADDRESS.lidarr}:8686` });
-        expect(revealed(wiring("prowlarr-flaresolverr"))).toMatchObject({ host: "http://localhost:8191/", tag: "flaresolverr" });
+        expect(revealed(wiring("prowlarr-flaresolverr"))).toMatchObject({ flaresolverrUrl: "http://localhost:8191/", tag: "flaresolverr" });
     });
 
     test("Jellyfin: the configured admin, one library per media kind, Caddy as the only known proxy, the LAN as local network", () => {
@@ -217,7 +220,10 @@ describe("stack outputs", () => {
     test("`wiring` says what is wired where, without a credential", () => {
         const summary = run.outputs.wiring as { automatic: boolean; apps: Record<string, string[]>; links: Record<string, string>; byHand: string[] };
         expect(summary.automatic).toBe(true);
-        expect(summary.apps.Sonarr).toEqual(["root folder /data/media/tv", "download client qBittorrent at http://gluetun:8080 (category tv)", "hardlinks instead of copies"]);
+        expect(summary.apps.Sonarr).toEqual([
+            "root folder /data/media/tv", "download client qBittorrent at http://gluetun:8080 (category tv)", "hardlinks instead of copies",
+            "quality profile 1080p", "Jellyfin at http://jellyfin:8096 told about imports",
+        ]);
         expect(summary.apps.Jellyfin).toEqual(expect.arrayContaining([`known proxy ${ADDRESS.caddy} (Caddy)`, `local network ${LAN_SUBNET}`]));
         expect(summary.byHand[0]).toMatch(/^Prowlarr: add your indexers/);
         const text = JSON.stringify(summary);
