@@ -44,23 +44,20 @@ function keygen(file: string): string {
     return fs.readFileSync(`${file}.pub`, "utf8").trim().split(/\s+/).slice(0, 2).join(" ");
 }
 
-function waitForPort(port: number, child: ChildProcess, log: () => string, timeoutMs: number): Promise<void> {
+/**
+ * Waits for sshd's "Server listening" line. (Not a test connection: sshd would count it as a pending
+ * handshake for a while, which matters with a low MaxStartups.)
+ */
+function waitForListening(port: number, child: ChildProcess, log: () => string, timeoutMs: number): Promise<void> {
     const deadline = Date.now() + timeoutMs;
     return new Promise((resolve, reject) => {
-        const attempt = () => {
+        const poll = () => {
+            if (log().includes(`Server listening on 127.0.0.1 port ${port}`)) return resolve();
             if (child.exitCode !== null) return reject(new Error(`sshd exited with code ${child.exitCode}:\n${log()}`));
-            const socket = net.connect(port, "127.0.0.1");
-            socket.once("connect", () => {
-                socket.destroy();
-                resolve();
-            });
-            socket.once("error", () => {
-                socket.destroy();
-                if (Date.now() > deadline) reject(new Error(`sshd did not listen on 127.0.0.1:${port} within ${timeoutMs} ms:\n${log()}`));
-                else setTimeout(attempt, 50);
-            });
+            if (Date.now() > deadline) return reject(new Error(`sshd did not listen on 127.0.0.1:${port} within ${timeoutMs} ms:\n${log()}`));
+            setTimeout(poll, 20);
         };
-        attempt();
+        poll();
     });
 }
 
@@ -112,7 +109,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<TestSshd> {
         fs.rmSync(dir, { recursive: true, force: true });
     };
     try {
-        await waitForPort(port, child, log, 10_000);
+        await waitForListening(port, child, log, 10_000);
     } catch (e) {
         await stop();
         throw e;

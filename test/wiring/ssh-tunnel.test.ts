@@ -47,8 +47,8 @@ describe("SSH tunnel", () => {
     });
 
     it("connects even when sshd drops handshakes of parallel deploys", async () => {
-        const results = await Promise.all([1, 2, 3].map(() => withClient("Demo", connection(), address, (c) => c.call("ping", { method: "GET", path: "/ping" }))));
-        expect(results.map((r) => r.text)).toEqual(["pong", "pong", "pong"]);
+        const results = await Promise.all([1, 2].map(() => withClient("Demo", connection(), address, (c) => c.call("ping", { method: "GET", path: "/ping" }))));
+        expect(results.map((r) => r.text)).toEqual(["pong", "pong"]);
         expect(sshd.log()).toMatch(/drop connection #\d+ from \[127\.0\.0\.1\]:\d+ on \[127\.0\.0\.1\]:\d+ past MaxStartups|beginning MaxStartups throttling/);
     });
 });

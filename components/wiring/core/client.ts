@@ -58,8 +58,8 @@ const DEFAULT_READY_TIMEOUT_SECONDS = 180;
 const DEFAULT_RETRY_INTERVAL_MS = 5_000;
 const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 const SSH_HANDSHAKE_TIMEOUT_MS = 20_000;
-const SSH_CONNECT_ATTEMPTS = 3;
-const SSH_RETRY_DELAY_MS = 250;
+const SSH_CONNECT_ATTEMPTS = 4;
+const SSH_RETRY_DELAY_MS = 300;
 const MAX_REASON_CHARS = 300;
 
 export function describeAddress(address: AppAddress): string {
@@ -297,14 +297,18 @@ function sshTunnel(app: string, connection: Extract<AppConnection, { kind: "ssh"
         });
     });
 
-    // A few quick tries: parallel deploys may meet sshd's MaxStartups, which drops some handshakes at random.
+    // A few quick tries when sshd drops the handshake: parallel deploys meet its MaxStartups, which drops some at
+    // random.
     const connectWithRetries = async (): Promise<ssh2.Client> => {
         for (let attempt = 1; ; attempt++) {
             try {
                 return await connect();
             } catch (err) {
-                if (!(err as WiringError).retryable || attempt >= SSH_CONNECT_ATTEMPTS) throw err;
-                await new Promise((resolve) => setTimeout(resolve, SSH_RETRY_DELAY_MS * attempt));
+                // Only a handshake the server cut short; anything else is waitReady's to retry, on its own clock.
+                const dropped = /before handshake|ECONNRESET|closed during the handshake/.test((err as WiringError).reason ?? "");
+                if (!dropped || attempt >= SSH_CONNECT_ATTEMPTS) throw err;
+                // Growing, with jitter, so parallel clients that were dropped together do not return together.
+                await new Promise((resolve) => setTimeout(resolve, SSH_RETRY_DELAY_MS * (attempt + Math.random())));
             }
         }
     };
