@@ -107,9 +107,9 @@ describe("qBittorrent wiring through SSH and the dynamic-provider host", () => {
 
     it("a change behind the program's back is found by refresh and repaired by the next up", async () => {
         expect(await qbt.api.editCategory("tv", "/elsewhere/tv")).toBe(200);
-        expect(await qbt.api.setPreferences({ upnp: true })).toBe(200);
+        expect(await qbt.api.setPreferences({ upnp: true, save_path: "/elsewhere", auto_tmm_enabled: false })).toBe(200);
         const refreshed = await refresh(host, state!);
-        expect(refreshed.props.observed).toMatchObject({ categories: { tv: "/elsewhere/tv" }, preferences: { upnp: true } });
+        expect(refreshed.props.observed).toMatchObject({ categories: { tv: "/elsewhere/tv" }, preferences: { upnp: true, save_path: "/elsewhere", auto_tmm_enabled: false } });
         // The refreshed inputs say what the app holds, so the next preview shows the drift itself.
         expect(refreshed.inputs).toMatchObject({ categories: { ...(wiring.inputs.categories as object), tv: "/elsewhere/tv" }, preferences: { upnp: true } });
         state = refreshed;
@@ -117,8 +117,18 @@ describe("qBittorrent wiring through SSH and the dynamic-provider host", () => {
         expect(await upWith(inputs())).toBe("update");
         const now = await snapshot();
         expect(now.categories.tv).toBe("/data/torrents/tv");
-        expect(now.preferences).toMatchObject({ upnp: false, listen_port: qbt.torrentingPort });
+        expect(now.preferences).toMatchObject({ save_path: "/data/torrents", auto_tmm_enabled: true, upnp: false, listen_port: qbt.torrentingPort });
         expect(await upWith(inputs())).toBe("same");
+    });
+
+    it("the listening port Gluetun's hook sets is not drift: refresh and up leave it", async () => {
+        const forwarded = await closedPort();
+        expect(await qbt.api.setPreferences({ listen_port: forwarded, random_port: false })).toBe(200);
+        state = await refresh(host, state!);
+        expect(await upWith(inputs())).toBe("same");
+        expect((await snapshot()).preferences.listen_port).toBe(forwarded);
+        // The hook's port back, as before (destroy's test compares with the app before the first deploy).
+        expect(await qbt.api.setPreferences({ listen_port: qbt.torrentingPort })).toBe(200);
     });
 
     it("a library app switched off loses its category; one switched back on gets it again", async () => {
@@ -139,17 +149,17 @@ describe("qBittorrent wiring through SSH and the dynamic-provider host", () => {
 
     it("an unreachable app fails with one line naming the app, its address and the step, in bounded time", async () => {
         const closed = await closedPort();
-        const { message, ms } = await failure(() => host.create(inputs({ address: { host: "127.0.0.1", port: closed, basePath: "" }, readyTimeoutSeconds: 2 })));
-        expect(message).toMatch(new RegExp(`^qBittorrent at 127\\.0\\.0\\.1:${closed}: wait until ready failed: not ready after \\d+ tries in 2 s: .+`));
+        const { message, ms } = await failure(() => host.create(inputs({ address: { host: "127.0.0.1", port: closed, basePath: "" }, readyTimeoutSeconds: 1 })));
+        expect(message).toMatch(new RegExp(`^qBittorrent at 127\\.0\\.0\\.1:${closed}: wait until ready failed: not ready after \\d+ tries in 1 s: .+`));
         expect(message).not.toContain("\n");
-        expect(ms).toBeLessThan(6_000);
+        expect(ms).toBeLessThan(4_000);
     });
 
     it("an unreachable host fails with one line naming the SSH step, in bounded time", async () => {
         const closed = await closedPort();
-        const { message, ms } = await failure(() => host.create(inputs({ connection: { ...connection, port: closed }, readyTimeoutSeconds: 2 })));
-        expect(message).toMatch(new RegExp(`^qBittorrent at 127\\.0\\.0\\.1:${qbt.port}: wait until ready failed: not ready after \\d+ tries in 2 s: SSH to ${sshd.user}@127\\.0\\.0\\.1:${closed}: connect ECONNREFUSED 127\\.0\\.0\\.1:${closed}$`));
-        expect(ms).toBeLessThan(6_000);
+        const { message, ms } = await failure(() => host.create(inputs({ connection: { ...connection, port: closed }, readyTimeoutSeconds: 1 })));
+        expect(message).toMatch(new RegExp(`^qBittorrent at 127\\.0\\.0\\.1:${qbt.port}: wait until ready failed: not ready after \\d+ tries in 1 s: SSH to ${sshd.user}@127\\.0\\.0\\.1:${closed}: connect ECONNREFUSED 127\\.0\\.0\\.1:${closed}$`));
+        expect(ms).toBeLessThan(4_000);
     });
 
     it("a host that does not show the pinned host key is refused", async () => {
