@@ -379,7 +379,9 @@ function downloadClientMatches(inputs: ServarrInputs, d: ObservedDownloadClient 
 
 function jellyfinMatches(inputs: ServarrInputs, j: ObservedJellyfin | null): boolean {
     const want = inputs.jellyfin;
-    if (!want) return j === null;
+    // Jellyfin off: a connection this resource created is removed by the update the input change causes; one
+    // it adopted stays, and must not make every later diff report a change.
+    if (!want) return true;
     const triggers = SERVARR_KINDS[inputs.kind].jellyfinTriggers;
     return j !== null && !j.credentialsRejected && j.host === want.host && j.port === want.port && j.useSsl === want.useSsl
         && j.updateLibrary && !j.notify && triggers.every((t) => j.triggers.includes(t));

@@ -239,6 +239,17 @@ test("Jellyfin switched off removes the connection this resource created", async
     expect((await up(host, withoutJellyfin, next.state)).operation).toBe("same");
 });
 
+test("Jellyfin switched off leaves an adopted connection alone, without a diff on every later up", async () => {
+    const fake = await app("sonarr");
+    const id = fake.behindBack.addNotification("Jellyfin", "MediaBrowser", { host: "old", port: 8096, apiKey: "old-key" });
+    const { state } = await up(host, inputsFor(fake));
+    expect(connection(fake)).toMatchObject({ id, values: expect.objectContaining({ host: JELLYFIN.host }) });
+    const { jellyfin: _j, jellyfinApiKey: _k, ...withoutJellyfin } = inputsFor(fake);
+    const next = await up(host, withoutJellyfin, state);
+    expect(connection(fake)?.id).toBe(id);
+    expect((await up(host, withoutJellyfin, await refresh(host, next.state))).operation).toBe("same");
+});
+
 test("an unreachable app fails within the retry budget, with one line naming the app, the address and the step", async () => {
     const port = await closedPort();
     const { message, ms } = await failure(() => up(host, { ...registered.sonarr!, address: { host: "127.0.0.1", port, basePath: "" }, readyTimeoutSeconds: 1 }));
