@@ -246,10 +246,11 @@ export class Wiring extends pulumi.ComponentResource {
         const connection = appConnection(this.cfg);
         this.plan = wiringPlan(this.cfg);
         for (const step of this.plan) {
-            const dependsOn = [
-                ...step.talksTo.flatMap((id) => containersReaching(this.cfg, id)).map((id) => args.containers[id]),
-                ...step.after.map((key) => this.resources[key]),
-            ].filter((r): r is docker.Container | pulumi.CustomResource => r !== undefined);
+            const containers = [...new Set(step.talksTo.flatMap((id) => containersReaching(this.cfg, id)))];
+            const dependsOn: pulumi.Resource[] = [
+                ...containers.map((id) => required(args.containers[id], `the ${CATALOG[id].title} container (for ${step.key})`)),
+                ...step.after.map((key) => required(this.resources[key], `the ${key} wiring first (for ${step.key})`)),
+            ];
             const resource = this.declare(`${name}-${step.key}`, step, { connection, address: appAddress(this.cfg, step.app) }, { parent: this, dependsOn });
             this.resources[step.key] = resource;
             if (step.setup) this.setups.push(resource);
