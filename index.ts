@@ -1,7 +1,8 @@
 /**
  * homelab-media: the composition root. Reads the stack's config once, then declares the media stack on the
- * Docker host: VPN gateway, download client in its namespace, the *arr suite, streaming, the reverse proxy,
- * and (for a remote host) the host's firewall, Fail2Ban and data tree.
+ * Docker host: VPN gateway, download client in its namespace, the *arr suite, streaming, the wiring that
+ * connects them on first deploy, the reverse proxy (public routes only after the first-run setups), and (for a
+ * remote host) the host's firewall, Fail2Ban and data tree.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ArrSuite } from "./components/arr-suite";
