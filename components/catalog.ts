@@ -80,8 +80,12 @@ export interface AppSpec {
     subdomain?: string;
     /** `public` routes are reachable from anywhere through the proxy, `lan` only from the LAN subnet. */
     exposure?: "public" | "lan";
-    /** Failed-login log, relative to the config volume, and the Fail2Ban filter that reads it. */
-    loginLog?: { file: string; filter: Fail2BanFilter };
+    /**
+     * Failed-login log, relative to the config volume, and the Fail2Ban filter that reads it. `link`: the app
+     * keeps `file` as a symbolic link to its current (daily) log; Fail2Ban follows it across rotations and
+     * never creates it (a regular file in its place would stop the app from making the link).
+     */
+    loginLog?: { file: string; filter: Fail2BanFilter; link?: boolean };
     /** Default memory limit in MiB; overridable with `homelab:memoryLimits`. */
     memoryMb: number;
 }
@@ -264,7 +268,8 @@ export const CATALOG: Readonly<Record<AppId, AppSpec>> = {
         optionalDefault: true,
         subdomain: "requests",
         exposure: "public",
-        loginLog: { file: "logs/overseerr.log", filter: "jellyseerr" },
+        // 2.x writes logs/jellyseerr-YYYY-MM-DD.log and points this link at it (and deletes a regular overseerr.log).
+        loginLog: { file: "logs/jellyseerr.log", filter: "jellyseerr", link: true },
         memoryMb: 512,
     },
     caddy: {
