@@ -9,8 +9,8 @@
  * providers, closure serialization); test/transpile.test.ts proves it.
  *
  * Two caches under node_modules/.cache make a run after the first faster still: the transpiled files (keyed by
- * content, options and Sucrase's version, so an edit is never served stale) and V8's code cache of every
- * module loaded after this file (Node checks each entry against the source).
+ * their content and everything that shapes the output, so an edit is never served stale) and V8's code cache
+ * of every module loaded after this file (Node checks each entry against the source).
  */
 "use strict";
 const crypto = require("crypto");
@@ -24,7 +24,8 @@ const SUCRASE_OPTIONS = Object.freeze({ transforms: ["typescript", "imports"], d
 
 const CACHE_ROOT = path.join(__dirname, "..", "node_modules", ".cache");
 const TRANSPILED_DIR = path.join(CACHE_ROOT, "homelab-ts");
-const CACHE_KEY = JSON.stringify([require("sucrase/package.json").version, SUCRASE_OPTIONS]);
+// Anything that changes the output changes the key: Sucrase's version, the options, this file.
+const CACHE_KEY = JSON.stringify([require("sucrase/package.json").version, SUCRASE_OPTIONS, fs.readFileSync(__filename, "utf8")]);
 
 let sucrase;
 
@@ -55,6 +56,4 @@ function cachedTranspile(code, filePath) {
 }
 
 addHook(cachedTranspile, { exts: [".ts"], ignoreNodeModules: true });
-enableCompileCache(path.join(CACHE_ROOT, "homelab-node-compile"));
-
-module.exports = { SUCRASE_OPTIONS, transpile };
+enableCompileCache?.(path.join(CACHE_ROOT, "homelab-node-compile")); // Node 22.1 and later
