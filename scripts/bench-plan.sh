@@ -5,7 +5,8 @@
 # Each path runs N times (default 7), alternating, after one warm-up run each (file cache, and the new path's
 # caches as after any earlier run); both are started as plain `node` commands, so npm's own start-up (the
 # same for both) is counted for neither. Prints every wall time, both medians and the ratio new/old (target:
-# at most 0.40), then one run of the new path with its caches emptied (the first run after `npm ci`).
+# at most 0.40), the same for CPU time (user + system: steadier than wall time on a busy machine), then one run
+# of the new path with its caches emptied (the first run after `npm ci`).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs="${1:-7}"
@@ -15,30 +16,37 @@ new_node_args=($(node -p 'require("./package.json").scripts.plan.replace(/^node 
 old_node_args=(-r ts-node/register/transpile-only)
 caches=(node_modules/.cache/homelab-ts node_modules/.cache/homelab-node-compile)
 
-wall() { # prints the wall time in seconds of: node <args...> (output discarded, failure fatal)
+measure() { # sets wall and cpu (seconds) for: node <args...> (output discarded, failure fatal)
   local t
-  t=$( { TS_NODE_PROJECT=tsconfig.json /usr/bin/time -f '%e' node "$@" "${plan_args[@]}" >/dev/null; } 2>&1 | tail -n 1 )
-  [[ "$t" =~ ^[0-9.]+$ ]] || { echo "bench: plan failed: node $* ${plan_args[*]}: $t" >&2; exit 1; }
-  echo "$t"
+  t=$( { TS_NODE_PROJECT=tsconfig.json /usr/bin/time -f '%e %U %S' node "$@" "${plan_args[@]}" >/dev/null; } 2>&1 | tail -n 1 )
+  [[ "$t" =~ ^([0-9.]+)\ ([0-9.]+)\ ([0-9.]+)$ ]] || { echo "bench: plan failed: node $* ${plan_args[*]}: $t" >&2; exit 1; }
+  wall="${BASH_REMATCH[1]}"
+  cpu=$(awk -v u="${BASH_REMATCH[2]}" -v s="${BASH_REMATCH[3]}" 'BEGIN {printf "%.2f", u + s}')
 }
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR % 2) ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2}'; }
 
-wall "${old_node_args[@]}" >/dev/null
-wall "${new_node_args[@]}" >/dev/null
-old=() new=()
-for _ in $(seq "$runs"); do
-  old+=("$(wall "${old_node_args[@]}")")
-  new+=("$(wall "${new_node_args[@]}")")
-done
-old_median=$(median "${old[@]}")
-new_median=$(median "${new[@]}")
-ratio=$(awk -v n="$new_median" -v o="$old_median" 'BEGIN {printf "%.2f", n / o}')
-verdict=$(awk -v r="$ratio" 'BEGIN {print (r <= 0.40) ? "met" : "NOT met"}')
-rm -rf "${caches[@]}"
-cold=$(wall "${new_node_args[@]}")
+ratio() { awk -v n="$1" -v o="$2" 'BEGIN {printf "%.2f", n / o}'; }
 
-echo "old path (node ${old_node_args[*]}) wall times (s): ${old[*]}"
-echo "new path (node ${new_node_args[*]}) wall times (s): ${new[*]}"
+wall="" cpu=""
+measure "${old_node_args[@]}"
+measure "${new_node_args[@]}"
+old_wall=() old_cpu=() new_wall=() new_cpu=()
+for _ in $(seq "$runs"); do
+  measure "${old_node_args[@]}"; old_wall+=("$wall"); old_cpu+=("$cpu")
+  measure "${new_node_args[@]}"; new_wall+=("$wall"); new_cpu+=("$cpu")
+done
+old_median=$(median "${old_wall[@]}")
+new_median=$(median "${new_wall[@]}")
+wall_ratio=$(ratio "$new_median" "$old_median")
+cpu_ratio=$(ratio "$(median "${new_cpu[@]}")" "$(median "${old_cpu[@]}")")
+verdict=$(awk -v r="$wall_ratio" 'BEGIN {print (r <= 0.40) ? "met" : "NOT met"}')
+rm -rf "${caches[@]}"
+measure "${new_node_args[@]}"
+cold="$wall"
+
+echo "old path (node ${old_node_args[*]}) wall times (s): ${old_wall[*]}"
+echo "new path (node ${new_node_args[*]}) wall times (s): ${new_wall[*]}"
 echo "old median: ${old_median} s, new median: ${new_median} s over ${runs} runs each"
-echo "ratio new/old: ${ratio} (target <= 0.40: ${verdict})"
+echo "ratio new/old: ${wall_ratio} (target <= 0.40: ${verdict})"
+echo "CPU time (user + system) medians: old $(median "${old_cpu[@]}") s, new $(median "${new_cpu[@]}") s, ratio ${cpu_ratio}"
 echo "new path with its caches emptied (first run after npm ci): ${cold} s"
