@@ -300,6 +300,17 @@ export const PROXY_PORTS = [80, 443] as const;
 
 export const OPTIONAL_APPS: readonly AppId[] = APP_IDS.filter((id) => CATALOG[id].optionalDefault !== undefined);
 
+/** Whether an app lives in Gluetun's network namespace, given `homelab:indexersThroughVpn`. */
+export function livesInVpnNamespace(id: AppId, indexersThroughVpn: boolean): boolean {
+    const placement = CATALOG[id].placement;
+    return placement === "vpn" || (placement === "vpn-by-default" && indexersThroughVpn);
+}
+
+/** The port an app listens on in its container (or namespace): its own port, unless that follows its host port. */
+export function listenPortFor(id: AppId, hostPort: number): number {
+    return CATALOG[id].portFollowsHost ? hostPort : CATALOG[id].port;
+}
+
 export function appsWithRole(...roles: AppRole[]): AppId[] {
     return APP_IDS.filter((id) => roles.includes(CATALOG[id].role));
 }

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { z } from "zod";
-import { APP_IDS, AppId, CATALOG, OPTIONAL_APPS, PROXY_PORTS, TORRENTING_PORT } from "./catalog";
+import { APP_IDS, AppId, CATALOG, listenPortFor, livesInVpnNamespace, OPTIONAL_APPS, PROXY_PORTS, TORRENTING_PORT } from "./catalog";
 import {
     cidrContains, cidrsOverlap, GLUETUN_CONTROL_PORT, GLUETUN_OWN_PORTS, isIpv4Address, killSwitchSubnetProblem, normalizePath, parseCidr, sensitiveHostPath,
 } from "./invariants";
@@ -295,59 +295,61 @@ function enabledAppsOf(raw: RawConfig): AppId[] {
     });
 }
 
-/** Inside Gluetun's namespace: members share its network stack, so their ports sit next to Gluetun's own. */
-function inVpnNamespace(raw: RawConfig, id: AppId): boolean {
-    const placement = CATALOG[id].placement;
-    return placement === "vpn" || (placement === "vpn-by-default" && raw.indexersThroughVpn);
-}
-
-/** The port an app listens on in its container (or namespace): only a `portFollowsHost` app moves with its host port. */
-function listenPort(raw: RawConfig, id: AppId): number {
-    return CATALOG[id].portFollowsHost ? (raw.hostPorts[id] as number | undefined) ?? CATALOG[id].port : CATALOG[id].port;
-}
-
 function hostPortOf(raw: RawConfig, id: AppId): number {
     return (raw.hostPorts[id] as number | undefined) ?? CATALOG[id].port;
 }
 
+const freePortHint = (id: AppId) => `Give ${id} a free port with \`pulumi config set --path '${key("hostPorts")}.${id}' <port>\``;
+
 /**
- * Two separate questions. Inside the VPN namespace, the ports the members really listen on must not meet each
- * other, Gluetun's own servers or the torrent port. On the LAN address, every app needs a host port of its
- * own, clear of SSH and the proxy; the gateway publishes its members' host ports, never Gluetun's control
+ * Inside the VPN namespace the members share one network stack with Gluetun: the ports they really listen on
+ * (only a `portFollowsHost` app moves with its host port) must not meet each other, Gluetun's own servers or
+ * the torrent port. Their host ports are published on the gateway, which never publishes Gluetun's control
  * port or the torrent port (the policy pack's vpn-gateway-ports rule).
  */
-function hostPortProblems(raw: RawConfig, enabled: AppId[]): Problem[] {
-    const apps = enabled.filter((id) => CATALOG[id].placement !== "gateway" && id !== "caddy");
-    const setPort = (id: AppId) => `Give ${id} a free port with \`pulumi config set --path '${key("hostPorts")}.${id}' <port>\``;
+function namespacePortProblems(raw: RawConfig, apps: AppId[]): Map<AppId, Problem> {
     const problems = new Map<AppId, Problem>();
-
     const reserved: number[] = [...GLUETUN_OWN_PORTS, TORRENTING_PORT];
     const listeners = new Map<number, AppId>();
     // Members with a fixed port first, so a clash is blamed on the app whose port was moved.
-    const members = apps.filter((id) => inVpnNamespace(raw, id)).sort((a, b) => Number(!!CATALOG[a].portFollowsHost) - Number(!!CATALOG[b].portFollowsHost));
+    const members = apps.filter((id) => livesInVpnNamespace(id, raw.indexersThroughVpn))
+        .sort((a, b) => Number(!!CATALOG[a].portFollowsHost) - Number(!!CATALOG[b].portFollowsHost));
     for (const id of members) {
-        const inside = listenPort(raw, id);
+        const inside = listenPortFor(id, hostPortOf(raw, id));
         const neighbour = listeners.get(inside);
         const published = hostPortOf(raw, id);
         if (reserved.includes(inside)) {
             problems.set(id, `${key("hostPorts")}: ${id} cannot use port ${inside}: inside the VPN namespace it belongs to Gluetun or the torrent port (reserved: ${reserved.join(", ")})`);
         } else if (neighbour) {
-            problems.set(id, `${key("hostPorts")}: ${id} cannot use port ${inside}: ${neighbour} listens on it inside the VPN namespace they share. ${setPort(id)}`);
+            problems.set(id, `${key("hostPorts")}: ${id} cannot use port ${inside}: ${neighbour} listens on it inside the VPN namespace they share. ${freePortHint(id)}`);
         } else if (published === GLUETUN_CONTROL_PORT || published === TORRENTING_PORT) {
-            problems.set(id, `${key("hostPorts")}: ${id} cannot use host port ${published}: the VPN gateway never publishes Gluetun's control port ${GLUETUN_CONTROL_PORT} or the torrent port ${TORRENTING_PORT}. ${setPort(id)}`);
+            problems.set(id, `${key("hostPorts")}: ${id} cannot use host port ${published}: the VPN gateway never publishes Gluetun's control port ${GLUETUN_CONTROL_PORT} or the torrent port ${TORRENTING_PORT}. ${freePortHint(id)}`);
         }
         listeners.set(inside, neighbour ?? id);
     }
+    return problems;
+}
 
-    const hostOwners = new Map<number, string>([[raw.sshPort, `SSH (${key("sshPort")})`]]);
-    for (const port of PROXY_PORTS) hostOwners.set(port, "the reverse proxy");
-    for (const id of apps.filter((app) => !problems.has(app))) {
+/** On the LAN bind address every app needs a host port of its own, clear of SSH and the proxy. */
+function lanPortProblems(raw: RawConfig, apps: AppId[]): Map<AppId, Problem> {
+    const problems = new Map<AppId, Problem>();
+    const owners = new Map<number, string>([[raw.sshPort, `SSH (${key("sshPort")})`]]);
+    for (const port of PROXY_PORTS) owners.set(port, "the reverse proxy");
+    for (const id of apps) {
         const port = hostPortOf(raw, id);
-        const owner = hostOwners.get(port);
-        if (owner) problems.set(id, `${key("hostPorts")}: ${id} and ${owner} both ask for host port ${port}. ${setPort(id)}`);
-        else hostOwners.set(port, id);
+        const owner = owners.get(port);
+        if (owner) problems.set(id, `${key("hostPorts")}: ${id} and ${owner} both ask for host port ${port}. ${freePortHint(id)}`);
+        else owners.set(port, id);
     }
-    return apps.flatMap((id) => problems.get(id) ?? []);
+    return problems;
+}
+
+/** One problem at most per app, in catalog order: its namespace problem, else its LAN one. */
+function hostPortProblems(raw: RawConfig, enabled: AppId[]): Problem[] {
+    const apps = enabled.filter((id) => CATALOG[id].placement !== "gateway" && id !== "caddy");
+    const inNamespace = namespacePortProblems(raw, apps);
+    const onLan = lanPortProblems(raw, apps.filter((id) => !inNamespace.has(id)));
+    return apps.flatMap((id) => inNamespace.get(id) ?? onLan.get(id) ?? []);
 }
 
 function jellyfinProblems(raw: RawConfig): Problem[] {
