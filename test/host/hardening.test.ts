@@ -464,10 +464,10 @@ test("fail2ban: a link jail follows the app's link to the next day's log without
     const maxRetry = Number(exported(commands.fail2ban.create, "MAX_RETRY"));
     const ip = "203.0.113.62";
     for (const j of linkJails) {
-        const inVolume = (p: string) => `/config/${p.slice(volumeOf(j.logpath).dir.length + 1)}`;
         const next = path.join(path.dirname(j.logpath), "jellyseerr-2099-01-01.log");
-        // What the app does at midnight: a new dated file, then the link repointed at it (relative).
-        asApp(j, `echo "$(date -u +%FT%T).000Z [info][Server]: rotated " > ${inVolume(next)} && ln -sfn ${path.basename(next)} ${inVolume(j.logpath)}`);
+        // What the app (root in its container) does at midnight: a new dated file, then the link repointed at it.
+        mustOnHost(`set -e; cd ${path.dirname(j.logpath)}; echo "$(date -u +%FT%T).000Z [info][Server]: rotated " > ${path.basename(next)}; ` +
+            `ln -sfn ${path.basename(next)} ${path.basename(j.logpath)}`);
         mustOnHost(`cat >> ${next}`, Array.from({ length: maxRetry }, (_, n) => failureLine(j.kind, ip, n + 1)).join("\n") + "\n");
         await waitFor(`${j.name} to ban ${ip} from ${next}`, () => onHost(`iptables -S f2b-${j.name}`).stdout.includes(`-s ${ip}/32 -j REJECT`));
     }
