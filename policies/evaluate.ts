@@ -133,17 +133,19 @@ export interface RunningPolicyPack {
     stop(): Promise<void>;
 }
 
-function unary<Req, Resp>(
+/** One unary gRPC call as a promise. */
+export function unary<Req, Resp>(
     method: (req: Req, cb: (err: grpcTypes.ServiceError | null, resp: Resp) => void) => unknown,
     request: Req,
 ): Promise<Resp> {
     return new Promise((resolve, reject) => method(request, (err, resp) => (err ? reject(err) : resolve(resp))));
 }
 
-function readPort(child: ChildProcess, stderr: () => string, timeoutMs: number): Promise<number> {
+/** The port a plugin (`what`: "policy pack", "dynamic provider") prints on stdout once it serves. */
+export function readPort(child: ChildProcess, stderr: () => string, timeoutMs: number, what = "policy pack"): Promise<number> {
     return new Promise((resolve, reject) => {
         let out = "";
-        const timer = setTimeout(() => fail(new Error(`policy pack printed no port within ${timeoutMs} ms`)), timeoutMs);
+        const timer = setTimeout(() => fail(new Error(`${what} printed no port within ${timeoutMs} ms`)), timeoutMs);
         const fail = (err: Error) => {
             clearTimeout(timer);
             reject(new Error(`${err.message}\n--- stderr ---\n${stderr()}\n--- stdout ---\n${out}`));
@@ -156,7 +158,7 @@ function readPort(child: ChildProcess, stderr: () => string, timeoutMs: number):
                 resolve(Number(line[1]));
             }
         });
-        child.once("exit", (code) => fail(new Error(`policy pack exited with code ${code} before printing its port`)));
+        child.once("exit", (code) => fail(new Error(`${what} exited with code ${code} before printing its port`)));
         child.once("error", (err) => fail(err));
     });
 }

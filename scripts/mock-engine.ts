@@ -45,7 +45,7 @@ export interface ProgramOptions {
     programPath?: string;
 }
 
-interface RegisterRequest {
+export interface RegisterRequest {
     getType(): string;
     getName(): string;
     getParent(): string;
@@ -55,7 +55,7 @@ interface RegisterRequest {
     getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
 }
 
-interface RecordingMonitor {
+export interface RecordingMonitor {
     newUrn(parent: string, type: string, name: string): string;
     registerResource(req: RegisterRequest, callback: (err: unknown, resp?: unknown) => void): Promise<void>;
 }
@@ -69,7 +69,8 @@ function encodeConfig(config: Record<string, unknown>): Record<string, string> {
     return encoded;
 }
 
-function captureRegistrations(monitor: RecordingMonitor, into: CapturedResource[]): void {
+/** Records every registerResource the monitor receives (in wire form) into `into`. */
+export function captureRegistrations(monitor: RecordingMonitor, into: CapturedResource[]): void {
     const original = monitor.registerResource.bind(monitor);
     monitor.registerResource = async (req, callback) => {
         const propertyDependencies: Record<string, string[]> = {};
