@@ -1,0 +1,102 @@
+/**
+ * A stateful Bazarr (1.5) written from its API and settings code (bazarr/api/system/settings.py, app/config.py):
+ * - `/api/system/settings` needs the API key (header `X-API-KEY`, query or form `apikey`), else 401;
+ * - `POST` reads only form fields (`settings-<section>-<key>`): a JSON body is accepted and ignored (204);
+ *   values are cast like Bazarr does ("true"/"false" to booleans, digits to integers except for string keys such as
+ *   passwords, "None"/"null" to None) and validated: a boolean key given "True" or a port out of range answers 406
+ *   and changes nothing;
+ * - `settings-auth-password` is stored as its MD5 hex digest, and `GET` returns that digest (never the password).
+ * Writes (accepted POSTs with settings) are counted in `state.writes`.
+ */
+import { createHash } from "node:crypto";
+import { FakeRequest, FakeReply, reply, serveFake } from "./media-fake-http";
+
+type Value = string | number | boolean | null;
+export type FakeBazarrSettings = Record<string, Record<string, Value>>;
+
+export interface FakeBazarrState {
+    settings: FakeBazarrSettings;
+    writes: string[];
+}
+
+export interface FakeBazarr {
+    port: number;
+    state: FakeBazarrState;
+    close(): Promise<void>;
+}
+
+const BOOLEAN_KEYS = ["general.use_sonarr", "general.use_radarr", "sonarr.ssl", "radarr.ssl", "sonarr.only_monitored", "radarr.only_monitored"];
+const PORT_KEYS = ["sonarr.port", "radarr.port"];
+const STRING_KEYS = ["password", "chmod"];
+const EMPTY_VALUES = ["None", "null", "undefined"];
+const AUTH_TYPES = [null, "basic", "form"];
+
+export const md5 = (value: string) => createHash("md5").update(value, "utf8").digest("hex");
+
+function defaults(apiKey: string): FakeBazarrSettings {
+    return {
+        general: { use_sonarr: false, use_radarr: false, base_url: "", ip: "*", port: 6767 },
+        auth: { apikey: apiKey, type: null, username: "", password: "" },
+        sonarr: { ip: "127.0.0.1", port: 8989, base_url: "/", ssl: false, apikey: "", only_monitored: false },
+        radarr: { ip: "127.0.0.1", port: 7878, base_url: "/", ssl: false, apikey: "", only_monitored: false },
+    };
+}
+
+function cast(key: string, raw: string): Value {
+    if (EMPTY_VALUES.includes(raw)) return null;
+    if (raw === "true") return true;
+    if (raw === "false") return false;
+    if (!STRING_KEYS.includes(key) && /^-?\d+$/.test(raw)) return Number(raw);
+    return raw;
+}
+
+/** The reason Bazarr's validators would refuse `value` for `section.key`, or undefined. */
+function invalid(section: string, key: string, value: Value): string | undefined {
+    const name = `${section}.${key}`;
+    if (BOOLEAN_KEYS.includes(name) && typeof value !== "boolean") return `${name} must is_type_of bool but it is ${String(value)}`;
+    if (PORT_KEYS.includes(name) && (typeof value !== "number" || value < 1 || value > 65535)) return `${name} must be an integer between 1 and 65535`;
+    if (name === "auth.type" && !AUTH_TYPES.includes(value as string | null)) return `auth.type must is_in [None, 'basic', 'form']`;
+    return undefined;
+}
+
+function authorized(state: FakeBazarrState, req: FakeRequest): boolean {
+    const key = state.settings.auth.apikey;
+    return [req.headers["x-api-key"], req.query.get("apikey"), req.form().get("apikey")].includes(String(key));
+}
+
+function saveSettings(state: FakeBazarrState, req: FakeRequest): FakeReply {
+    const changes: [string, string, Value][] = [];
+    for (const [field, raw] of req.form()) {
+        const parts = field.split("-");
+        if (parts[0] !== "settings" || parts.length !== 3) continue;
+        const [, section, key] = parts;
+        let value = cast(key, raw);
+        if (key === "base_url" && typeof value === "string") value = value.replace(/\/{2,}/g, "/");
+        if (section === "auth" && key === "password" && value !== null && value !== state.settings.auth.password) value = md5(String(value));
+        const problem = invalid(section, key, value);
+        if (problem) return { status: 406, text: problem };
+        changes.push([section, key, value]);
+    }
+    for (const [section, key, value] of changes) {
+        state.settings[section] = { ...(state.settings[section] ?? {}), [key]: value };
+    }
+    if (changes.length > 0) state.writes.push(`POST /api/system/settings ${changes.map(([s, k]) => `${s}.${k}`).join(",")}`);
+    return reply(204);
+}
+
+function handle(state: FakeBazarrState, req: FakeRequest): FakeReply {
+    if (req.path === "/api/system/status" && req.method === "GET") {
+        return authorized(state, req) ? reply(200, { data: { bazarr_version: "1.5.3" } }) : reply(401);
+    }
+    if (req.path !== "/api/system/settings") return reply(404);
+    if (!authorized(state, req)) return reply(401);
+    if (req.method === "GET") return reply(200, { ...structuredClone(state.settings), notifications: { providers: [] } });
+    if (req.method === "POST") return saveSettings(state, req);
+    return reply(405);
+}
+
+export async function start(options: { apiKey: string }): Promise<FakeBazarr> {
+    const state: FakeBazarrState = { settings: defaults(options.apiKey), writes: [] };
+    const server = await serveFake((req) => handle(state, req));
+    return { port: server.port, state, close: server.close };
+}
