@@ -129,7 +129,7 @@ run_backup() {
 }
 
 # The volumes a snapshot list mentions (from the tags), one per line.
-volumes_in() { grep -o '"volume=[^"]*"' | tr -d '"' | sed 's/^volume=//' | sort -u; }
+volumes_in() { { grep -o '"volume=[^"]*"' || true; } | tr -d '"' | sed 's/^volume=//' | sort -u; }
 
 restore_volume() {
     local volume="$1" app="$2" snapshot="$3" root tmp restored data stage
@@ -169,7 +169,8 @@ restore() {
         listing="$(restic snapshots --json --host "$HOST_TAG" --tag "app=$app")"
     else
         [[ "$snapshot" =~ ^[0-9a-f]{8,64}$ ]] || die "not a snapshot id: '$snapshot' (see: homelab-backup snapshots $app)" 2
-        listing="$(restic snapshots --json "$snapshot" 2>/dev/null)" || die "no snapshot $snapshot in $RESTIC_REPOSITORY" 2
+        listing="$(restic snapshots --json "$snapshot" 2>/dev/null)" || true
+        grep -q '"short_id"' <<<"$listing" || die "no snapshot $snapshot in $RESTIC_REPOSITORY" 2
         grep -q "\"app=$app\"" <<<"$listing" || die "snapshot $snapshot is not a backup of $app" 2
     fi
     volumes="$(volumes_in <<<"$listing")"
