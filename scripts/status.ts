@@ -72,7 +72,7 @@ function appLines(cfg: HomelabConfig, facts: Facts, now: number): StatusLine[] {
         const parts: string[] = [state];
         if (state !== "running") problems.push(`is ${state}`);
         if (health !== "none") parts.push(health);
-        if (health === "unhealthy") problems.push("is unhealthy");
+        if (health === "unhealthy" && state === "running") problems.push("is unhealthy");
         const restarts = Number(restartText);
         parts.push(`${restarts} restart${restarts === 1 ? "" : "s"}`);
         if (restarts > MAX_RESTARTS) problems.push(`restarted ${restarts} times (crash loop? npm run logs -- ${id})`);

@@ -96,7 +96,9 @@ test("apps: stopped, unhealthy, crash-looping, a tag other than the pin, memory 
     const cfg = config();
     const started = new Date((NOW - 60) * 1000).toISOString();
     expect(bad(withFacts(cfg, { "app.radarr": "exited|unhealthy|0|x|sha256:r|1073741824" }))).toEqual([
-        "apps/radarr: is exited; is unhealthy; (exited, unhealthy, 0 restarts, 5.21.1, 256 / 1024 MiB)"]);
+        "apps/radarr: is exited; (exited, unhealthy, 0 restarts, 5.21.1, 256 / 1024 MiB)"]);
+    expect(bad(withFacts(cfg, { "app.radarr": `running|unhealthy|0|${started}|sha256:r|1073741824` }))).toEqual([
+        "apps/radarr: is unhealthy; (running, unhealthy, 0 restarts, up 1m 0s, 5.21.1, 256 / 1024 MiB)"]);
     expect(bad(withFacts(cfg, { "app.sonarr": `running|starting|9|${started}|sha256:s|1073741824` }))).toEqual([
         "apps/sonarr: restarted 9 times (crash loop? npm run logs -- sonarr); (running, starting, 9 restarts, up 1m 0s, 4.0.15, 256 / 1024 MiB)"]);
     expect(bad(withFacts(cfg, { "tags.sonarr": "lscr.io/linuxserver/sonarr:4.0.14" }))[0]).toMatch(

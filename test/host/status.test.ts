@@ -28,6 +28,24 @@ const STACK = "st";
 const APPS = ["gluetun", "qbittorrent", "prowlarr", "sonarr", "radarr", "jellyfin", "caddy"] as const;
 const IN_VPN = new Set<string>(["qbittorrent", "prowlarr"]);
 
+/** Runs until stopped, and stops at once on SIGTERM like an app. */
+const FOREVER = 'trap "exit 0" TERM; while :; do sleep 1; done';
+/** The echo service's CGI: the caller's IPv4 address in plain text, like api.ipify.org. */
+const ECHO_CGI = '#!/bin/sh\na="$(echo "$REMOTE_ADDR" | busybox tr -d "[]")"; a="${a#::ffff:}"\nprintf "Content-Type: text/plain\\r\\n\\r\\n%s\\n" "$a"\n';
+/**
+ * Gluetun's image has GNU wget; the busybox stand-in's static wget cannot resolve even an address literal, so
+ * the stand-in gets a wget that sends the same GET with nc (real packets, the namespace's own routes).
+ */
+const STAND_IN_WGET = `#!/bin/sh
+# wget -qO- -T SECONDS http://HOST:PORT/PATH
+for last; do :; done
+rest="\${last#http://}"; hostport="\${rest%%/*}"; path="/\${rest#*/}"
+host="\${hostport%%:*}"; port="\${hostport#*:}"; [ "$port" = "$hostport" ] && port=80
+reply="$(printf 'GET %s HTTP/1.0\\r\\nHost: %s\\r\\n\\r\\n' "$path" "$host" | busybox nc -w 10 "$host" "$port")" || exit 4
+case "$reply" in "HTTP/1."?" 2"*) ;; *) exit 8 ;; esac
+printf '%s\\n' "$reply" | busybox tr -d '\\r' | busybox sed '1,/^$/d'
+`;
+
 let home: string;
 let stackFile: string;
 let hostKey: string;
@@ -73,11 +91,14 @@ function statusJson(file = stackFile): { status: number; ok: boolean; lines: Lin
 function standIn(id: (typeof APPS)[number], image = CATALOG[id].image): string {
     const network = id === "gluetun" ? `--network ${INNER.name} --ip ${INNER.gluetun}` : IN_VPN.has(id) ? "--network container:gluetun" : `--network ${INNER.name}`;
     const main = id === "qbittorrent"
-        ? "busybox nc -l -p 6881 & trap \"exit 0\" TERM; while :; do sleep 1; done"
-        : "trap \"exit 0\" TERM; while :; do sleep 1; done";
-    return `docker rm -f ${id} >/dev/null 2>&1; docker tag ${BUSYBOX} ${image} && docker run -d --name ${id} ${network} --memory ${CATALOG[id].memoryMb}m \
+        ? `busybox nc -l -p 6881 & ${FOREVER}`
+        : FOREVER;
+    const tag = image === CATALOG[id].image ? `docker tag ${BUSYBOX} ${image} && ` : "";
+    return `docker rm -f ${id} >/dev/null 2>&1; ${tag}docker run -d --name ${id} ${network} --memory ${CATALOG[id].memoryMb}m \
         --health-cmd true --health-interval 1s --health-start-period 0s --label homelab.app=${id} ${image} \
-        sh -c 'echo "${id} started on port ${CATALOG[id].port}"; ${main}' >/dev/null`;
+        sh -c 'echo "${id} started on port ${CATALOG[id].port}"; ${main}' >/dev/null${id === "gluetun" ? `
+        docker exec -i gluetun sh -c "busybox mkdir -p /usr/local/bin && cat > /usr/local/bin/wget && busybox chmod 755 /usr/local/bin/wget" <<'WGET_EOF'
+${STAND_IN_WGET}WGET_EOF` : ""}`;
 }
 
 async function waitHealthy(): Promise<void> {
@@ -90,11 +111,14 @@ async function waitHealthy(): Promise<void> {
     throw new Error("stand-ins did not turn healthy");
 }
 
-/** Gluetun's namespace: a tunnel interface, the default route through it, the stack's and the LAN's subnets direct. */
+/**
+ * Gluetun's namespace: a tunnel interface (a veth pair: the test kernel may lack the dummy and tun modules;
+ * what goes in leaves nowhere, like a tunnel with nothing behind it), the default route through it, the stack's and the LAN's subnets direct. */
 function tunnelUp(): void {
     mustOnHost(`set -e; pid=$(docker inspect -f '{{.State.Pid}}' gluetun)
-        nsenter -t $pid -n ip link add tun0 type dummy
+        nsenter -t $pid -n ip link add tun0 type veth peer name tun0-far
         nsenter -t $pid -n ip addr add 10.2.0.2/32 dev tun0
+        nsenter -t $pid -n ip link set tun0-far up
         nsenter -t $pid -n ip link set tun0 up
         nsenter -t $pid -n ip route replace default dev tun0
         nsenter -t $pid -n ip route add ${SUBNET} via ${INNER.gateway}`);
@@ -109,8 +133,11 @@ beforeAll(async () => {
     must("docker", ["network", "create", "--subnet", SUBNET, NET]);
     must("bash", [BRINGUP, "up", HOST, NET, HOST_IP]);
     // The address-echo service: answers with the caller's address; reaches the stand-ins' subnet through the host.
-    must("docker", ["run", "-d", "--name", ECHO.name, "--network", NET, "--ip", ECHO.ip, "--cap-add", "NET_ADMIN", BUSYBOX, "sh", "-c",
-        `busybox mkdir -p /www/cgi-bin && printf '#!/bin/sh\\nprintf "Content-Type: text/plain\\\\r\\\\n\\\\r\\\\n%%s\\\\n" "$REMOTE_ADDR"\\n' > /www/cgi-bin/ip && busybox chmod 755 /www/cgi-bin/ip && busybox ip route add ${INNER.subnet} via ${HOST_IP} && exec busybox httpd -f -p 8080 -h /www`]);
+    must("docker", ["run", "-d", "--name", ECHO.name, "--network", NET, "--ip", ECHO.ip, "--cap-add", "NET_ADMIN", BUSYBOX, "sh", "-c", FOREVER]);
+    must("docker", ["exec", "-i", ECHO.name, "sh", "-c", "busybox mkdir -p /www/cgi-bin && cat > /www/cgi-bin/ip && busybox chmod 755 /www/cgi-bin/ip"],
+        { input: ECHO_CGI });
+    must("docker", ["exec", ECHO.name, "busybox", "ip", "route", "add", INNER.subnet, "via", HOST_IP]);
+    must("docker", ["exec", ECHO.name, "busybox", "httpd", "-p", "8080", "-h", "/www"]);
     home = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-daytwo-st-"));
     const keyDir = path.join(home, ".ssh", "homelab-media");
     fs.mkdirSync(keyDir, { recursive: true, mode: 0o700 });
@@ -186,13 +213,15 @@ test("the leak check: traffic leaving as the host, and a route around the tunnel
 });
 
 test("apps and storage: a stopped app, an image other than the pin, torrents/ and media/ apart; exit 1", () => {
-    mustOnHost(`docker stop -t 1 jellyfin >/dev/null; ${standIn("radarr", "lscr.io/linuxserver/radarr:5.20.0")}; mount -t tmpfs tmpfs /srv/homelab/data/media`);
+    // An older radarr image (its own image id, tagged only with the old tag).
+    mustOnHost(`docker rm -f old >/dev/null 2>&1; set -e; docker run --name old ${BUSYBOX} sh -c : && docker commit old lscr.io/linuxserver/radarr:5.20.0 >/dev/null && docker rm old >/dev/null
+        docker stop -t 1 jellyfin >/dev/null; ${standIn("radarr", "lscr.io/linuxserver/radarr:5.20.0")}; mount -t tmpfs tmpfs /srv/homelab/data/media`);
     try {
         const s = statusJson();
         expect(s.status).toBe(1);
         expect(s.bad).toEqual([
             expect.stringMatching(/^radarr: runs lscr\.io\/linuxserver\/radarr:5\.20\.0, pinned lscr\.io\/linuxserver\/radarr:5\.21\.1 \(pulumi up\); \(running, /),
-            expect.stringMatching(/^jellyfin: is exited; (is unhealthy; )?\(exited, \w+, 0 restarts, 10\.10\.7\)$/),
+            expect.stringMatching(/^jellyfin: is exited; \(exited, \w+, 0 restarts, 10\.10\.7(, 0 \/ 4096 MiB)?\)$/),
             expect.stringMatching(/^hardlinks: torrents\/ and media\/ are not on one filesystem: imports are copies, not hardlinks \(\d+ \d+\)$/),
         ]);
     } finally {
@@ -207,7 +236,7 @@ test("backups configured but not installed, and the tunnel down: named", () => {
         const s = statusJson(file);
         expect(s.status).toBe(1);
         expect(s.bad).toEqual(expect.arrayContaining([
-            "tunnel: tun0 is down (interfaces up: lo eth0)",
+            "tunnel: tun0 is down (interfaces up: lo tun0-far eth0)",
             "last: configured but not installed on the host (pulumi up)",
         ]));
     } finally {
