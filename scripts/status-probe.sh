@@ -78,6 +78,7 @@ if command -v homelab-backup >/dev/null 2>&1; then
     fact backup.installed yes
     fact backup.last "$(homelab-backup last 2>&1 | sed -n 's/^last_success=//p')"
     fact backup.timer "$(systemctl is-active homelab-backup.timer 2>&1)"
+    if repository="$(homelab-backup check 2>&1)"; then fact backup.repository ok; else fact backup.repository "ERROR ${repository#homelab: }"; fi
 else
     fact backup.installed no
 fi

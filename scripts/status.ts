@@ -162,6 +162,8 @@ function backupLines(cfg: HomelabConfig, facts: Facts, now: number): StatusLine[
         const ok = age <= maxBackupAge(cfg.backup.schedule);
         lines.push(line(ok, `${humanDuration(age)} ago to ${cfg.backup.repository}${ok ? "" : ` (older than the ${cfg.backup.schedule} schedule allows: journalctl -u homelab-backup)`}`));
     }
+    const repository = facts.get("backup.repository") ?? "ERROR not checked";
+    if (repository !== "ok") lines.push({ section: "backups", name: "repository", ok: false, text: repository.replace(/^ERROR\s*/, "") });
     const timer = facts.get("backup.timer");
     if (timer !== "active") lines.push({ section: "backups", name: "timer", ok: false, text: `homelab-backup.timer is ${timer ?? "unknown"}` });
     return lines;

@@ -33,7 +33,7 @@ function healthyFacts(cfg: HomelabConfig): Facts {
         "vpn.route.8.8.8.8\t8.8.8.8 dev tun0 table 51820 src 10.2.0.2 uid 0", "vpn.route.9.9.9.9\t9.9.9.9 dev tun0 table 51820 src 10.2.0.2 uid 0",
         "vpn.listening\t8000 8080 6881 9696 ", "vpn.forwarded\t", "vpn.inside\t185.159.157.10", "vpn.host\t203.0.113.7",
         `storage.df\t${400 * GIB} ${2000 * GIB}`, "storage.devices\t2049 2049 ",
-        "backup.installed\tyes", `backup.last\t${NOW - 5 * 3600}`, "backup.timer\tactive");
+        "backup.installed\tyes", `backup.last\t${NOW - 5 * 3600}`, "backup.timer\tactive", "backup.repository\tok");
     return parseFacts(lines.join("\n"));
 }
 
@@ -125,6 +125,8 @@ test("backups: off is said (not a failure); none yet, too old, not installed, ti
         "backups/last: 3d 0h ago to /mnt/usb/homelab (older than the daily schedule allows: journalctl -u homelab-backup)"]);
     expect(bad(withFacts(cfg, { "backup.installed": "no" }))).toEqual(["backups/last: configured but not installed on the host (pulumi up)"]);
     expect(bad(withFacts(cfg, { "backup.timer": "inactive" }))).toEqual(["backups/timer: homelab-backup.timer is inactive"]);
+    expect(bad(withFacts(cfg, { "backup.repository": "ERROR wrong password for the backup repository /mnt/usb/homelab (it was initialised with another password)" }))).toEqual([
+        "backups/repository: wrong password for the backup repository /mnt/usb/homelab (it was initialised with another password)"]);
 });
 
 test("docker's memory sizes", () => {

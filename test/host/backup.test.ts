@@ -72,6 +72,15 @@ function restore(args: string[], file = stackFile): Run {
         ...args, "--stack", STACK, "--stack-file", file], { env: { ...process.env, HOME: home }, timeoutMs: 110_000 });
 }
 
+/** `npm run status -- --json`: only its backup lines matter on this host (no media stack runs here). */
+function backupStatus(): string[] {
+    const r = run(process.execPath, ["-r", "ts-node/register/transpile-only", path.join(REPO, "scripts", "status.ts"), "--json",
+        "--stack", STACK, "--stack-file", stackFile], { env: { ...process.env, HOME: home }, timeoutMs: 110_000 });
+    expect([r.status, r.stderr]).toEqual([1, ""]);
+    const report = JSON.parse(r.stdout) as { lines: { section: string; name: string; ok: boolean; text: string }[] };
+    return report.lines.filter((l) => l.section === "backups").map((l) => `${l.ok ? "ok" : "BAD"} ${l.name}: ${l.text}`);
+}
+
 /** What the restore must not change when it refuses: the app's container start and the volume's content. */
 function appState(): string {
     return mustOnHost(`docker inspect -f '{{.State.Running}} {{.State.StartedAt}}' ${APP}; cd ${DATA} && find . -printf '%p %U:%G %m %s\\n' | sort`);
@@ -327,6 +336,10 @@ test("retention: 7 daily and 4 weekly snapshots are kept per volume", () => {
     expect(Math.max(...kept.map((t) => now - t))).toBeLessThan(28 * 86_400);
 });
 
+test("status: the age of the last good backup", () => {
+    expect(backupStatus()).toEqual([expect.stringMatching(/^ok last: \d+m \d+s ago to \/srv\/backup\/restic$/)]);
+});
+
 test("bad input: one clear line each, non-zero exit, nothing changed", () => {
     const state = appState();
     const expectRefused = (r: Run, line: RegExp) => {
@@ -350,8 +363,10 @@ test("bad input: one clear line each, non-zero exit, nothing changed", () => {
         /^homelab: backups are off for stack daytwo \(homelab:backup.repository is not set\): nothing to restore$/);
     mustOnHost(`mv ${REPOSITORY} ${REPOSITORY}.away`);
     expectRefused(restore([APP]), /^homelab: no backup repository at \/srv\/backup\/restic on homelab-daytwo-host \(is the disk mounted\?\)$/);
+    expect(backupStatus()).toContainEqual("BAD repository: no backup repository at /srv/backup/restic on homelab-daytwo-host (is the disk mounted?)");
     mustOnHost(`mv ${REPOSITORY}.away ${REPOSITORY}; cp -a /etc/homelab/backup.password /tmp/pw; echo wrong > /etc/homelab/backup.password`);
     expectRefused(restore([APP]), /^homelab: wrong password for the backup repository \/srv\/backup\/restic \(it was initialised with another password\)$/);
+    expect(backupStatus()).toContainEqual("BAD repository: wrong password for the backup repository /srv/backup/restic (it was initialised with another password)");
     mustOnHost("cp -a /tmp/pw /etc/homelab/backup.password");
     expect(appState()).toBe(state);
     // A repository made with another password (say, by another stack) fails the create step the same way.
