@@ -89,8 +89,8 @@ export function renderRemoteScript<S extends HostScript>(
     options: { sudo: boolean },
 ): string {
     const body = fs.readFileSync(hostScriptPath(script), "utf8");
-    if (body.split("\n").includes(HEREDOC_END)) {
-        throw new Error(`${script}.sh must not contain a line "${HEREDOC_END}"`);
+    if ([body, ...Object.values(variables).map(String)].some((text) => text.split("\n").includes(HEREDOC_END))) {
+        throw new Error(`${script}.sh and its variables must not contain a line "${HEREDOC_END}"`);
     }
     const exports = Object.entries(variables)
         .filter(([, value]) => value !== undefined)

@@ -57,7 +57,8 @@ if [[ "$pid" =~ ^[1-9][0-9]*$ ]]; then
     for address in $PROBE_ADDRESSES; do
         fact "vpn.route.$address" "$(nsenter -t "$pid" -n ip route get "$address" 2>&1 | head -n 1)"
     done
-    fact vpn.listening "$(nsenter -t "$pid" -n ss -Hltn 2>/dev/null | awk '{n = split($4, a, ":"); print a[n]}' | sort -un | tr '\n' ' ')"
+    # TCP ports listening on more than loopback (Docker's embedded DNS listens on 127.0.0.11 in every namespace).
+    fact vpn.listening "$(nsenter -t "$pid" -n ss -Hltn 2>/dev/null | awk '$4 !~ /^(127\.|\[::1\])/ {n = split($4, a, ":"); print a[n]}' | sort -un | tr '\n' ' ')"
     fact vpn.forwarded "$(docker exec "$GATEWAY" cat /tmp/gluetun/forwarded_port 2>/dev/null)"
     if inside="$(docker exec "$GATEWAY" wget -qO- -T 10 "$ECHO_URL" 2>&1)"; then fact vpn.inside "$inside"; else fact vpn.inside "ERROR $inside"; fi
 else

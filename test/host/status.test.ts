@@ -244,6 +244,16 @@ test("backups configured but not installed, and the tunnel down: named", () => {
     }
 });
 
+test("port forwarding: the forwarded port against qBittorrent's listening port in the namespace", () => {
+    const file = writeStackFile(path.join(home, "pf.yaml"), { "homelab:vpnPortForwarding": true });
+    const portLine = () => statusJson(file).lines.find((l) => l.name === "port");
+    expect(portLine()).toMatchObject({ ok: false, text: "no forwarded port yet (Gluetun's /tmp/gluetun/forwarded_port is empty)" });
+    mustOnHost("docker exec gluetun sh -c 'busybox mkdir -p /tmp/gluetun && echo 51413 > /tmp/gluetun/forwarded_port'");
+    expect(portLine()).toMatchObject({ ok: false, text: "forwarded 51413, but qBittorrent does not listen on it (listening: 6881)" });
+    mustOnHost("docker exec -d qbittorrent busybox nc -l -p 51413");
+    expect(portLine()).toMatchObject({ ok: true, text: "forwarded 51413, qBittorrent listening on it" });
+});
+
 test("logs: an app's logs from the host, and --follow streams", async () => {
     const r = cli("logs", ["sonarr", "--tail", "5"]);
     expect([r.status, r.stderr]).toEqual([0, ""]);
