@@ -5,6 +5,7 @@
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ArrSuite } from "./components/arr-suite";
+import { Backup } from "./components/backup";
 import { AppId, appsWithRole, CATALOG } from "./components/catalog";
 import { loadConfig } from "./components/config";
 import { addressFromVpnNamespace, isEnabled, isVpnMember, lanPublishedApps, upstreamOf, userFacingApps, vpnMembers } from "./components/container";
@@ -29,6 +30,10 @@ if (!hardening) {
     pulumi.log.warn(`homelab:host is not set: deploying to the local Docker engine and skipping host hardening (UFW, Fail2Ban, data tree). Create ${cfg.dataRoot} owned by ${cfg.puid}:${cfg.pgid} yourself.`);
 }
 const afterDataTree = hardening ? [hardening.dataTree] : [];
+// Config validation guarantees a host when a repository is set; without one no timer is installed.
+const backup = cfg.backup && cfg.target.kind === "ssh"
+    ? new Backup("homelab-backup", { cfg, target: cfg.target, settings: cfg.backup })
+    : undefined;
 
 const network = stackNetwork("homelab-network", cfg, { provider });
 const members = vpnMembers(cfg);
@@ -80,3 +85,8 @@ export const apiKeys = arrs.apiKeys;
 export const gluetunControlApiKey = gateway.controlApiKey;
 export const hostHardening = hardening ? "ufw, fail2ban, data tree" : "skipped (local Docker engine)";
 export const enabledApps = cfg.enabledApps.map((id) => CATALOG[id].title);
+export const backups = cfg.backup
+    ? `restic to ${cfg.backup.repository}, ${cfg.backup.schedule}, keeping ${cfg.backup.keep.daily} daily, ${cfg.backup.keep.weekly} weekly, ${cfg.backup.keep.monthly} monthly`
+    : "off (homelab:backup.repository is not set)";
+/** The restic repository password: keep it outside the server, or the backups cannot be read without it. */
+export const backupPassword = backup?.password;

@@ -30,6 +30,10 @@ export const DEFAULTS = {
     vpnPortForwarding: false,
     indexersThroughVpn: true,
     jellyfinHardwareAcceleration: false,
+    /** What `npm run status` asks for the public address, from the host and from inside the VPN namespace. */
+    ipEchoUrl: "https://api.ipify.org",
+    /** Backups are off until `backup.repository` is set. */
+    backup: { schedule: "daily", keep: { daily: 7, weekly: 4, monthly: 0 } },
 };
 
 /** Keys that hold credentials: they must be set with `pulumi config set --secret`. */
@@ -65,6 +69,18 @@ export interface HomelabConfig {
     /** Host port of each app when it is published on the LAN bind address. */
     hostPorts: Record<AppId, number>;
     jellyfin: { hardwareAcceleration: boolean; renderGroupId?: number };
+    /** Address-echo service for the status leak check (plain text answer: the caller's public address). */
+    ipEchoUrl: string;
+    /** Scheduled restic backups of the apps' volumes; undefined when no repository is configured (off). */
+    backup?: BackupSettings;
+}
+
+export interface BackupSettings {
+    /** A local path on the host (USB disk, NAS mount) or `sftp:user@host:/path`. */
+    repository: string;
+    /** systemd calendar expression (`daily`, `*-*-* 03:30:00`, ...). */
+    schedule: string;
+    keep: { daily: number; weekly: number; monthly: number };
 }
 
 /** Every problem of a stack's config, one line each; a RunError so Pulumi prints it without a stack trace. */
@@ -187,6 +203,35 @@ const privateKey = z.string().refine((v) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/
     message: "must be an SSH private key in PEM/OpenSSH form (set it with `pulumi config set --secret homelab:sshPrivateKey < ~/.ssh/id_ed25519`)",
 });
 
+const httpUrl = z.string().trim().refine((v) => {
+    try {
+        const url = new URL(v);
+        return (url.protocol === "http:" || url.protocol === "https:") && !/[\s'"`$\\]/.test(v);
+    } catch {
+        return false;
+    }
+}, { message: "must be an http:// or https:// URL that answers with the caller's address in plain text, e.g. https://api.ipify.org" });
+
+const backupRepository = z.string().trim().refine(
+    (v) => (/^\/[\w./@+-]*$/.test(v) && normalizePath(v) !== "/" && !/(^|\/)\.\.?(\/|$)/.test(v)) || /^sftp:[\w.@-]+:[\w./@+~-]+$/.test(v),
+    { message: "must be an absolute path on the host (a mounted USB disk or NAS share, e.g. /mnt/backup/homelab) or sftp:user@host:/path" },
+);
+
+// A systemd calendar expression; the host validates it for real (systemd-analyze calendar) before installing the timer.
+const calendar = z.string().trim().regex(/^[\w*:,./~ -]+$/, {
+    message: "must be a systemd calendar expression such as daily, weekly or *-*-* 03:30:00",
+});
+
+const backupSettings = z.preprocess(parseJsonish, z.object({
+    repository: backupRepository.optional(),
+    schedule: calendar.default(DEFAULTS.backup.schedule),
+    keep: z.preprocess(parseJsonish, z.object({
+        daily: integer(0, 366, "daily snapshots to keep").default(DEFAULTS.backup.keep.daily),
+        weekly: integer(0, 520, "weekly snapshots to keep").default(DEFAULTS.backup.keep.weekly),
+        monthly: integer(0, 1200, "monthly snapshots to keep").default(DEFAULTS.backup.keep.monthly),
+    }, { message: "must be a map with daily, weekly and/or monthly counts" }).strict()).default(DEFAULTS.backup.keep),
+}, { message: "must be a map: repository, schedule, keep" }).strict());
+
 const schema = z.object({
     host: hostName.optional(),
     sshPort: integer(1, 65535, "a TCP port").default(DEFAULTS.sshPort),
@@ -217,6 +262,8 @@ const schema = z.object({
     hostPorts: appMap(integer(1, 65535, "a TCP port")).default({}),
     jellyfinHardwareAcceleration: bool.default(DEFAULTS.jellyfinHardwareAcceleration),
     renderGroupId: integer(1, 2 ** 31 - 1, "the gid of the host's render group").optional(),
+    ipEchoUrl: httpUrl.default(DEFAULTS.ipEchoUrl),
+    backup: backupSettings.optional(),
 });
 type RawConfig = z.infer<typeof schema>;
 
@@ -359,9 +406,23 @@ function jellyfinProblems(raw: RawConfig): Problem[] {
     return [];
 }
 
+function backupProblems(raw: RawConfig): Problem[] {
+    const backup = raw.backup;
+    if (!backup?.repository) return [];
+    const problems: Problem[] = [];
+    if (raw.host === undefined) problems.push(`${key("backup")}.repository: backups run on the server (a systemd timer installed over SSH): set ${key("host")} too, or unset the repository`);
+    const { daily, weekly, monthly } = backup.keep;
+    if (daily + weekly + monthly === 0) problems.push(`${key("backup")}.keep: keeps no snapshot at all; keep at least one (default: daily ${DEFAULTS.backup.keep.daily}, weekly ${DEFAULTS.backup.keep.weekly})`);
+    return problems;
+}
+
 function zodProblems(error: z.ZodError): Problem[] {
     // One problem per unknown key (zod reports them as one issue), so the count in the header is right.
     return error.issues.flatMap((issue) => {
+        if (issue.code === "unrecognized_keys" && issue.path.length > 0) {
+            const where = key(issue.path.map(String).join("."));
+            return issue.keys.map((k) => `${where}: "${k}" is not a setting here`);
+        }
         if (issue.code === "unrecognized_keys") {
             return issue.keys.map((k) => `${key(k)}: is not a setting of this program. Known settings: ${CONFIG_KEYS.join(", ")}`);
         }
@@ -406,6 +467,7 @@ export function parseConfig(rawValues: Record<string, unknown>, isSecret: (k: Se
         ...networkProblems(raw),
         ...hostPortProblems(raw, enabledApps),
         ...jellyfinProblems(raw),
+        ...backupProblems(raw),
     ];
     if (problems.length > 0) throw new ConfigError(problems);
     return toHomelabConfig(raw, enabledApps);
@@ -442,6 +504,8 @@ function toHomelabConfig(raw: RawConfig, enabledApps: AppId[]): HomelabConfig {
         memoryMb: perApp(raw.memoryLimits, (id) => CATALOG[id].memoryMb),
         hostPorts: perApp(raw.hostPorts, (id) => CATALOG[id].port),
         jellyfin: { hardwareAcceleration: raw.jellyfinHardwareAcceleration, renderGroupId: raw.renderGroupId },
+        ipEchoUrl: raw.ipEchoUrl,
+        backup: raw.backup?.repository ? { repository: raw.backup.repository, schedule: raw.backup.schedule, keep: raw.backup.keep } : undefined,
     };
 }
 
