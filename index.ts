@@ -2,10 +2,11 @@
  * homelab-media: the composition root. Reads the stack's config once, then declares the media stack on the
  * Docker host: VPN gateway, download client in its namespace, the *arr suite, streaming, the wiring that
  * connects them on first deploy, the reverse proxy (public routes only after the first-run setups), and (for a
- * remote host) the host's firewall, Fail2Ban and data tree.
+ * remote host) the host's firewall, Fail2Ban, data tree and backups.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ArrSuite } from "./components/arr-suite";
+import { Backup } from "./components/backup";
 import { CATALOG } from "./components/catalog";
 import { loadConfig } from "./components/config";
 import { lanPublishedApps, userFacingApps, vpnMembers } from "./components/container";
@@ -31,6 +32,10 @@ if (!hardening) {
     pulumi.log.warn(`homelab:host is not set: deploying to the local Docker engine and skipping host hardening (UFW, Fail2Ban, data tree). Create ${cfg.dataRoot} owned by ${cfg.puid}:${cfg.pgid} yourself.`);
 }
 const afterDataTree = hardening ? [hardening.dataTree] : [];
+// Config validation guarantees a host when a repository is set; without one no timer is installed.
+const backup = cfg.backup && cfg.target.kind === "ssh"
+    ? new Backup("homelab-backup", { cfg, target: cfg.target, settings: cfg.backup })
+    : undefined;
 
 const network = stackNetwork("homelab-network", cfg, { provider });
 const members = vpnMembers(cfg);
@@ -80,3 +85,8 @@ export const bazarrLogin = arrs.bazarr ? { user: arrs.bazarr.user, password: arr
 export const gluetunControlApiKey = gateway.controlApiKey;
 export const hostHardening = hardening ? "ufw, fail2ban, data tree" : "skipped (local Docker engine)";
 export const enabledApps = cfg.enabledApps.map((id) => CATALOG[id].title);
+export const backups = cfg.backup
+    ? `restic to ${cfg.backup.repository}, ${cfg.backup.schedule}, keeping ${cfg.backup.keep.daily} daily, ${cfg.backup.keep.weekly} weekly, ${cfg.backup.keep.monthly} monthly`
+    : "off (homelab:backup.repository is not set)";
+/** The restic repository password: keep it outside the server, or the backups cannot be read without it. */
+export const backupPassword = backup?.password;

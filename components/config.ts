@@ -6,9 +6,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { z } from "zod";
-import { APP_IDS, AppId, CATALOG, OPTIONAL_APPS, PROXY_PORTS, TORRENTING_PORT } from "./catalog";
+import { APP_IDS, AppId, CATALOG, listenPortFor, livesInVpnNamespace, OPTIONAL_APPS, PROXY_PORTS, TORRENTING_PORT } from "./catalog";
 import {
-    cidrContains, cidrsOverlap, GLUETUN_OWN_PORTS, isIpv4Address, killSwitchSubnetProblem, normalizePath, parseCidr, sensitiveHostPath,
+    cidrContains, cidrsOverlap, GLUETUN_CONTROL_PORT, GLUETUN_OWN_PORTS, isIpv4Address, killSwitchSubnetProblem, normalizePath, parseCidr, sensitiveHostPath,
 } from "./invariants";
 
 export const NAMESPACE = "homelab";
@@ -32,6 +32,10 @@ export const DEFAULTS = {
     jellyfinHardwareAcceleration: false,
     wiring: true,
     jellyfinAdmin: "admin",
+    /** What `npm run status` asks for the public address, from the host and from inside the VPN namespace. */
+    ipEchoUrl: "https://api.ipify.org",
+    /** Backups are off until `backup.repository` is set. */
+    backup: { schedule: "daily", keep: { daily: 7, weekly: 4, monthly: 0 } },
 };
 
 /** Keys that hold credentials: they must be set with `pulumi config set --secret`. */
@@ -71,6 +75,18 @@ export interface HomelabConfig {
     wiring: boolean;
     /** Name of the Jellyfin administrator the program creates. */
     jellyfinAdmin: string;
+    /** Address-echo service for the status leak check (plain text answer: the caller's public address). */
+    ipEchoUrl: string;
+    /** Scheduled restic backups of the apps' volumes; undefined when no repository is configured (off). */
+    backup?: BackupSettings;
+}
+
+export interface BackupSettings {
+    /** A local path on the host (USB disk, NAS mount) or `sftp:user@host:/path`. */
+    repository: string;
+    /** systemd calendar expression (`daily`, `*-*-* 03:30:00`, ...). */
+    schedule: string;
+    keep: { daily: number; weekly: number; monthly: number };
 }
 
 /** Every problem of a stack's config, one line each; a RunError so Pulumi prints it without a stack trace. */
@@ -124,10 +140,15 @@ const cidr = z.string({ message: "must be an IPv4 network like 192.168.1.0/24" }
 
 const ipv4 = z.string().trim().refine(isIpv4Address, { message: "is not an IPv4 address, e.g. 192.168.1.10" });
 
-const hostName = z.string().trim().refine(
-    (v) => isIpv4Address(v) || /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/.test(v),
-    { message: "must be a host name or IPv4 address, without user, port or scheme (e.g. 192.168.1.10 or nas.lan)" },
-);
+const hostName = z.string().trim().superRefine((v, ctx) => {
+    if (isIpv4Address(v)) return;
+    if (/^[\d.]+$/.test(v)) {
+        // Digits and dots only is an address with a typo (999.168.1.10, 192.168.1), not a host name.
+        ctx.addIssue({ code: "custom", message: `"${v}" is not a valid IPv4 address: write four numbers from 0 to 255 separated by dots, e.g. 192.168.1.10` });
+    } else if (!/^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/.test(v)) {
+        ctx.addIssue({ code: "custom", message: "must be a host name or IPv4 address, without user, port or scheme (e.g. 192.168.1.10 or nas.lan)" });
+    }
+});
 
 const domain = z.string().trim().superRefine((v, ctx) => {
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) {
@@ -197,6 +218,35 @@ const privateKey = z.string().refine((v) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/
     message: "must be an SSH private key in PEM/OpenSSH form (set it with `pulumi config set --secret homelab:sshPrivateKey < ~/.ssh/id_ed25519`)",
 });
 
+const httpUrl = z.string().trim().refine((v) => {
+    try {
+        const url = new URL(v);
+        return (url.protocol === "http:" || url.protocol === "https:") && !/[\s'"`$\\]/.test(v);
+    } catch {
+        return false;
+    }
+}, { message: "must be an http:// or https:// URL that answers with the caller's address in plain text, e.g. https://api.ipify.org" });
+
+const backupRepository = z.string().trim().refine(
+    (v) => (/^\/[\w./@+-]*$/.test(v) && normalizePath(v) !== "/" && !/(^|\/)\.\.?(\/|$)/.test(v)) || /^sftp:[\w.@-]+:[\w./@+~-]+$/.test(v),
+    { message: "must be an absolute path on the host (a mounted USB disk or NAS share, e.g. /mnt/backup/homelab) or sftp:user@host:/path" },
+);
+
+// A systemd calendar expression; the host validates it for real (systemd-analyze calendar) before installing the timer.
+const calendar = z.string().trim().regex(/^[\w*:,./~ -]+$/, {
+    message: "must be a systemd calendar expression such as daily, weekly or *-*-* 03:30:00",
+});
+
+const backupSettings = z.preprocess(parseJsonish, z.object({
+    repository: backupRepository.optional(),
+    schedule: calendar.default(DEFAULTS.backup.schedule),
+    keep: z.preprocess(parseJsonish, z.object({
+        daily: integer(0, 366, "daily snapshots to keep").default(DEFAULTS.backup.keep.daily),
+        weekly: integer(0, 520, "weekly snapshots to keep").default(DEFAULTS.backup.keep.weekly),
+        monthly: integer(0, 1200, "monthly snapshots to keep").default(DEFAULTS.backup.keep.monthly),
+    }, { message: "must be a map with daily, weekly and/or monthly counts" }).strict()).default(DEFAULTS.backup.keep),
+}, { message: "must be a map: repository, schedule, keep" }).strict());
+
 const schema = z.object({
     host: hostName.optional(),
     sshPort: integer(1, 65535, "a TCP port").default(DEFAULTS.sshPort),
@@ -229,6 +279,8 @@ const schema = z.object({
     renderGroupId: integer(1, 2 ** 31 - 1, "the gid of the host's render group").optional(),
     wiring: bool.default(DEFAULTS.wiring),
     jellyfinAdmin: jellyfinUserName.default(DEFAULTS.jellyfinAdmin),
+    ipEchoUrl: httpUrl.default(DEFAULTS.ipEchoUrl),
+    backup: backupSettings.optional(),
 });
 type RawConfig = z.infer<typeof schema>;
 
@@ -307,25 +359,61 @@ function enabledAppsOf(raw: RawConfig): AppId[] {
     });
 }
 
-function hostPortProblems(raw: RawConfig, enabled: AppId[]): Problem[] {
+function hostPortOf(raw: RawConfig, id: AppId): number {
+    return (raw.hostPorts[id] as number | undefined) ?? CATALOG[id].port;
+}
+
+const freePortHint = (id: AppId) => `Give ${id} a free port with \`pulumi config set --path '${key("hostPorts")}.${id}' <port>\``;
+
+/**
+ * Inside the VPN namespace the members share one network stack with Gluetun: the ports they really listen on
+ * (only a `portFollowsHost` app moves with its host port) must not meet each other, Gluetun's own servers or
+ * the torrent port. Their host ports are published on the gateway, which never publishes Gluetun's control
+ * port or the torrent port (the policy pack's vpn-gateway-ports rule).
+ */
+function namespacePortProblems(raw: RawConfig, apps: AppId[]): Map<AppId, Problem> {
+    const problems = new Map<AppId, Problem>();
+    const reserved: number[] = [...GLUETUN_OWN_PORTS, TORRENTING_PORT];
+    const listeners = new Map<number, AppId>();
+    // Members with a fixed port first, so a clash is blamed on the app whose port was moved.
+    const members = apps.filter((id) => livesInVpnNamespace(id, raw.indexersThroughVpn))
+        .sort((a, b) => Number(!!CATALOG[a].portFollowsHost) - Number(!!CATALOG[b].portFollowsHost));
+    for (const id of members) {
+        const inside = listenPortFor(id, hostPortOf(raw, id));
+        const neighbour = listeners.get(inside);
+        const published = hostPortOf(raw, id);
+        if (reserved.includes(inside)) {
+            problems.set(id, `${key("hostPorts")}: ${id} cannot use port ${inside}: inside the VPN namespace it belongs to Gluetun or the torrent port (reserved: ${reserved.join(", ")})`);
+        } else if (neighbour) {
+            problems.set(id, `${key("hostPorts")}: ${id} cannot use port ${inside}: ${neighbour} listens on it inside the VPN namespace they share. ${freePortHint(id)}`);
+        } else if (published === GLUETUN_CONTROL_PORT || published === TORRENTING_PORT) {
+            problems.set(id, `${key("hostPorts")}: ${id} cannot use host port ${published}: the VPN gateway never publishes Gluetun's control port ${GLUETUN_CONTROL_PORT} or the torrent port ${TORRENTING_PORT}. ${freePortHint(id)}`);
+        }
+        listeners.set(inside, neighbour ?? id);
+    }
+    return problems;
+}
+
+/** On the LAN bind address every app needs a host port of its own, clear of SSH and the proxy. */
+function lanPortProblems(raw: RawConfig, apps: AppId[]): Map<AppId, Problem> {
+    const problems = new Map<AppId, Problem>();
     const owners = new Map<number, string>([[raw.sshPort, `SSH (${key("sshPort")})`]]);
     for (const port of PROXY_PORTS) owners.set(port, "the reverse proxy");
-    const problems: Problem[] = [];
-    // qBittorrent's WebUI listens on its host port inside Gluetun's namespace, next to Gluetun's own servers.
-    const namespacePorts = new Set<number>([...GLUETUN_OWN_PORTS, TORRENTING_PORT]);
-    for (const id of enabled) {
-        const spec = CATALOG[id];
-        if (spec.placement === "gateway" || id === "caddy") continue;
-        const port = (raw.hostPorts[id] as number | undefined) ?? spec.port;
-        if (spec.placement !== "bridge" && namespacePorts.has(port)) {
-            problems.push(`${key("hostPorts")}: ${id} cannot use port ${port}: inside the VPN namespace it belongs to Gluetun or the torrent port (reserved: ${[...namespacePorts].join(", ")})`);
-            continue;
-        }
+    for (const id of apps) {
+        const port = hostPortOf(raw, id);
         const owner = owners.get(port);
-        if (owner) problems.push(`${key("hostPorts")}: ${id} and ${owner} both ask for host port ${port}. Give ${id} a free port with \`pulumi config set --path '${key("hostPorts")}.${id}' <port>\``);
+        if (owner) problems.set(id, `${key("hostPorts")}: ${id} and ${owner} both ask for host port ${port}. ${freePortHint(id)}`);
         else owners.set(port, id);
     }
     return problems;
+}
+
+/** One problem at most per app, in catalog order: its namespace problem, else its LAN one. */
+function hostPortProblems(raw: RawConfig, enabled: AppId[]): Problem[] {
+    const apps = enabled.filter((id) => CATALOG[id].placement !== "gateway" && id !== "caddy");
+    const inNamespace = namespacePortProblems(raw, apps);
+    const onLan = lanPortProblems(raw, apps.filter((id) => !inNamespace.has(id)));
+    return apps.flatMap((id) => inNamespace.get(id) ?? onLan.get(id) ?? []);
 }
 
 function jellyfinProblems(raw: RawConfig): Problem[] {
@@ -335,9 +423,23 @@ function jellyfinProblems(raw: RawConfig): Problem[] {
     return [];
 }
 
+function backupProblems(raw: RawConfig): Problem[] {
+    const backup = raw.backup;
+    if (!backup?.repository) return [];
+    const problems: Problem[] = [];
+    if (raw.host === undefined) problems.push(`${key("backup")}.repository: backups run on the server (a systemd timer installed over SSH): set ${key("host")} too, or unset the repository`);
+    const { daily, weekly, monthly } = backup.keep;
+    if (daily + weekly + monthly === 0) problems.push(`${key("backup")}.keep: keeps no snapshot at all; keep at least one (default: daily ${DEFAULTS.backup.keep.daily}, weekly ${DEFAULTS.backup.keep.weekly})`);
+    return problems;
+}
+
 function zodProblems(error: z.ZodError): Problem[] {
     // One problem per unknown key (zod reports them as one issue), so the count in the header is right.
     return error.issues.flatMap((issue) => {
+        if (issue.code === "unrecognized_keys" && issue.path.length > 0) {
+            const where = key(issue.path.map(String).join("."));
+            return issue.keys.map((k) => `${where}: "${k}" is not a setting here`);
+        }
         if (issue.code === "unrecognized_keys") {
             return issue.keys.map((k) => `${key(k)}: is not a setting of this program. Known settings: ${CONFIG_KEYS.join(", ")}`);
         }
@@ -382,6 +484,7 @@ export function parseConfig(rawValues: Record<string, unknown>, isSecret: (k: Se
         ...networkProblems(raw),
         ...hostPortProblems(raw, enabledApps),
         ...jellyfinProblems(raw),
+        ...backupProblems(raw),
     ];
     if (problems.length > 0) throw new ConfigError(problems);
     return toHomelabConfig(raw, enabledApps);
@@ -420,6 +523,8 @@ function toHomelabConfig(raw: RawConfig, enabledApps: AppId[]): HomelabConfig {
         jellyfin: { hardwareAcceleration: raw.jellyfinHardwareAcceleration, renderGroupId: raw.renderGroupId },
         wiring: raw.wiring,
         jellyfinAdmin: raw.jellyfinAdmin,
+        ipEchoUrl: raw.ipEchoUrl,
+        backup: raw.backup?.repository ? { repository: raw.backup.repository, schedule: raw.backup.schedule, keep: raw.backup.keep } : undefined,
     };
 }
 

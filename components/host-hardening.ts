@@ -24,6 +24,11 @@ export interface HostHardeningArgs {
     logWriters: pulumi.Input<pulumi.Resource[]>;
 }
 
+/** How every remote command reaches the host: the stack's SSH user and key, host key pinned. */
+export function sshConnection(target: SshTarget): command.types.input.remote.ConnectionArgs {
+    return { host: target.host, port: target.port, user: target.user, privateKey: target.privateKey, hostKey: target.hostKey };
+}
+
 export const FAIL2BAN_DEFAULTS = { BAN_TIME: "1h", FIND_TIME: "10m", MAX_RETRY: 5, LOG_WAIT_SECONDS: 180 };
 
 /** The uid:gid an app writes its files as: the media owner, or root for images that run as root. */
@@ -37,7 +42,8 @@ export function fail2banJails(cfg: HomelabConfig): string {
         .flatMap((id: AppId) => {
             const log = CATALOG[id].loginLog;
             if (!log) return [];
-            return [`homelab-${id}|${log.filter}|${cfg.dockerRoot}/volumes/${configVolumeName(id)}/_data/${log.file}|${appOwner(cfg, id)}`];
+            const path = `${cfg.dockerRoot}/volumes/${configVolumeName(id)}/_data/${log.file}`;
+            return [`homelab-${id}|${log.filter}|${path}|${appOwner(cfg, id)}${log.link ? "|link" : ""}`];
         })
         .join("\n");
 }
@@ -50,13 +56,7 @@ export class HostHardening extends pulumi.ComponentResource {
     constructor(name: string, args: HostHardeningArgs, opts?: pulumi.ComponentResourceOptions) {
         super("homelab:host:HostHardening", name, {}, opts);
         const { cfg, target } = args;
-        const connection: command.types.input.remote.ConnectionArgs = {
-            host: target.host,
-            port: target.port,
-            user: target.user,
-            privateKey: target.privateKey,
-            hostKey: target.hostKey,
-        };
+        const connection = sshConnection(target);
         const sudo = target.user !== "root";
         const run = <S extends HostScript>(script: S, variables: HostScriptVariables[S], extra?: pulumi.CustomResourceOptions) => {
             const create = renderRemoteScript(script, "create", variables, { sudo });

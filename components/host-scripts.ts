@@ -28,8 +28,9 @@ export interface HostScriptVariables {
     fail2ban: {
         SSH_PORT: number;
         /**
-         * One jail per line: `<jail name>|<filter kind>|<log path on the host>|<uid:gid the app writes as>`;
-         * kinds: servarr, jellyfin, qbittorrent, jellyseerr. A missing log is created with that owner.
+         * One jail per line: `<jail name>|<filter kind>|<log path on the host>|<uid:gid the app writes as>[|link]`;
+         * kinds: servarr, jellyfin, qbittorrent, jellyseerr. A missing log is created with that owner, except
+         * a `link` (the app's own link to its current log), which is waited for and never created.
          */
         JAILS: string;
         /** The stack's Docker subnet: never banned (the reverse proxy's address is in it). */
@@ -43,6 +44,21 @@ export interface HostScriptVariables {
         FIND_TIME: string;
         MAX_RETRY: number;
     };
+    backup: {
+        /** Absolute path on the host (USB disk, NAS mount) or `sftp:user@host:/path`. */
+        REPOSITORY: string;
+        /** The repository password: create only (the command string is then a secret). */
+        PASSWORD?: string;
+        /** systemd calendar expression of the timer. */
+        SCHEDULE: string;
+        KEEP_DAILY: number;
+        KEEP_WEEKLY: number;
+        KEEP_MONTHLY: number;
+        /** Docker's data root: volumes are under `<root>/volumes/<name>/_data`. */
+        DOCKER_ROOT: string;
+        /** The text of homelab-backup.sh, installed as /usr/local/sbin/homelab-backup. */
+        RUNNER: string;
+    };
 }
 
 export type HostScript = keyof HostScriptVariables;
@@ -51,7 +67,10 @@ export type HostScriptAction = "create" | "delete";
 export const HOST_SCRIPT_DIR = path.join(__dirname, "host");
 const HEREDOC_END = "HOMELAB_SCRIPT_EOF";
 
-export function hostScriptPath(script: HostScript): string {
+/** The runner the backup step installs on the host (a real file beside the scripts, shellchecked with them). */
+export const BACKUP_RUNNER = "homelab-backup";
+
+export function hostScriptPath(script: HostScript | typeof BACKUP_RUNNER): string {
     return path.join(HOST_SCRIPT_DIR, `${script}.sh`);
 }
 
@@ -71,10 +90,11 @@ export function renderRemoteScript<S extends HostScript>(
     options: { sudo: boolean },
 ): string {
     const body = fs.readFileSync(hostScriptPath(script), "utf8");
-    if (body.split("\n").includes(HEREDOC_END)) {
-        throw new Error(`${script}.sh must not contain a line "${HEREDOC_END}"`);
+    if ([body, ...Object.values(variables).map(String)].some((text) => text.split("\n").includes(HEREDOC_END))) {
+        throw new Error(`${script}.sh and its variables must not contain a line "${HEREDOC_END}"`);
     }
     const exports = Object.entries(variables)
+        .filter(([, value]) => value !== undefined)
         .map(([key, value]) => `export ${key}=${shellQuote(value as string | number)}`)
         .join("\n");
     const shell = options.sudo ? "sudo -n bash" : "bash";

@@ -9,8 +9,9 @@
 #   debian-host.sh down NAME                   remove the host container
 set -euo pipefail
 
-IMAGE="${HOMELAB_TEST_IMAGE:-homelab-test/debian-host:bookworm-v1}"
-PACKAGES="systemd,systemd-sysv,dbus,openssh-server,ufw,iptables,fail2ban,python3-systemd,iproute2,docker.io,sudo,procps"
+# v2: restic and sqlite3 for the backup suite (the test host has no internet: packages come in here).
+IMAGE="${HOMELAB_TEST_IMAGE:-homelab-test/debian-host:bookworm-v2}"
+PACKAGES="systemd,systemd-sysv,dbus,openssh-server,ufw,iptables,fail2ban,python3-systemd,iproute2,docker.io,sudo,procps,restic,sqlite3"
 
 log() { printf 'debian-host: %s\n' "$*" >&2; }
 

@@ -1,0 +1,168 @@
+/**
+ * How the day-two commands (`status`, `logs`, `restore`) reach the server: exactly as the program does. The
+ * stack's config is read offline from Pulumi.<stack>.yaml (as `npm run plan` reads it), and the host is
+ * reached over SSH as the stack's user with the deploy key `pulumi up` wrote to ~/.ssh/homelab-media/, the
+ * host key pinned to `homelab:sshHostKey` (never trusted on first use). Local mode: the local shell and engine.
+ */
+import { spawn, spawnSync } from "child_process";
+import * as fs from "fs";
+import * as os from "os";
+import * as path from "path";
+import { ConfigError, HomelabConfig, NAMESPACE, parseConfig, SecretKey } from "../components/config";
+import { knownHostsLine, sshFilePaths } from "../components/docker-host";
+import { readStackConfig } from "./plan";
+
+const ROOT = path.join(__dirname, "..");
+
+/** A problem to report to the user in one line, with a non-zero exit. */
+export class OneLineError extends Error {
+    constructor(message: string, public readonly exitCode = 1) {
+        super(message);
+        this.name = "OneLineError";
+    }
+}
+
+export interface StackOptions { stack: string; stackFile?: string }
+
+/** Splits `--stack NAME` and `--stack-file FILE` off the arguments; the rest is returned in order. */
+export function takeStackOptions(argv: string[]): { stack: StackOptions; rest: string[] } {
+    const stack: StackOptions = { stack: "dev" };
+    const rest: string[] = [];
+    for (let i = 0; i < argv.length; i++) {
+        if (argv[i] === "--stack") stack.stack = argv[++i] ?? "";
+        else if (argv[i] === "--stack-file") stack.stackFile = argv[++i];
+        else rest.push(argv[i]);
+    }
+    if (!/^[\w.-]+$/.test(stack.stack)) throw new OneLineError("homelab: --stack needs a stack name", 64);
+    if (argv.includes("--stack-file") && !stack.stackFile) throw new OneLineError("homelab: --stack-file needs a file name", 64);
+    return { stack, rest };
+}
+
+/** The stack's validated config, from its stack file (secrets are not needed and not decrypted). */
+export function loadStackConfig(options: StackOptions): HomelabConfig {
+    const file = options.stackFile ?? path.join(ROOT, `Pulumi.${options.stack}.yaml`);
+    if (!fs.existsSync(file)) throw new OneLineError(`homelab: no stack file ${file} (pass --stack NAME or --stack-file FILE)`, 64);
+    const { config, secretKeys } = readStackConfig(file);
+    const raw = Object.fromEntries(Object.entries(config)
+        .filter(([k]) => k.startsWith(`${NAMESPACE}:`))
+        .map(([k, v]) => [k.slice(NAMESPACE.length + 1), typeof v === "object" && v !== null ? JSON.stringify(v) : v]));
+    try {
+        return parseConfig(raw, (k: SecretKey) => secretKeys.includes(`${NAMESPACE}:${k}`));
+    } catch (error) {
+        if (error instanceof ConfigError) throw new OneLineError(`homelab: the stack config of ${options.stack} is invalid: ${error.problems.join("; ")}`, 64);
+        throw error;
+    }
+}
+
+function expandHome(file: string): string {
+    return file.startsWith("~/") ? path.join(os.homedir(), file.slice(2)) : file;
+}
+
+export interface HostResult { status: number; stdout: string; stderr: string }
+
+/** Runs bash scripts on the stack's host (or locally in local mode), as root (sudo -n for another SSH user). */
+export interface HostShell {
+    /** Where the commands run, for messages: `root@192.168.1.10:22` or `local`. */
+    readonly where: string;
+    run(script: string, timeoutMs?: number): HostResult;
+    /** Streams the script's output to this process's stdout/stderr; resolves with its exit status. */
+    stream(script: string): Promise<number>;
+}
+
+/** The ssh arguments of the stack: pinned host key, the deploy key, no prompts. */
+export function sshArguments(options: StackOptions, cfg: HomelabConfig): string[] {
+    const target = cfg.target;
+    if (target.kind !== "ssh") throw new Error("local target");
+    const files = sshFilePaths(options.stack);
+    const identity = expandHome(files.identity);
+    if (!fs.existsSync(identity)) {
+        throw new OneLineError(`homelab: no deploy key at ${identity}: \`pulumi up\` writes it from homelab:sshPrivateKey (or copy the key there, mode 600)`);
+    }
+    // The same pinned entry the program writes for the Docker provider.
+    const knownHosts = expandHome(files.knownHosts);
+    fs.mkdirSync(path.dirname(knownHosts), { recursive: true, mode: 0o700 });
+    if (!fs.existsSync(knownHosts) || fs.readFileSync(knownHosts, "utf8") !== knownHostsLine(target)) {
+        fs.writeFileSync(knownHosts, knownHostsLine(target), { mode: 0o600 });
+    }
+    return [
+        "-o", "StrictHostKeyChecking=yes", "-o", `UserKnownHostsFile=${knownHosts}`, "-o", "GlobalKnownHostsFile=/dev/null",
+        "-o", "IdentitiesOnly=yes", "-i", identity, "-o", "BatchMode=yes", "-o", "ConnectTimeout=10",
+        "-p", String(target.port), `${target.user}@${target.host}`,
+    ];
+}
+
+/** Turns an ssh failure (exit 255) into one line that says what is wrong. */
+export function sshFailure(cfg: HomelabConfig, stderr: string): OneLineError {
+    const target = cfg.target;
+    const where = target.kind === "ssh" ? `${target.host}:${target.port}` : "local";
+    if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/.test(stderr)) {
+        return new OneLineError(`homelab: the host key of ${where} does not match homelab:sshHostKey: refused, nothing was done`, 2);
+    }
+    if (/Permission denied/.test(stderr)) {
+        return new OneLineError(`homelab: ${where} refused the deploy key for ${target.kind === "ssh" ? target.user : "?"}: nothing was done`, 2);
+    }
+    const reason = stderr.split("\n").map((l) => l.trim()).filter(Boolean).pop() ?? "ssh failed";
+    return new OneLineError(`homelab: cannot reach ${where} over SSH (${reason.replace(/^ssh: /, "")}): nothing was done`, 2);
+}
+
+export function hostShell(options: StackOptions, cfg: HomelabConfig): HostShell {
+    const target = cfg.target;
+    const command = target.kind === "ssh"
+        ? { file: "ssh", args: [...sshArguments(options, cfg), target.user === "root" ? "bash -s" : "sudo -n bash -s"] }
+        : { file: "bash", args: ["-s"] };
+    const where = target.kind === "ssh" ? `${target.user}@${target.host}:${target.port}` : "local";
+    const check = (status: number, stderr: string) => {
+        if (target.kind === "ssh" && status === 255) throw sshFailure(cfg, stderr);
+    };
+    return {
+        where,
+        run(script, timeoutMs = 120_000) {
+            const r = spawnSync(command.file, command.args, { input: script, encoding: "utf8", timeout: timeoutMs, maxBuffer: 64 * 1024 * 1024 });
+            if (r.error) throw new OneLineError(`homelab: ${command.file} failed on ${where}: ${r.error.message}`, 2);
+            check(r.status ?? -1, r.stderr);
+            return { status: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+        },
+        stream(script) {
+            return new Promise((resolve, reject) => {
+                const child = spawn(command.file, command.args, { stdio: ["pipe", "pipe", "pipe"] });
+                // ssh's own complaints are held back until the host has answered, then turned into one line.
+                let connected = target.kind === "local";
+                let held = "";
+                child.stdout.on("data", (chunk: Buffer) => {
+                    if (!connected) {
+                        connected = true;
+                        process.stderr.write(held);
+                    }
+                    process.stdout.write(chunk);
+                });
+                child.stderr.on("data", (chunk: Buffer) => {
+                    if (connected) process.stderr.write(chunk);
+                    else held += chunk.toString();
+                });
+                child.on("error", reject);
+                child.on("close", (code) => {
+                    try {
+                        if (!connected) check(code ?? -1, held);
+                        if (!connected) process.stderr.write(held);
+                        resolve(code ?? -1);
+                    } catch (error) {
+                        reject(error);
+                    }
+                });
+                child.stdin.end(script);
+            });
+        },
+    };
+}
+
+/** Runs a CLI's main: one line and a non-zero exit for a OneLineError, the stack otherwise. */
+export function runCli(main: () => Promise<number>): void {
+    main().then((code) => process.exit(code), (error: unknown) => {
+        if (error instanceof OneLineError) {
+            console.error(error.message);
+            process.exit(error.exitCode);
+        }
+        console.error(error instanceof Error ? error.stack ?? error.message : String(error));
+        process.exit(1);
+    });
+}

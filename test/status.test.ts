@@ -1,0 +1,209 @@
+/**
+ * `npm run status`: how the facts the probe collects on the host are judged (every problem on its own line,
+ * a non-zero exit), and the CLIs' bad input without a host. The probe itself runs for real against the local
+ * engine (local mode) here, and against a Debian host in test/host/status.test.ts.
+ */
+import { spawn } from "child_process";
+import * as fs from "fs";
+import * as http from "http";
+import * as os from "os";
+import * as path from "path";
+import { stringify as toYaml } from "yaml";
+import { rawConfig } from "./support/fixtures";
+import { HomelabConfig, parseConfig } from "../components/config";
+import { evaluateStatus, Facts, parseFacts, parseSize, renderStatus, StatusLine } from "../scripts/status";
+
+const ROOT = path.join(__dirname, "..");
+const NOW = 1_800_000_000;
+const GIB = 1024 ** 3;
+
+function config(overrides: Record<string, unknown> = {}): HomelabConfig {
+    return parseConfig(rawConfig({ backup: { repository: "/mnt/usb/homelab" }, ...overrides }), () => true);
+}
+
+/** What the probe prints for a healthy stack. */
+function healthyFacts(cfg: HomelabConfig): Facts {
+    const lines = [`now\t${NOW}`];
+    for (const id of cfg.enabledApps) {
+        lines.push(`app.${id}\trunning|healthy|0|${new Date((NOW - 3 * 86_400 - 3600) * 1000).toISOString()}|sha256:${id}|${cfg.memoryMb[id] * 1024 * 1024}`);
+        lines.push(`tags.${id}\t${cfg.images[id]}`);
+        lines.push(`mem.${id}\t${Math.round(cfg.memoryMb[id] / 4)}MiB / ${cfg.memoryMb[id]}MiB`);
+    }
+    lines.push("vpn.links\tlo eth0 tun0 ", "vpn.route.1.1.1.1\t1.1.1.1 dev tun0 table 51820 src 10.2.0.2 uid 0",
+        "vpn.route.8.8.8.8\t8.8.8.8 dev tun0 table 51820 src 10.2.0.2 uid 0", "vpn.route.9.9.9.9\t9.9.9.9 dev tun0 table 51820 src 10.2.0.2 uid 0",
+        "vpn.listening\t8000 8080 6881 9696 ", "vpn.forwarded\t", "vpn.inside\t185.159.157.10", "vpn.host\t203.0.113.7",
+        `storage.df\t${400 * GIB} ${2000 * GIB}`, "storage.devices\t2049 2049 ",
+        "backup.installed\tyes", `backup.last\t${NOW - 5 * 3600}`, "backup.timer\tactive", "backup.repository\tok");
+    return parseFacts(lines.join("\n"));
+}
+
+function bad(lines: StatusLine[]): string[] {
+    return lines.filter((l) => !l.ok).map((l) => `${l.section}/${l.name}: ${l.text}`);
+}
+
+function withFacts(cfg: HomelabConfig, changes: Record<string, string | undefined>): StatusLine[] {
+    const facts = healthyFacts(cfg);
+    for (const [k, v] of Object.entries(changes)) {
+        if (v === undefined) facts.delete(k);
+        else facts.set(k, v);
+    }
+    return evaluateStatus(cfg, facts);
+}
+
+test("a healthy stack: every line ok, one line per app, on one screen", () => {
+    const cfg = config();
+    const lines = evaluateStatus(cfg, healthyFacts(cfg));
+    expect(bad(lines)).toEqual([]);
+    const screen = renderStatus("root@192.168.1.10:22", lines);
+    expect(screen).toContain("ok  sonarr        running, healthy, 0 restarts, up 3d 1h, 4.0.15, 256 / 1024 MiB");
+    expect(screen).toContain("address       VPN 185.159.157.10, host 203.0.113.7");
+    expect(screen).toContain("torrents/ and media/ on one filesystem");
+    expect(screen).toContain("last          5h 0m ago to /mnt/usb/homelab");
+    expect(screen.split("\n").length).toBeLessThanOrEqual(24);
+    expect(screen.trim().split("\n").pop()).toBe("all good");
+});
+
+test("the leak check: the same public address inside and outside the VPN namespace is a leak", () => {
+    const cfg = config();
+    expect(bad(withFacts(cfg, { "vpn.inside": "203.0.113.7" }))).toEqual(["vpn/address: LEAK: the VPN namespace reaches the internet as the host (203.0.113.7)"]);
+});
+
+test("the leak check: a route from the namespace that avoids the tunnel is a leak, even with different addresses", () => {
+    const cfg = config();
+    expect(bad(withFacts(cfg, { "vpn.route.8.8.8.8": "8.8.8.8 via 172.30.0.1 dev eth0 src 172.30.0.10 uid 0" }))).toEqual([
+        "vpn/routes: LEAK: a route from the VPN namespace avoids the tunnel: 8.8.8.8 via 172.30.0.1 dev eth0 src 172.30.0.10 uid 0"]);
+});
+
+test("tunnel down, no answer through it, host address unknown", () => {
+    const cfg = config();
+    expect(bad(withFacts(cfg, { "vpn.links": "lo eth0 " }))).toEqual(["vpn/tunnel: tun0 is down (interfaces up: lo eth0)"]);
+    expect(bad(withFacts(cfg, { "vpn.inside": "ERROR wget: download timed out" }))).toEqual([
+        "vpn/address: no answer from https://api.ipify.org inside the VPN namespace (wget: download timed out)"]);
+    expect(bad(withFacts(cfg, { "vpn.host": "ERROR curl: (6) Could not resolve host" }))).toEqual([
+        "vpn/address: VPN 185.159.157.10, but the host's own address is unknown (https://api.ipify.org: curl: (6) Could not resolve host)"]);
+    expect(bad(withFacts(cfg, { "vpn.links": "ERROR gluetun is not running" }))[0]).toBe("vpn/tunnel: gluetun is not running");
+});
+
+test("port forwarding: the forwarded port must be qBittorrent's listening port", () => {
+    const cfg = config({ vpnPortForwarding: true });
+    expect(bad(withFacts(cfg, { "vpn.forwarded": "51413", "vpn.listening": "8080 51413" }))).toEqual([]);
+    expect(bad(withFacts(cfg, { "vpn.forwarded": "51413", "vpn.listening": "8080 6881" }))).toEqual([
+        "vpn/port: forwarded 51413, but qBittorrent does not listen on it (listening: 8080 6881)"]);
+    expect(bad(withFacts(cfg, { "vpn.forwarded": "" }))).toEqual(["vpn/port: no forwarded port yet (Gluetun's /tmp/gluetun/forwarded_port is empty)"]);
+});
+
+test("apps: stopped, unhealthy, crash-looping, a tag other than the pin, memory near the limit, missing", () => {
+    const cfg = config();
+    const started = new Date((NOW - 60) * 1000).toISOString();
+    expect(bad(withFacts(cfg, { "app.radarr": "exited|unhealthy|0|x|sha256:r|1073741824" }))).toEqual([
+        "apps/radarr: is exited; (exited, unhealthy, 0 restarts, 5.21.1, 256 / 1024 MiB)"]);
+    expect(bad(withFacts(cfg, { "app.radarr": `running|unhealthy|0|${started}|sha256:r|1073741824` }))).toEqual([
+        "apps/radarr: is unhealthy; (running, unhealthy, 0 restarts, up 1m 0s, 5.21.1, 256 / 1024 MiB)"]);
+    expect(bad(withFacts(cfg, { "app.sonarr": `running|starting|9|${started}|sha256:s|1073741824` }))).toEqual([
+        "apps/sonarr: restarted 9 times (crash loop? npm run logs -- sonarr); (running, starting, 9 restarts, up 1m 0s, 4.0.15, 256 / 1024 MiB)"]);
+    expect(bad(withFacts(cfg, { "tags.sonarr": "lscr.io/linuxserver/sonarr:4.0.14" }))[0]).toMatch(
+        /^apps\/sonarr: runs lscr.io\/linuxserver\/sonarr:4.0.14, pinned lscr.io\/linuxserver\/sonarr:4.0.15 \(pulumi up\)/);
+    expect(bad(withFacts(cfg, { "mem.jellyfin": "3.9GiB / 4GiB" }))[0]).toMatch(/^apps\/jellyfin: uses 98% of its memory limit \(homelab:memoryLimits.jellyfin\)/);
+    expect(bad(withFacts(cfg, { "app.caddy": "missing" }))).toEqual(["apps/caddy: no container (pulumi up creates it)"]);
+});
+
+test("storage: low free space, torrents/ and media/ on two filesystems", () => {
+    const cfg = config();
+    expect(bad(withFacts(cfg, { "storage.df": `${GIB} ${100 * GIB}` }))).toEqual([
+        "storage/free: 1.0 GiB free of 100.0 GiB under /srv/homelab/data (less than 5.0 GiB)"]);
+    expect(bad(withFacts(cfg, { "storage.devices": "2049 2050" }))).toEqual([
+        "storage/hardlinks: torrents/ and media/ are not on one filesystem: imports are copies, not hardlinks (2049 2050)"]);
+});
+
+test("backups: off is said (not a failure); none yet, too old, not installed, timer stopped are failures", () => {
+    const off = config({ backup: undefined });
+    const offLines = evaluateStatus(off, healthyFacts(off));
+    expect(offLines.filter((l) => l.section === "backups")).toEqual([{ section: "backups", name: "last", ok: true, text: "off (homelab:backup.repository is not set)" }]);
+    const cfg = config();
+    expect(bad(withFacts(cfg, { "backup.last": "" }))).toEqual(["backups/last: no good backup yet to /mnt/usb/homelab"]);
+    expect(bad(withFacts(cfg, { "backup.last": String(NOW - 3 * 86_400) }))).toEqual([
+        "backups/last: 3d 0h ago to /mnt/usb/homelab (older than the daily schedule allows: journalctl -u homelab-backup)"]);
+    expect(bad(withFacts(cfg, { "backup.installed": "no" }))).toEqual(["backups/last: configured but not installed on the host (pulumi up)"]);
+    expect(bad(withFacts(cfg, { "backup.timer": "inactive" }))).toEqual(["backups/timer: homelab-backup.timer is inactive"]);
+    expect(bad(withFacts(cfg, { "backup.repository": "ERROR wrong password for the backup repository /mnt/usb/homelab (it was initialised with another password)" }))).toEqual([
+        "backups/repository: wrong password for the backup repository /mnt/usb/homelab (it was initialised with another password)"]);
+});
+
+test("docker's memory sizes", () => {
+    expect(parseSize("312.5MiB")).toBe(312.5 * 1024 ** 2);
+    expect(parseSize("1.5GiB")).toBe(1.5 * GIB);
+    expect(parseSize("0B")).toBe(0);
+    expect(parseSize("n/a")).toBeUndefined();
+});
+
+// ---- the CLIs, for real (child processes, started together: each loads the program's modules) ---------------
+
+interface CliRun { status: number | null; stdout: string; stderr: string }
+
+function cli(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
+    return new Promise((resolve) => {
+        const child = spawn(process.execPath, ["-r", path.join(ROOT, "scripts", "register-ts.js"), path.join(ROOT, "scripts", `${script}.ts`), ...args],
+            { env: { ...process.env, ...env } });
+        let stdout = "", stderr = "";
+        child.stdout.on("data", (c: Buffer) => (stdout += c));
+        child.stderr.on("data", (c: Buffer) => (stderr += c));
+        child.on("close", (status) => resolve({ status, stdout, stderr }));
+    });
+}
+
+// More bad input (unknown apps for restore, disabled apps for logs, host key, unreachable host) in test/host/.
+describe("bad input: one line, non-zero exit, before any host is contacted", () => {
+    const cases: [string, string[], RegExp][] = [
+        ["logs", ["sabnzbd"], /^homelab: unknown app "sabnzbd": this stack runs gluetun, qbittorrent, /],
+        ["restore", ["sonarr"], /^homelab: backups are off for stack dev \(homelab:backup.repository is not set\): nothing to restore$/],
+        ["status", ["--verbose"], /^homelab: unknown argument --verbose\. usage: npm run status/],
+        ["status", [], /^homelab: no deploy key at .*\.ssh\/homelab-media\/dev\.key: `pulumi up` writes it/],
+    ];
+    let home: string;
+    let runs: CliRun[];
+    beforeAll(async () => {
+        home = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-status-"));
+        runs = await Promise.all(cases.map(([script, args]) => cli(script, args, { HOME: home })));
+    }, 60_000);
+    afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
+
+    test.each(cases.map((c, i) => [c[0], c[1], c[2], i] as const))("%s %j", (_script, _args, line, i) => {
+        expect(runs[i].status).not.toBe(0);
+        expect(runs[i].stdout).toBe("");
+        expect(runs[i].stderr.trim().split("\n")).toEqual([expect.stringMatching(line)]);
+    });
+});
+
+test("local mode: the probe runs against the local engine and names every problem (here: no stack at all)", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-status-local-"));
+    fs.mkdirSync(path.join(dir, "data", "torrents"), { recursive: true });
+    fs.mkdirSync(path.join(dir, "data", "media"), { recursive: true });
+    // The address-echo service of this test: answers with the caller's address, like api.ipify.org.
+    const echo = http.createServer((req, res) => res.end(req.socket.remoteAddress?.replace(/^::ffff:/, "") ?? ""));
+    await new Promise<void>((resolve) => echo.listen(0, "127.0.0.1", resolve));
+    const port = (echo.address() as { port: number }).port;
+    const stackFile = path.join(dir, "Pulumi.local.yaml");
+    fs.writeFileSync(stackFile, toYaml({ config: {
+        "homelab:wireguardPrivateKey": { secure: "v1:x" },
+        "homelab:dataRoot": path.join(dir, "data"),
+        "homelab:ipEchoUrl": `http://127.0.0.1:${port}/`,
+        "homelab:apps": { lidarr: false, bazarr: false, jellyseerr: false, flaresolverr: false },
+    } }));
+    try {
+        const r = await cli("status", ["--stack", "local", "--stack-file", stackFile, "--json"], { HOME: dir });
+        expect([r.status, r.stderr]).toEqual([1, ""]);
+        const report = JSON.parse(r.stdout) as { host: string; ok: boolean; lines: StatusLine[] };
+        expect(report.host).toBe("local");
+        expect(report.ok).toBe(false);
+        const text = (name: string) => report.lines.find((l) => l.name === name);
+        expect(text("sonarr")).toEqual({ section: "apps", name: "sonarr", ok: false, text: "no container (pulumi up creates it)" });
+        expect(text("tunnel")).toMatchObject({ ok: false, text: "gluetun is not running" });
+        expect(text("address")).toMatchObject({ ok: false, text: expect.stringMatching(/^no answer from http:\/\/127\.0\.0\.1:\d+\/ inside the VPN namespace/) });
+        expect(text("hardlinks")).toMatchObject({ ok: true });
+        expect(text("free")).toMatchObject({ text: expect.stringContaining(`under ${path.join(dir, "data")}`) });
+        expect(text("last")).toMatchObject({ ok: true, text: "off (homelab:backup.repository is not set)" });
+    } finally {
+        echo.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}, 60_000);
