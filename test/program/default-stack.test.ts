@@ -310,6 +310,8 @@ describe("the host", () => {
         const script = String(command("firewall").serializedInputs.create);
         const exported = /export LAN_APP_PORTS='([^']*)'/.exec(script)?.[1] ?? "";
         expect(exported.split(" ").map(Number).sort()).toEqual([...lanPorts].sort());
+        // FlareSolverr (an unauthenticated browser) is reachable from nothing but Prowlarr.
+        expect(exported.split(" ").map(Number)).not.toContain(APP_PORTS.flaresolverr);
         expect(script).toContain("export PUBLIC_PORTS='80 443'");
         expect(script).toContain("export SSH_PORT='22'");
     });
