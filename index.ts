@@ -78,5 +78,5 @@ export const proxyRoutes = proxy.routes.map((r) => `${r.host} -> ${r.upstream}${
 export const qbittorrentLogin = { user: downloader.webUiUser, password: downloader.webUiPassword };
 export const apiKeys = arrs.apiKeys;
 export const gluetunControlApiKey = gateway.controlApiKey;
-export const hostHardening = hardening ? "ufw, fail2ban, data tree" : "skipped (local Docker engine)";
+export const hostHardening = hardening ? "ufw, fail2ban, data tree, vpn recovery" : "skipped (local Docker engine)";
 export const enabledApps = cfg.enabledApps.map((id) => CATALOG[id].title);

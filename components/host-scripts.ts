@@ -43,6 +43,12 @@ export interface HostScriptVariables {
         FIND_TIME: string;
         MAX_RETRY: number;
     };
+    "vpn-recovery": {
+        /** `homelab.app` label value of the VPN gateway container. */
+        GATEWAY_APP: string;
+        /** `<label>=<value>` that marks the containers in the gateway's network namespace. */
+        MEMBER_LABEL: string;
+    };
 }
 
 export type HostScript = keyof HostScriptVariables;

@@ -9,7 +9,7 @@ import { HOST_IP, LAN_SUBNET } from "./host";
 export type Commands = Record<HostScript, { create: string; delete: string }>;
 export interface Scripts { commands: Commands; connection?: unknown }
 
-export const SCRIPTS: HostScript[] = ["data-tree", "firewall", "fail2ban"];
+export const SCRIPTS: HostScript[] = ["data-tree", "firewall", "fail2ban", "vpn-recovery"];
 
 export function programConfig(hostKey: string, privateKey: string): Record<string, unknown> {
     return {
