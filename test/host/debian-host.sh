@@ -94,11 +94,14 @@ busybox_image() {
 up() {
     local name="$1" network="$2" ip="$3"
     docker rm -f "$name" >/dev/null 2>&1 || true
+    # The TUN device, for the nested containers that ask for it (the VPN gateway).
+    local devices=()
+    if [[ -c /dev/net/tun ]]; then devices=(--device /dev/net/tun); fi
     docker run -d --name "$name" --hostname "$name" --network "$network" --ip "$ip" \
         --cap-add ALL --cap-drop SYS_RESOURCE \
         --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
         --tmpfs /run --tmpfs /run/lock -v /sys/fs/cgroup:/sys/fs/cgroup:rw --cgroupns=host \
-        -e container=docker --stop-signal SIGRTMIN+3 "$IMAGE" /sbin/init >/dev/null
+        "${devices[@]}" -e container=docker --stop-signal SIGRTMIN+3 "$IMAGE" /sbin/init >/dev/null
     for _ in $(seq 1 90); do
         if docker exec "$name" systemctl is-active --quiet ssh docker 2>/dev/null; then
             # Every host gets its own SSH host keys (the image's were made once, at build time).
