@@ -14,7 +14,8 @@ set -euo pipefail
 IMAGE="${HOMELAB_TEST_IMAGE:-homelab-test/debian-host:bookworm-v1}"
 PACKAGES="systemd,systemd-sysv,dbus,openssh-server,ufw,iptables,fail2ban,python3-systemd,iproute2,docker.io,sudo,procps"
 
-APPS_BASE="${HOMELAB_TEST_APPS_BASE:-homelab-test/apps-base:bookworm-v1}"
+# v2: / is 0755 (v1 was 0700 and refused the stand-ins' non-root users).
+APPS_BASE="${HOMELAB_TEST_APPS_BASE:-homelab-test/apps-base:bookworm-v2}"
 APPS_PACKAGES="qbittorrent-nox,wget,curl,iptables,iproute2,busybox,util-linux,passwd"
 
 log() { printf 'debian-host: %s\n' "$*" >&2; }
@@ -73,6 +74,8 @@ apps_base() {
         exit 1
     fi
     rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/* "$rootfs"/usr/share/doc "$rootfs"/usr/share/man
+    # mktemp makes the directory 0700: as the image's / it would lock out every non-root user.
+    chmod 0755 "$rootfs"
     tar -C "$rootfs" -c . | docker import -c 'CMD ["/bin/sh"]' - "$APPS_BASE" >/dev/null
     rm -rf "$rootfs" "$rootfs.log"
     log "built $APPS_BASE"

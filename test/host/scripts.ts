@@ -27,6 +27,7 @@ export function programConfig(hostKey: string, privateKey: string): Record<strin
         "homelab:domain": "media.test",
         "homelab:acmeEmail": "admin@media.test",
         "homelab:wireguardPrivateKey": crypto.randomBytes(32).toString("base64"),
+        "homelab:vpnPortForwarding": true,
     };
 }
 
