@@ -72,8 +72,10 @@ netns_of() {
 }
 
 # Puts every running member back into its gateway's current namespace, when that is possible and safe.
+# The members are restarted together (each may take Docker's 10 s stop timeout).
 reconcile() {
     local member name mode target state health
+    local -a restarts=()
     for member in $(docker ps -q --no-trunc --filter "$MEMBER_FILTER"); do
         name="$(docker inspect -f '{{.Name}}' "$member" 2>/dev/null)" || continue
         name="${name#/}"
@@ -90,19 +92,27 @@ reconcile() {
         [[ -z "$health" || "$health" == healthy ]] || continue
         if [[ "$(netns_of "$member")" != "$(netns_of "$target")" ]]; then
             say "restarting $name into the new network namespace of gateway ${target:0:12}"
-            docker restart "$member" >/dev/null || alarm "restarting $name failed"
+            (docker restart "$member" >/dev/null || alarm "restarting $name failed") &
+            restarts+=("$!")
         fi
     done
+    if ((${#restarts[@]})); then wait "${restarts[@]}"; fi
 }
 
 say "watching containers with $GATEWAY_FILTER (members: $MEMBER_FILTER)"
 reconcile
-# Every event of the gateway (start, die, health status, its healthcheck's exec) is a reason to look.
-docker events --filter type=container --filter "$GATEWAY_FILTER" --format '{{.Action}}' | while read -r action; do
-    case "$action" in
-        die) say "gateway stopped: its members have no network until it is back" ;;
-        start) say "gateway started: its members are restarted once it is healthy" ;;
-    esac
+# The gateway starting, dying or changing health is a reason to look; so is a minute without any of these
+# (a missed event, and the error about a replaced gateway is repeated).
+docker events --filter type=container --filter "$GATEWAY_FILTER" \
+    --filter event=start --filter event=die --filter event=health_status --format '{{.Action}}' | while :; do
+    if read -r -t 60 action; then
+        case "$action" in
+            die) say "gateway stopped: its members have no network until it is back" ;;
+            start) say "gateway started: its members are restarted once it is healthy" ;;
+        esac
+    elif (($? <= 128)); then
+        break
+    fi
     reconcile
 done
 # docker events ended (the daemon went away): systemd starts the service again.
