@@ -80,8 +80,12 @@ export interface AppSpec {
     subdomain?: string;
     /** `public` routes are reachable from anywhere through the proxy, `lan` only from the LAN subnet. */
     exposure?: "public" | "lan";
-    /** Failed-login log, relative to the config volume, and the Fail2Ban filter that reads it. */
-    loginLog?: { file: string; filter: Fail2BanFilter };
+    /**
+     * Failed-login log, relative to the config volume, and the Fail2Ban filter that reads it. `link`: the app
+     * keeps `file` as a symbolic link to its current (daily) log; Fail2Ban follows it across rotations and
+     * never creates it (a regular file in its place would stop the app from making the link).
+     */
+    loginLog?: { file: string; filter: Fail2BanFilter; link?: boolean };
     /** Default memory limit in MiB; overridable with `homelab:memoryLimits`. */
     memoryMb: number;
 }
@@ -264,7 +268,8 @@ export const CATALOG: Readonly<Record<AppId, AppSpec>> = {
         optionalDefault: true,
         subdomain: "requests",
         exposure: "public",
-        loginLog: { file: "logs/overseerr.log", filter: "jellyseerr" },
+        // 2.x writes logs/jellyseerr-YYYY-MM-DD.log and points this link at it (and deletes a regular overseerr.log).
+        loginLog: { file: "logs/jellyseerr.log", filter: "jellyseerr", link: true },
         memoryMb: 512,
     },
     caddy: {
@@ -294,6 +299,17 @@ export const TORRENTING_PORT = 6881;
 export const PROXY_PORTS = [80, 443] as const;
 
 export const OPTIONAL_APPS: readonly AppId[] = APP_IDS.filter((id) => CATALOG[id].optionalDefault !== undefined);
+
+/** Whether an app lives in Gluetun's network namespace, given `homelab:indexersThroughVpn`. */
+export function livesInVpnNamespace(id: AppId, indexersThroughVpn: boolean): boolean {
+    const placement = CATALOG[id].placement;
+    return placement === "vpn" || (placement === "vpn-by-default" && indexersThroughVpn);
+}
+
+/** The port an app listens on in its container (or namespace): its own port, unless that follows its host port. */
+export function listenPortFor(id: AppId, hostPort: number): number {
+    return CATALOG[id].portFollowsHost ? hostPort : CATALOG[id].port;
+}
 
 export function appsWithRole(...roles: AppRole[]): AppId[] {
     return APP_IDS.filter((id) => roles.includes(CATALOG[id].role));

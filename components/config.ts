@@ -6,9 +6,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { z } from "zod";
-import { APP_IDS, AppId, CATALOG, OPTIONAL_APPS, PROXY_PORTS, TORRENTING_PORT } from "./catalog";
+import { APP_IDS, AppId, CATALOG, listenPortFor, livesInVpnNamespace, OPTIONAL_APPS, PROXY_PORTS, TORRENTING_PORT } from "./catalog";
 import {
-    cidrContains, cidrsOverlap, GLUETUN_OWN_PORTS, isIpv4Address, killSwitchSubnetProblem, normalizePath, parseCidr, sensitiveHostPath,
+    cidrContains, cidrsOverlap, GLUETUN_CONTROL_PORT, GLUETUN_OWN_PORTS, isIpv4Address, killSwitchSubnetProblem, normalizePath, parseCidr, sensitiveHostPath,
 } from "./invariants";
 
 export const NAMESPACE = "homelab";
@@ -118,10 +118,15 @@ const cidr = z.string({ message: "must be an IPv4 network like 192.168.1.0/24" }
 
 const ipv4 = z.string().trim().refine(isIpv4Address, { message: "is not an IPv4 address, e.g. 192.168.1.10" });
 
-const hostName = z.string().trim().refine(
-    (v) => isIpv4Address(v) || /^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/.test(v),
-    { message: "must be a host name or IPv4 address, without user, port or scheme (e.g. 192.168.1.10 or nas.lan)" },
-);
+const hostName = z.string().trim().superRefine((v, ctx) => {
+    if (isIpv4Address(v)) return;
+    if (/^[\d.]+$/.test(v)) {
+        // Digits and dots only is an address with a typo (999.168.1.10, 192.168.1), not a host name.
+        ctx.addIssue({ code: "custom", message: `"${v}" is not a valid IPv4 address: write four numbers from 0 to 255 separated by dots, e.g. 192.168.1.10` });
+    } else if (!/^(?=.{1,253}$)([a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)(\.[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$/.test(v)) {
+        ctx.addIssue({ code: "custom", message: "must be a host name or IPv4 address, without user, port or scheme (e.g. 192.168.1.10 or nas.lan)" });
+    }
+});
 
 const domain = z.string().trim().superRefine((v, ctx) => {
     if (/^[a-z][a-z0-9+.-]*:\/\//i.test(v)) {
@@ -290,25 +295,61 @@ function enabledAppsOf(raw: RawConfig): AppId[] {
     });
 }
 
-function hostPortProblems(raw: RawConfig, enabled: AppId[]): Problem[] {
+function hostPortOf(raw: RawConfig, id: AppId): number {
+    return (raw.hostPorts[id] as number | undefined) ?? CATALOG[id].port;
+}
+
+const freePortHint = (id: AppId) => `Give ${id} a free port with \`pulumi config set --path '${key("hostPorts")}.${id}' <port>\``;
+
+/**
+ * Inside the VPN namespace the members share one network stack with Gluetun: the ports they really listen on
+ * (only a `portFollowsHost` app moves with its host port) must not meet each other, Gluetun's own servers or
+ * the torrent port. Their host ports are published on the gateway, which never publishes Gluetun's control
+ * port or the torrent port (the policy pack's vpn-gateway-ports rule).
+ */
+function namespacePortProblems(raw: RawConfig, apps: AppId[]): Map<AppId, Problem> {
+    const problems = new Map<AppId, Problem>();
+    const reserved: number[] = [...GLUETUN_OWN_PORTS, TORRENTING_PORT];
+    const listeners = new Map<number, AppId>();
+    // Members with a fixed port first, so a clash is blamed on the app whose port was moved.
+    const members = apps.filter((id) => livesInVpnNamespace(id, raw.indexersThroughVpn))
+        .sort((a, b) => Number(!!CATALOG[a].portFollowsHost) - Number(!!CATALOG[b].portFollowsHost));
+    for (const id of members) {
+        const inside = listenPortFor(id, hostPortOf(raw, id));
+        const neighbour = listeners.get(inside);
+        const published = hostPortOf(raw, id);
+        if (reserved.includes(inside)) {
+            problems.set(id, `${key("hostPorts")}: ${id} cannot use port ${inside}: inside the VPN namespace it belongs to Gluetun or the torrent port (reserved: ${reserved.join(", ")})`);
+        } else if (neighbour) {
+            problems.set(id, `${key("hostPorts")}: ${id} cannot use port ${inside}: ${neighbour} listens on it inside the VPN namespace they share. ${freePortHint(id)}`);
+        } else if (published === GLUETUN_CONTROL_PORT || published === TORRENTING_PORT) {
+            problems.set(id, `${key("hostPorts")}: ${id} cannot use host port ${published}: the VPN gateway never publishes Gluetun's control port ${GLUETUN_CONTROL_PORT} or the torrent port ${TORRENTING_PORT}. ${freePortHint(id)}`);
+        }
+        listeners.set(inside, neighbour ?? id);
+    }
+    return problems;
+}
+
+/** On the LAN bind address every app needs a host port of its own, clear of SSH and the proxy. */
+function lanPortProblems(raw: RawConfig, apps: AppId[]): Map<AppId, Problem> {
+    const problems = new Map<AppId, Problem>();
     const owners = new Map<number, string>([[raw.sshPort, `SSH (${key("sshPort")})`]]);
     for (const port of PROXY_PORTS) owners.set(port, "the reverse proxy");
-    const problems: Problem[] = [];
-    // qBittorrent's WebUI listens on its host port inside Gluetun's namespace, next to Gluetun's own servers.
-    const namespacePorts = new Set<number>([...GLUETUN_OWN_PORTS, TORRENTING_PORT]);
-    for (const id of enabled) {
-        const spec = CATALOG[id];
-        if (spec.placement === "gateway" || id === "caddy") continue;
-        const port = (raw.hostPorts[id] as number | undefined) ?? spec.port;
-        if (spec.placement !== "bridge" && namespacePorts.has(port)) {
-            problems.push(`${key("hostPorts")}: ${id} cannot use port ${port}: inside the VPN namespace it belongs to Gluetun or the torrent port (reserved: ${[...namespacePorts].join(", ")})`);
-            continue;
-        }
+    for (const id of apps) {
+        const port = hostPortOf(raw, id);
         const owner = owners.get(port);
-        if (owner) problems.push(`${key("hostPorts")}: ${id} and ${owner} both ask for host port ${port}. Give ${id} a free port with \`pulumi config set --path '${key("hostPorts")}.${id}' <port>\``);
+        if (owner) problems.set(id, `${key("hostPorts")}: ${id} and ${owner} both ask for host port ${port}. ${freePortHint(id)}`);
         else owners.set(port, id);
     }
     return problems;
+}
+
+/** One problem at most per app, in catalog order: its namespace problem, else its LAN one. */
+function hostPortProblems(raw: RawConfig, enabled: AppId[]): Problem[] {
+    const apps = enabled.filter((id) => CATALOG[id].placement !== "gateway" && id !== "caddy");
+    const inNamespace = namespacePortProblems(raw, apps);
+    const onLan = lanPortProblems(raw, apps.filter((id) => !inNamespace.has(id)));
+    return apps.flatMap((id) => inNamespace.get(id) ?? onLan.get(id) ?? []);
 }
 
 function jellyfinProblems(raw: RawConfig): Problem[] {

@@ -5,7 +5,7 @@
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { APP_IDS, AppId, AppSpec, CATALOG, DATA_MOUNT_PATH, GLUETUN_HEALTH_URL } from "./catalog";
+import { APP_IDS, AppId, AppSpec, CATALOG, DATA_MOUNT_PATH, GLUETUN_HEALTH_URL, listenPortFor, livesInVpnNamespace } from "./catalog";
 import { HomelabConfig } from "./config";
 import { addressInSubnet } from "./invariants";
 
@@ -20,8 +20,7 @@ export const VPN_LABEL = "homelab.vpn";
 
 /** True when the app runs inside Gluetun's network namespace with this config. */
 export function isVpnMember(cfg: HomelabConfig, id: AppId): boolean {
-    const placement = CATALOG[id].placement;
-    return placement === "vpn" || (placement === "vpn-by-default" && cfg.indexersThroughVpn);
+    return livesInVpnNamespace(id, cfg.indexersThroughVpn);
 }
 
 export function isEnabled(cfg: HomelabConfig, id: AppId): boolean {
@@ -45,7 +44,7 @@ export function lanPublishedApps(cfg: HomelabConfig): AppId[] {
 
 /** The port an app listens on in its container with this config. */
 export function appPort(cfg: HomelabConfig, id: AppId): number {
-    return CATALOG[id].portFollowsHost ? cfg.hostPorts[id] : CATALOG[id].port;
+    return listenPortFor(id, cfg.hostPorts[id]);
 }
 
 /** First host number of the fixed app addresses in the stack subnet (below it: Docker's gateway). */

@@ -87,7 +87,10 @@ export class Downloader extends pulumi.ComponentResource {
             id: "qbittorrent",
             placement: { kind: "vpn", namespace: gateway.namespace },
             configVolume: namedVolume(name, "qbittorrent", "config", child),
-            extraEnvs: [`WEBUI_PORT=${appPort(cfg, "qbittorrent")}`, `TORRENTING_PORT=${TORRENTING_PORT}`],
+            // No TORRENTING_PORT: the image would pass it as --torrenting-port, which rewrites the listening port
+            // at every start and so drops the port Gluetun's hook set (it runs only when the tunnel comes up).
+            // The seeded Session\Port sets the first port; the hook's setPreferences persists later ones.
+            extraEnvs: [`WEBUI_PORT=${appPort(cfg, "qbittorrent")}`],
             // Seeded, not imposed: the image copies it only when the volume has no config yet, so the
             // owner's WebUI settings survive every container replacement.
             uploads: [{ file: QBITTORRENT_SEED_CONF, content: pulumi.secret(conf) }],

@@ -38,7 +38,8 @@ export function fail2banJails(cfg: HomelabConfig): string {
         .flatMap((id: AppId) => {
             const log = CATALOG[id].loginLog;
             if (!log) return [];
-            return [`homelab-${id}|${log.filter}|${cfg.dockerRoot}/volumes/${configVolumeName(id)}/_data/${log.file}|${appOwner(cfg, id)}`];
+            const path = `${cfg.dockerRoot}/volumes/${configVolumeName(id)}/_data/${log.file}`;
+            return [`homelab-${id}|${log.filter}|${path}|${appOwner(cfg, id)}${log.link ? "|link" : ""}`];
         })
         .join("\n");
 }

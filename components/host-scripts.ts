@@ -28,8 +28,9 @@ export interface HostScriptVariables {
     fail2ban: {
         SSH_PORT: number;
         /**
-         * One jail per line: `<jail name>|<filter kind>|<log path on the host>|<uid:gid the app writes as>`;
-         * kinds: servarr, jellyfin, qbittorrent, jellyseerr. A missing log is created with that owner.
+         * One jail per line: `<jail name>|<filter kind>|<log path on the host>|<uid:gid the app writes as>[|link]`;
+         * kinds: servarr, jellyfin, qbittorrent, jellyseerr. A missing log is created with that owner, except
+         * a `link` (the app's own link to its current log), which is waited for and never created.
          */
         JAILS: string;
         /** The stack's Docker subnet: never banned (the reverse proxy's address is in it). */

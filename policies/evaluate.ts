@@ -20,7 +20,8 @@ import type * as emptyPbTypes from "google-protobuf/google/protobuf/empty_pb";
 import { POLICY_PACK_NAME, policies } from "./rules";
 import { GraphResource, Violation, analyzeRequests, analyzeStackRequest, toViolations } from "./wire";
 
-export { GraphResource, Violation, isCantRunDuringPreview } from "./wire";
+export type { GraphResource, Violation } from "./wire";
+export { isCantRunDuringPreview } from "./wire";
 
 const pulumiPackageJson = require.resolve("@pulumi/pulumi/package.json");
 const pulumiRequire = createRequire(pulumiPackageJson);

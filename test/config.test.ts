@@ -55,6 +55,20 @@ describe("a valid config", () => {
         expect(cfg.hostPorts.sonarr).toBe(18989);
     });
 
+    test.each([
+        ["Prowlarr on Gluetun's HTTP proxy port (its own port inside stays 9696)", { hostPorts: { prowlarr: 8888 } }],
+        ["FlareSolverr on Gluetun's health port", { hostPorts: { flaresolverr: 9999 } }],
+        ["qBittorrent on 9696 while Prowlarr is on the bridge", { indexersThroughVpn: false, hostPorts: { qbittorrent: 9696, prowlarr: 19696 } }],
+    ])("accepts a host port that is taken only inside the VPN namespace, where the app does not listen on it: %s", (_what, overrides) => {
+        expect(() => parseConfig(rawConfig(overrides), allSecret)).not.toThrow();
+    });
+
+    test("accepts host names, including ones with digits", () => {
+        for (const host of ["nas.lan", "server1", "1und1.example.com", "10.0.0.1"]) {
+            expect(parseConfig(rawConfig({ host }), allSecret).target).toMatchObject({ host });
+        }
+    });
+
     test("a trailing slash on the data root is dropped", () => {
         expect(parseConfig(rawConfig({ dataRoot: "/srv/media/" }), allSecret).dataRoot).toBe("/srv/media");
     });
@@ -116,7 +130,12 @@ const CASES: [string, Record<string, unknown>, string, RegExp, ((k: SecretKey) =
     ["LAN subnet over the VPN tunnel's addresses", { lanSubnet: "10.2.0.0/24", lanBindAddress: undefined }, "homelab:lanSubnet", /overlaps the VPN tunnel's own addresses \(10\.2\.0\.0\/16\)/],
     ["LAN subnet of a whole /16", { lanSubnet: "192.168.0.0/16", lanBindAddress: undefined }, "homelab:lanSubnet", /is a \/16, wider than any home LAN/],
     ["qBittorrent on Gluetun's control port", { hostPorts: { qbittorrent: 8000 } }, "homelab:hostPorts", /qbittorrent cannot use port 8000: inside the VPN namespace it belongs to Gluetun/],
-    ["Prowlarr on the torrent port", { hostPorts: { prowlarr: 6881 } }, "homelab:hostPorts", /prowlarr cannot use port 6881/],
+    ["Prowlarr published on the torrent port", { hostPorts: { prowlarr: 6881 } }, "homelab:hostPorts", /prowlarr cannot use host port 6881: the VPN gateway never publishes/],
+    ["qBittorrent's WebUI moved onto Prowlarr's port inside the VPN namespace", { hostPorts: { qbittorrent: 9696 } }, "homelab:hostPorts",
+        /qbittorrent cannot use port 9696: prowlarr listens on it inside the VPN namespace they share.*hostPorts\.qbittorrent/],
+    ["qBittorrent's WebUI moved onto FlareSolverr's port", { hostPorts: { qbittorrent: 8191 } }, "homelab:hostPorts", /qbittorrent cannot use port 8191: flaresolverr listens on it/],
+    ["host name that is an address with a typo", { host: "999.168.1.10" }, "homelab:host", /"999\.168\.1\.10" is not a valid IPv4 address: write four numbers from 0 to 255/],
+    ["host that is an address missing a number", { host: "192.168.1" }, "homelab:host", /not a valid IPv4 address/],
     ["domain without a dot", { domain: "media" }, "homelab:domain", /must be a full domain such as media\.example\.com/],
     ["time zone that does not exist", { timezone: "Mars/Olympus" }, "homelab:timezone", /IANA time zone/],
     ["Docker subnet too small for fixed addresses", { dockerSubnet: "172.30.0.0/28" }, "homelab:dockerSubnet", /use a \/26 or wider/],

@@ -11,12 +11,14 @@ import { runProgram } from "../scripts/mock-engine";
 import { buildStackView, renderStackMarkdown } from "../scripts/stack-view";
 
 const ROOT = path.join(__dirname, "..");
+const PLAN_SCRIPT = (JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")) as { scripts: { plan: string } }).scripts.plan;
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-plan-"));
 
 function plan(...args: string[]) {
-    return spawnSync(process.execPath, ["-r", "ts-node/register/transpile-only", "scripts/plan.ts", ...args], {
-        cwd: ROOT, encoding: "utf8", env: { ...process.env, TS_NODE_PROJECT: path.join(ROOT, "tsconfig.json") },
-    });
+    // Exactly what `npm run plan` runs (package.json), without npm around it.
+    const [node, ...nodeArgs] = PLAN_SCRIPT.split(" ");
+    expect(node).toBe("node");
+    return spawnSync(process.execPath, [...nodeArgs, ...args], { cwd: ROOT, encoding: "utf8" });
 }
 
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));

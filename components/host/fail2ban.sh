@@ -8,8 +8,9 @@
 #           at start/reload, and Jellyfin starts a new log file every day)
 #   delete: removes exactly those files, the timer, and the log files/directories create made that are still
 #           empty, then restarts fail2ban (or leaves it stopped when the distribution's config cannot start)
-# Variables: SSH_PORT, JAILS (one "<jail>|<kind>|<host log path>|<uid:gid the app writes as>" per line; kinds:
-#            servarr, jellyfin, qbittorrent, jellyseerr; the file name may contain a "*" glob),
+# Variables: SSH_PORT, JAILS (one "<jail>|<kind>|<host log path>|<uid:gid the app writes as>[|link]" per line;
+#            kinds: servarr, jellyfin, qbittorrent, jellyseerr; the file name may contain a "*" glob; "link":
+#            the path is the app's own symbolic link to its current log, followed, waited for, never created),
 #            DOCKER_SUBNET (never banned by the app jails: the reverse proxy's address is in it),
 #            BAN_TIME, FIND_TIME, MAX_RETRY, LOG_WAIT_SECONDS (how long, in all, to wait for apps that have
 #            just started to fill their volume and write their log before their jail is skipped).
@@ -56,9 +57,10 @@ JAIL_NAMES=()
 JAIL_KINDS=()
 JAIL_LOGS=()
 JAIL_OWNERS=()
+JAIL_FOLLOWS=()
 READY=() # indexes of the jails whose log is there (set by prepare_log)
-while IFS='|' read -r name kind logpath owner; do
-    [[ -z "$name$kind$logpath$owner" ]] && continue
+while IFS='|' read -r name kind logpath owner follow; do
+    [[ -z "$name$kind$logpath$owner$follow" ]] && continue
     [[ "$name" =~ ^[A-Za-z0-9_-]+$ && "$name" != sshd && "$name" != DEFAULT && "$name" != INCLUDES ]] ||
         fail "fail2ban (invalid jail name '$name')"
     [[ " ${KINDS[*]} " == *" $kind "* ]] || fail "fail2ban (jail $name: unknown filter kind '$kind')"
@@ -66,10 +68,13 @@ while IFS='|' read -r name kind logpath owner; do
         fail "fail2ban (jail $name: log path must be absolute without spaces or %: '$logpath')"
     [[ "$(dirname "$logpath")" != *'*'* ]] || fail "fail2ban (jail $name: only the file name may contain '*': '$logpath')"
     [[ "$owner" =~ ^[0-9]+:[0-9]+$ ]] || fail "fail2ban (jail $name: owner must be <uid>:<gid>: '$owner')"
+    [[ -z "$follow" || ("$follow" == link && "$logpath" != *'*'*) ]] ||
+        fail "fail2ban (jail $name: the fifth field may only be 'link', for a path without '*': '$follow')"
     JAIL_NAMES+=("$name")
     JAIL_KINDS+=("$kind")
     JAIL_LOGS+=("$logpath")
     JAIL_OWNERS+=("$owner")
+    JAIL_FOLLOWS+=("$follow")
 done <<<"$JAILS"
 
 # ---- filters: each matches the app's own failed-login line and takes the address from a fixed position,
@@ -93,9 +98,9 @@ filter_body() {
             echo 'failregex = ^\(W\)\s+(?:\S+\s+)?-\s+WebAPI login failure\. Reason: (?:invalid credentials, attempt count: \d+|IP has been banned), IP: (?:::ffff:)?<ADDR>(?:, username: .*)?$'
             ;;
         jellyseerr)
-            # Jellyseerr /app/config/logs/overseerr.log:
+            # Jellyseerr 2.x /app/config/logs/jellyseerr.log (its link to jellyseerr-YYYY-MM-DD.log):
             # 2024-05-01T10:00:00.123Z [warn][Auth]: Failed login attempt from user with incorrect Jellyfin credentials {"account":{"ip":"203.0.113.9","email":"bob","password":"__REDACTED__"}}
-            # 2024-05-01T10:00:00.123Z [warn][API]: Failed sign-in attempt using invalid Overseerr password {"ip":"203.0.113.9","email":"bob@example.org"}
+            # 2024-05-01T10:00:00.123Z [warn][API]: Failed sign-in attempt using invalid Jellyseerr password {"ip":"::ffff:203.0.113.9","email":"bob@example.org"}
             echo 'failregex = ^\s*\[(?:warn|info)\]\[(?:Auth|API)\]: Failed (?:login|sign-in) attempt [^{]*\{(?:"account":\{)?"ip":"(?:::ffff:)?<ADDR>"'
             ;;
     esac
@@ -172,20 +177,34 @@ volume_dir() {
 # it is empty, so writing first would break the app. A glob is never invented: it must match a file.
 # True once the app has filled its volume (when the log lies in one) and, for a glob, written a matching file.
 log_source_ready() {
-    local vol="$1" path="$2"
+    local vol="$1" path="$2" follow="$3"
     if [[ -n "$vol" ]] && { [[ ! -d "$vol" ]] || [[ -z "$(ls -A "$vol")" ]]; }; then return 1; fi
     if [[ "$path" == *'*'* ]] && ! compgen -G "$path" >/dev/null; then return 1; fi
+    if [[ "$follow" == link ]] && ! [[ -L "$path" && -f "$path" ]]; then return 1; fi
     return 0
 }
 
 prepare_log() {
-    local i="$1" name="${JAIL_NAMES[$1]}" path="${JAIL_LOGS[$1]}" owner="${JAIL_OWNERS[$1]}" vol d
+    local i="$1" name="${JAIL_NAMES[$1]}" path="${JAIL_LOGS[$1]}" owner="${JAIL_OWNERS[$1]}" follow="${JAIL_FOLLOWS[$1]}" vol d
     local missing=()
     vol="$(volume_dir "$path")"
     # The apps were started just before this step: give them time to fill their volumes first.
-    while ! log_source_ready "$vol" "$path" && ((SECONDS < LOG_DEADLINE)); do sleep 2; done
+    while ! log_source_ready "$vol" "$path" "$follow" && ((SECONDS < LOG_DEADLINE)); do sleep 2; done
     if [[ -n "$vol" ]] && { [[ ! -d "$vol" ]] || [[ -z "$(ls -A "$vol")" ]]; }; then
         echo "homelab: $name skipped on $(hostname): $vol is not populated yet (the app has not started); once the app has started, run this step again: pulumi up --replace <URN of homelab-host-fail2ban, from pulumi stack --show-urns>"
+        return 0
+    fi
+    if [[ "$follow" == link ]]; then
+        # The app repoints its link at each day's file; fail2ban follows it (a new inode is a rotation to it).
+        if [[ -L "$path" && -f "$path" ]]; then
+            # The app controls the volume: follow its link only to a file inside it.
+            if [[ -n "$vol" && "$(realpath "$path")" != "$(realpath "$vol")"/* ]]; then
+                fail "fail2ban (jail $name: $path leads out of $vol through a symbolic link)"
+            fi
+            READY+=("$i")
+        else
+            echo "homelab: $name skipped on $(hostname): the app has not linked $path to its log yet; once the app has started, run this step again: pulumi up --replace <URN of homelab-host-fail2ban, from pulumi stack --show-urns>"
+        fi
         return 0
     fi
     if [[ "$path" == *'*'* ]]; then

@@ -103,19 +103,19 @@ const SAMPLES: Record<string, { lines: string[]; ips: string[]; misses: number }
     jellyseerr: {
         lines: [
             '2024-05-01T10:00:00.123Z [warn][Auth]: Failed login attempt from user with incorrect Jellyfin credentials {"account":{"ip":"203.0.113.9","email":"bob","password":"__REDACTED__"}}',
-            '2024-05-01T10:00:01.123Z [warn][API]: Failed sign-in attempt using invalid Overseerr password {"ip":"::ffff:203.0.113.10","email":"bob@example.org"}',
+            '2024-05-01T10:00:01.123Z [warn][API]: Failed sign-in attempt using invalid Jellyseerr password {"ip":"::ffff:203.0.113.10","email":"bob@example.org"}',
             '2024-05-01T10:00:02.123Z [info][Auth]: Successful login {"account":{"ip":"203.0.113.11"}}',
         ],
         ips: ["203.0.113.9", "203.0.113.10"], misses: 1,
     },
 };
 
-interface Jail { name: string; kind: string; logpath: string; owner: string }
+interface Jail { name: string; kind: string; logpath: string; owner: string; follow?: string }
 
 function jails(): Jail[] {
     return exported(commands.fail2ban.create, "JAILS").split("\n").filter(Boolean).map((l) => {
-        const [name, kind, logpath, owner] = l.split("|");
-        return { name, kind, logpath, owner };
+        const [name, kind, logpath, owner, follow] = l.split("|");
+        return { name, kind, logpath, owner, follow };
     });
 }
 
@@ -136,6 +136,11 @@ function volumeOf(logpath: string): { dir: string; name: string; root: string } 
     const m = logpath.match(/^((\/.*)\/volumes\/([^/]+)\/_data)\//);
     if (!m) throw new Error(`not in a Docker volume: ${logpath}`);
     return { dir: m[1], root: m[2], name: m[3] };
+}
+
+/** Jellyseerr 2.x's dated file for today, next to the link it keeps pointed at it. */
+function jellyseerrLog(link: string): string {
+    return path.join(path.dirname(link), `jellyseerr-${new Date().toISOString().slice(0, 10)}.log`);
 }
 
 /** Jellyfin's file name for the day of `d`: log_YYYYMMDD.log. */
@@ -164,7 +169,8 @@ function asApp(j: Jail, script: string): string {
 /**
  * What the first start of each app leaves on the host: Docker created the config volume and the app wrote
  * its config into it as its uid:gid. Jellyfin's image makes /config root-owned 0777 and Jellyfin logs at once
- * (log/log_YYYYMMDD.log); the other apps have not written their log yet (fail2ban must create it).
+ * (log/log_YYYYMMDD.log); Jellyseerr logs at once too (logs/jellyseerr-YYYY-MM-DD.log and its relative link
+ * logs/jellyseerr.log); the other apps have not written their log yet (fail2ban must create it).
  */
 function startApps(): void {
     must("bash", ["-c", `docker save ${BUSYBOX} | docker exec -i ${HOST_NAME} docker load`]);
@@ -179,7 +185,10 @@ function startApps(): void {
             ${glob ? `chmod 0777 ${vol.dir}
             install -d -o ${uid} -g ${gid} -m 0755 "$(dirname '${j.logpath}')"
             echo "[$(date -u '+%F %T').000 +00:00] [INF] [1] Main: Jellyfin version: 10.10.7" > ${jellyfinLog(j.logpath)}
-            chown ${uid}:${gid} ${jellyfinLog(j.logpath)}` : ""}`);
+            chown ${uid}:${gid} ${jellyfinLog(j.logpath)}` : ""}
+            ${j.follow === "link" ? `install -d -o ${uid} -g ${gid} -m 0755 "$(dirname '${j.logpath}')"
+            echo "$(date -u '+%FT%T').000Z [info][Server]: Server ready on port 5055 " > ${jellyseerrLog(j.logpath)}
+            ln -s ${path.basename(jellyseerrLog(j.logpath))} ${j.logpath}` : ""}`);
     }
 }
 
@@ -270,6 +279,13 @@ test("fail2ban: a missing log is created as the app's uid:gid (dirs 0755, file 0
             // Only what Jellyfin wrote itself; its volume keeps the image's root 0777.
             expect(mustOnHost(`ls -A $(dirname '${j.logpath}')`).trim()).toBe(path.basename(jellyfinLog(j.logpath)));
             expect(mustOnHost(`stat -c '%u:%g %a' ${vol.dir}`).trim()).toBe("0:0 777");
+            continue;
+        }
+        if (j.follow === "link") {
+            // Only what Jellyseerr wrote itself: its link, still a link, and its dated file.
+            const dated = path.basename(jellyseerrLog(j.logpath));
+            expect(mustOnHost(`ls -A $(dirname '${j.logpath}')`).trim().split("\n").sort()).toEqual([dated, path.basename(j.logpath)].sort());
+            expect(mustOnHost(`readlink ${j.logpath}`).trim()).toBe(dated);
             continue;
         }
         const rel = j.logpath.slice(vol.dir.length + 1).split("/");
@@ -442,14 +458,31 @@ test("fail2ban: the reload timer makes a glob jail read a log file created after
     mustOnHost("fail2ban-client unban --all");
 });
 
-test("fail2ban: a jail whose volume is missing or empty, or whose glob matches nothing, is skipped; the rest runs", () => {
+test("fail2ban: a link jail follows the app's link to the next day's log without a reload (Jellyseerr's rotation)", async () => {
+    const linkJails = jails().filter((j) => j.follow === "link");
+    expect(linkJails.map((j) => j.kind)).toEqual(["jellyseerr"]);
+    const maxRetry = Number(exported(commands.fail2ban.create, "MAX_RETRY"));
+    const ip = "203.0.113.62";
+    for (const j of linkJails) {
+        const next = path.join(path.dirname(j.logpath), "jellyseerr-2099-01-01.log");
+        // What the app (root in its container) does at midnight: a new dated file, then the link repointed at it.
+        mustOnHost(`set -e; cd ${path.dirname(j.logpath)}; echo "$(date -u +%FT%T).000Z [info][Server]: rotated " > ${path.basename(next)}; ` +
+            `ln -sfn ${path.basename(next)} ${path.basename(j.logpath)}`);
+        mustOnHost(`cat >> ${next}`, Array.from({ length: maxRetry }, (_, n) => failureLine(j.kind, ip, n + 1)).join("\n") + "\n");
+        await waitFor(`${j.name} to ban ${ip} from ${next}`, () => onHost(`iptables -S f2b-${j.name}`).stdout.includes(`-s ${ip}/32 -j REJECT`));
+    }
+    mustOnHost("fail2ban-client unban --all");
+});
+
+test("fail2ban: a jail whose volume is missing or empty, whose glob matches nothing or whose link is missing, is skipped; the rest runs", () => {
     const vars = fail2banVars();
     const root = volumeOf(jails()[0].logpath).root;
     const v = (name: string) => `${root}/volumes/${name}/_data`;
     mustOnHost(`set -e
         docker volume create homelab-test-empty >/dev/null
         docker volume create homelab-test-noglob >/dev/null; install -d -o 1000 -g 1000 ${v("homelab-test-noglob")}/log
-        docker volume create homelab-test-fresh >/dev/null; install -o 1000 -g 1000 /dev/null ${v("homelab-test-fresh")}/settings.json`);
+        docker volume create homelab-test-fresh >/dev/null; install -o 1000 -g 1000 /dev/null ${v("homelab-test-fresh")}/settings.json
+        docker volume create homelab-test-nolink >/dev/null; install -d ${v("homelab-test-nolink")}/logs`);
     const listVolumes = () => mustOnHost(`find ${root}/volumes -printf '%p %U:%G %m\\n' | sort`).trim().split("\n");
     const before = listVolumes();
     const extra = [
@@ -457,6 +490,7 @@ test("fail2ban: a jail whose volume is missing or empty, or whose glob matches n
         `homelab-emptyvolume|servarr|${v("homelab-test-empty")}/logs/x.txt|1000:1000`,
         `homelab-noglob|jellyfin|${v("homelab-test-noglob")}/log/*.log|1000:1000`,
         `homelab-fresh|servarr|${v("homelab-test-fresh")}/logs/fresh.txt|1000:1000`,
+        `homelab-nolink|jellyseerr|${v("homelab-test-nolink")}/logs/jellyseerr.log|0:0|link`,
     ];
     const started = Date.now();
     const r = overSsh(ssh, renderRemoteScript("fail2ban", "create", { ...vars, JAILS: [vars.JAILS, ...extra].join("\n"), LOG_WAIT_SECONDS: 4 }, { sudo: false }));
@@ -467,6 +501,8 @@ test("fail2ban: a jail whose volume is missing or empty, or whose glob matches n
     expect(r.stdout).toContain(`homelab: homelab-novolume skipped on homelab-test-host: ${v("homelab-test-novolume")} is not populated yet (the app has not started); ${later}\n`);
     expect(r.stdout).toContain(`homelab: homelab-emptyvolume skipped on homelab-test-host: ${v("homelab-test-empty")} is not populated yet (the app has not started); ${later}\n`);
     expect(r.stdout).toContain(`homelab: homelab-noglob skipped on homelab-test-host: no file matches ${v("homelab-test-noglob")}/log/*.log yet (the app has not written its log); ${later}\n`);
+    // An app's own link is never replaced by a file (Jellyseerr could then never make it).
+    expect(r.stdout).toContain(`homelab: homelab-nolink skipped on homelab-test-host: the app has not linked ${v("homelab-test-nolink")}/logs/jellyseerr.log to its log yet; ${later}\n`);
     expect(r.stdout).not.toMatch(/homelab-fresh skipped/);
     // Nothing written into the missing, the empty or the glob volume; only the fresh jail's log was created.
     const after = listVolumes();

@@ -13,6 +13,7 @@ const ACCEPTED_EDGES: [string, Record<string, unknown>, string][] = [
     ["a 10.x LAN and the smallest Docker subnet", { lanSubnet: "10.10.0.0/24", lanBindAddress: "10.10.0.2", dockerSubnet: "10.99.0.0/26" }, "10.99.0.0/26"],
     ["a data root inside a home directory", { dataRoot: "/home/alice/media" }, "/home/alice/media"],
     ["qBittorrent moved off 8080 with port forwarding", { hostPorts: { qbittorrent: 18080 }, vpnPortForwarding: true }, "WEBUI_PORT=18080"],
+    ["Prowlarr published on Gluetun's proxy port 8888 (it still listens on 9696 inside)", { hostPorts: { prowlarr: 8888 } }, '{"external":8888,"internal":9696,"ip":"192.168.1.10","protocol":"tcp"}'],
     ["indexers on the bridge, no LAN bind address", { indexersThroughVpn: false, lanBindAddress: undefined }, "lscr.io/linuxserver/prowlarr"],
     ["every optional app on, Jellyfin with /dev/dri", { apps: { readarr: true, lidarr: true }, jellyfinHardwareAcceleration: true, renderGroupId: 105 }, "/dev/dri"],
     ["every optional app off", { apps: { readarr: false, lidarr: false, bazarr: false, jellyseerr: false, flaresolverr: false } }, "lscr.io/linuxserver/sonarr"],

@@ -187,7 +187,7 @@ export function syntheticStack(mode: Mode): Graph {
     });
 
     const qbittorrent = graph.addApp({ app: "qbittorrent", image: "lscr.io/linuxserver/qbittorrent:5.1.2", port: 8080, data: "shared" });
-    graph.env(qbittorrent).push("WEBUI_PORT=8080", "TORRENTING_PORT=6881");
+    graph.env(qbittorrent).push("WEBUI_PORT=8080");
     graph.joinNamespace(qbittorrent, gluetun);
     const prowlarr = graph.addApp({ app: "prowlarr", image: "lscr.io/linuxserver/prowlarr:2.0.5", port: 9696 });
     graph.joinNamespace(prowlarr, gluetun);

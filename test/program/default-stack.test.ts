@@ -332,6 +332,14 @@ describe("the host", () => {
         }
     });
 
+    test("Jellyseerr's jail follows the link Jellyseerr 2.x keeps to its dated log, never a file the host creates", () => {
+        const script = String(command("fail2ban").serializedInputs.create);
+        const jail = /^homelab-jellyseerr\|.*$/m.exec(/export JAILS='([^']*)'/.exec(script)?.[1] ?? "")?.[0];
+        // 2.x writes logs/jellyseerr-YYYY-MM-DD.log, repoints logs/jellyseerr.log at it every day and deletes a
+        // regular logs/overseerr.log at start: a jail on that file would watch nothing.
+        expect(jail).toBe("homelab-jellyseerr|jellyseerr|/var/lib/docker/volumes/homelab-jellyseerr-config/_data/logs/jellyseerr.log|0:0|link");
+    });
+
     test("containers that use the data tree start after it exists", () => {
         const dataTree = command("data-tree").urn;
         for (const id of [...SHARED_DATA_APPS.filter((a) => a !== "readarr"), "jellyfin"]) {

@@ -64,13 +64,19 @@ test("torrent traffic is bound to the tunnel, UPnP/NAT-PMP is off", () => {
     expect(section(conf, "Network").get("PortForwardingEnabled")).toBe("false");
 });
 
-test("ports agree: WEBUI_PORT = WebUI\\Port = published port; torrent port in config and env", () => {
+test("ports agree: WEBUI_PORT = WebUI\\Port = published port", () => {
     const qbittorrent = container(run, "qbittorrent");
     expect(env(qbittorrent, "WEBUI_PORT")).toBe("8080");
     expect(section(conf, "Preferences").get("WebUI\\Port")).toBe("8080");
     const published = (container(run, "gluetun").serializedInputs.ports as { internal: number; external: number }[]).find((p) => p.internal === 8080);
     expect(published?.external).toBe(8080);
-    expect(env(qbittorrent, "TORRENTING_PORT")).toBe(section(conf, "BitTorrent").get("Session\\Port"));
+});
+
+test("the torrent port is seeded once, never imposed at start, so a port Gluetun forwarded survives a qBittorrent restart", () => {
+    // The linuxserver image turns TORRENTING_PORT into --torrenting-port, which rewrites Session\Port at every
+    // start, while Gluetun sets the forwarded port only when the tunnel comes up.
+    expect(section(conf, "BitTorrent").get("Session\\Port")).toBe("6881");
+    expect(env(container(run, "qbittorrent"), "TORRENTING_PORT")).toBeUndefined();
 });
 
 test("downloads land in the hardlink layout: automatic management by category under /data/torrents", () => {
