@@ -6,7 +6,9 @@
 # Docker never restarts them and Gluetun's HEALTH_RESTART_VPN only heals the tunnel inside the gateway.
 # The service follows `docker events` of the gateway on the host; no container gets the Docker socket.
 #   - gateway restarted (same container): once it reports healthy again (its kill switch and tunnel are
-#     up), every running member whose network namespace is not the gateway's is restarted into it;
+#     up), every running member whose network namespace is not the gateway's is restarted into it, and a
+#     member that failed to start while the gateway was down (a Docker daemon restart starts containers in
+#     any order and never retries) is started, when its restart policy is always or unless-stopped;
 #   - gateway replaced (new container, e.g. recreated outside Pulumi): a member's `container:<id>` points
 #     at a container that no longer exists and a restart cannot fix that; the service logs an error to the
 #     journal every time it looks (run `pulumi up`, which recreates the members on the new gateway).
@@ -71,15 +73,18 @@ netns_of() {
     return 0
 }
 
-# Puts every running member back into its gateway's current namespace, when that is possible and safe.
-# The members are restarted together (each may take Docker's 10 s stop timeout).
+# Puts every member back into its gateway's current namespace, when that is possible and safe: a running
+# member in another namespace is restarted; a member that could not start because the gateway was not
+# running (after a daemon restart Docker starts them in any order and never retries) is started, if its
+# restart policy wants it running. The members are restarted together (each may take Docker's 10 s stop
+# timeout).
 reconcile() {
-    local member name mode target state health
-    local -a restarts=()
-    for member in $(docker ps -q --no-trunc --filter "$MEMBER_FILTER"); do
-        name="$(docker inspect -f '{{.Name}}' "$member" 2>/dev/null)" || continue
+    local name status mode policy error target state health
+    local -a members restarts=()
+    mapfile -t members < <(docker ps -aq --no-trunc --filter "$MEMBER_FILTER")
+    ((${#members[@]})) || return 0
+    while IFS='|' read -r name status mode policy error; do
         name="${name#/}"
-        mode="$(docker inspect -f '{{.HostConfig.NetworkMode}}' "$member" 2>/dev/null)" || continue
         [[ "$mode" == container:* ]] || continue
         target="${mode#container:}"
         if ! state="$(docker inspect -f '{{.State.Status}}' "$target" 2>/dev/null)"; then
@@ -90,12 +95,17 @@ reconcile() {
         health="$(docker inspect -f '{{if .State.Health}}{{.State.Health.Status}}{{end}}' "$target" 2>/dev/null)"
         # Not before the gateway is healthy: its kill switch must be in place before a member starts.
         [[ -z "$health" || "$health" == healthy ]] || continue
-        if [[ "$(netns_of "$member")" != "$(netns_of "$target")" ]]; then
+        if [[ "$status" == running ]]; then
+            [[ "$(netns_of "$name")" != "$(netns_of "$target")" ]] || continue
             say "restarting $name into the new network namespace of gateway ${target:0:12}"
-            (docker restart "$member" >/dev/null || alarm "restarting $name failed") &
+            (docker restart "$name" >/dev/null || alarm "restarting $name failed") &
+            restarts+=("$!")
+        elif [[ "$error" == "cannot join network of a non running container"* && ("$policy" == always || "$policy" == unless-stopped) ]]; then
+            say "starting $name, which could not start while gateway ${target:0:12} was not running"
+            (docker start "$name" >/dev/null || alarm "starting $name failed") &
             restarts+=("$!")
         fi
-    done
+    done < <(docker inspect -f '{{.Name}}|{{.State.Status}}|{{.HostConfig.NetworkMode}}|{{.HostConfig.RestartPolicy.Name}}|{{.State.Error}}' "${members[@]}" 2>/dev/null)
     if ((${#restarts[@]})); then wait "${restarts[@]}"; fi
 }
 

@@ -338,6 +338,24 @@ describe("the gateway container restarting under its members (defect 2)", () => 
         for (const m of MEMBERS) expect(journal).toContain(`restarting ${m} into the new network namespace of gateway`);
     });
 
+    test("after a Docker daemon restart the members that could not start are started in the gateway's namespace within the bound", async () => {
+        mustOnHost("systemctl restart docker");
+        const back = Date.now();
+        const gw = await waitFor("every member running in the gateway's namespace", () => {
+            const ns = netnsOf("gluetun");
+            return ns && MEMBERS.every((m) => netnsOf(m) === ns) ? ns : undefined;
+        }, (RECOVERY_BOUND_S + 30) * 1000);
+        timings["daemon restart -> members back (s)"] = (Date.now() - back) / 1000;
+        expect(timings["daemon restart -> members back (s)"]).toBeLessThan(RECOVERY_BOUND_S);
+        expect(gw).toMatch(/^net:\[\d+\]$/);
+        // Docker starts the containers in any order and never retries a member whose gateway was not running yet.
+        const journal = mustOnHost("journalctl -u homelab-vpn-recovery --no-pager -o cat");
+        const started = MEMBERS.filter((m) => journal.includes(`starting ${m}, which could not start while gateway`));
+        timings["daemon restart: members started by vpn-recovery"] = started.length;
+        await waitFor("qBittorrent's API", () => preferences(), 60_000);
+        expect(statusLine(http(LAN_CLIENT.name, HOST_IP, CATALOG.qbittorrent.port, "GET", "/api/v2/app/version"))).toMatch(/^HTTP\/1\.[01] \d{3}/);
+    });
+
     test("a replaced gateway (new container) is reported loudly in the journal: only pulumi up can recreate the members", async () => {
         const oldId = stack.created.containers.get(containerOf("gluetun").urn)!.id;
         mustOnHost("docker rm -f gluetun >/dev/null");
