@@ -83,7 +83,7 @@ export const apiKeys = { ...arrs.apiKeys, ...(arrs.bazarr ? { bazarr: arrs.bazar
 export const jellyfinLogin = streaming.jellyfinAdmin;
 export const bazarrLogin = arrs.bazarr ? { user: arrs.bazarr.user, password: arrs.bazarr.password } : undefined;
 export const gluetunControlApiKey = gateway.controlApiKey;
-export const hostHardening = hardening ? "ufw, fail2ban, data tree" : "skipped (local Docker engine)";
+export const hostHardening = hardening ? "ufw, fail2ban, data tree, vpn recovery" : "skipped (local Docker engine)";
 export const enabledApps = cfg.enabledApps.map((id) => CATALOG[id].title);
 export const backups = cfg.backup
     ? `restic to ${cfg.backup.repository}, ${cfg.backup.schedule}, keeping ${cfg.backup.keep.daily} daily, ${cfg.backup.keep.weekly} weekly, ${cfg.backup.keep.monthly} monthly`

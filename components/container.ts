@@ -13,6 +13,10 @@ export const RESTART_POLICY = "unless-stopped";
 export const LOG_OPTIONS = { "max-size": "10m", "max-file": "3" };
 export const NO_NEW_PRIVILEGES = "no-new-privileges:true";
 export const STACK_NETWORK_NAME = "homelab";
+/** Every container and volume says which app it belongs to. */
+export const APP_LABEL = "homelab.app";
+/** `true` on the containers in the VPN gateway's network namespace (the host's vpn-recovery service uses it). */
+export const VPN_LABEL = "homelab.vpn";
 
 /** True when the app runs inside Gluetun's network namespace with this config. */
 export function isVpnMember(cfg: HomelabConfig, id: AppId): boolean {
@@ -117,7 +121,7 @@ export function appImage(name: string, cfg: HomelabConfig, id: AppId, opts: pulu
 export function namedVolume(name: string, id: AppId, purpose: string, opts: pulumi.CustomResourceOptions): docker.Volume {
     return new docker.Volume(`${name}-${id}-${purpose}`, {
         name: configVolumeName(id, purpose),
-        labels: [{ label: "homelab.app", value: id }],
+        labels: [{ label: APP_LABEL, value: id }],
     }, { ...opts, retainOnDelete: true });
 }
 
@@ -200,8 +204,8 @@ export function appContainer(name: string, args: AppContainerArgs, image: docker
         wait: args.waitHealthy,
         waitTimeout: args.waitHealthy ? 180 : undefined,
         labels: [
-            { label: "homelab.app", value: id },
-            { label: "homelab.vpn", value: String(args.placement.kind === "vpn") },
+            { label: APP_LABEL, value: id },
+            { label: VPN_LABEL, value: String(args.placement.kind === "vpn") },
         ],
         ...networkInputs(cfg, args.placement, id),
     }, { ...opts, deleteBeforeReplace: true });

@@ -1,13 +1,14 @@
 /**
  * HostHardening: the work done on the server itself over SSH, with the stack's pinned host key. The data
  * tree with PUID/PGID ownership (hardlink layout), UFW that keeps SSH open and makes Docker-published ports
- * obey it (DOCKER-USER), and Fail2Ban for SSH and every app that logs failed logins.
+ * obey it (DOCKER-USER), Fail2Ban for SSH and every app that logs failed logins, and a service that restarts
+ * the VPN gateway's members into its network namespace when the gateway container restarts.
  */
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
-import { AppId, CATALOG, MEDIA_KINDS, PROXY_PORTS } from "./catalog";
+import { AppId, appsWithRole, CATALOG, MEDIA_KINDS, PROXY_PORTS } from "./catalog";
 import { DeployTarget, HomelabConfig } from "./config";
-import { configVolumeName } from "./container";
+import { configVolumeName, VPN_LABEL } from "./container";
 import { HostScript, HostScriptVariables, renderRemoteScript } from "./host-scripts";
 
 export type SshTarget = Extract<DeployTarget, { kind: "ssh" }>;
@@ -52,6 +53,7 @@ export class HostHardening extends pulumi.ComponentResource {
     public readonly dataTree: command.remote.Command;
     public readonly firewall: command.remote.Command;
     public readonly fail2ban: command.remote.Command;
+    public readonly vpnRecovery: command.remote.Command;
 
     constructor(name: string, args: HostHardeningArgs, opts?: pulumi.ComponentResourceOptions) {
         super("homelab:host:HostHardening", name, {}, opts);
@@ -95,6 +97,12 @@ export class HostHardening extends pulumi.ComponentResource {
             ...FAIL2BAN_DEFAULTS,
         }, { dependsOn: pulumi.output(args.logWriters).apply((apps) => [this.firewall, ...apps]) });
 
-        this.registerOutputs({ dataTree: this.dataTree, firewall: this.firewall, fail2ban: this.fail2ban });
+        // Docker never restarts a member whose gateway restarted (it keeps the dead namespace): the host does.
+        this.vpnRecovery = run("vpn-recovery", {
+            GATEWAY_APP: appsWithRole("vpn-gateway")[0],
+            MEMBER_LABEL: `${VPN_LABEL}=true`,
+        });
+
+        this.registerOutputs({ dataTree: this.dataTree, firewall: this.firewall, fail2ban: this.fail2ban, vpnRecovery: this.vpnRecovery });
     }
 }

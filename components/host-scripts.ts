@@ -59,6 +59,12 @@ export interface HostScriptVariables {
         /** The text of homelab-backup.sh, installed as /usr/local/sbin/homelab-backup. */
         RUNNER: string;
     };
+    "vpn-recovery": {
+        /** `homelab.app` label value of the VPN gateway container. */
+        GATEWAY_APP: string;
+        /** `<label>=<value>` that marks the containers in the gateway's network namespace. */
+        MEMBER_LABEL: string;
+    };
 }
 
 export type HostScript = keyof HostScriptVariables;

@@ -43,6 +43,8 @@ export interface ProgramOptions {
     stack?: string;
     /** Defaults to the repository's index.ts. */
     programPath?: string;
+    /** Stack outputs with secrets in the clear (the host suite logs in with the generated password). */
+    revealSecrets?: boolean;
 }
 
 export interface RegisterRequest {
@@ -106,6 +108,11 @@ function computedOutputs(type: string, name: string): Record<string, unknown> {
     }
 }
 
+/** The id the mocked provider gives a resource (after a preview: unknown). */
+export function mockResourceId(name: string): string {
+    return `${name}-id`;
+}
+
 /**
  * Mocked provider state: inputs echoed back plus stand-ins for computed outputs. In preview nothing the
  * provider computes is known (ids, image ids, random values), as in a real `pulumi preview` of a new stack.
@@ -113,7 +120,7 @@ function computedOutputs(type: string, name: string): Record<string, unknown> {
 function mockState(preview: boolean): pulumi.runtime.Mocks {
     return {
         newResource: (args) => ({
-            id: preview ? undefined : `${args.name}-id`,
+            id: preview ? undefined : mockResourceId(args.name),
             state: preview ? args.inputs : { ...args.inputs, ...computedOutputs(args.type, args.name) },
         }),
         call: (args) => args.inputs,
@@ -127,16 +134,16 @@ interface OutputInternals {
 }
 
 /** Resolves a stack output for display: secrets redacted, unknowns (preview) shown as "[unknown]". */
-async function settle(value: unknown): Promise<unknown> {
+async function settle(value: unknown, reveal = false): Promise<unknown> {
     if (pulumi.Output.isInstance(value)) {
         const output = value as unknown as OutputInternals;
         const [plain, known, secret] = await Promise.all([output.promise(true), output.isKnown, output.isSecret]);
-        if (secret) return "[secret]";
-        return known ? settle(plain) : "[unknown]";
+        if (secret && !reveal) return "[secret]";
+        return known ? settle(plain, reveal) : "[unknown]";
     }
-    if (Array.isArray(value)) return Promise.all(value.map(settle));
+    if (Array.isArray(value)) return Promise.all(value.map((v) => settle(v, reveal)));
     if (value && typeof value === "object" && !pulumi.Resource.isInstance(value)) {
-        const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await settle(v)] as const));
+        const entries = await Promise.all(Object.entries(value).map(async ([k, v]) => [k, await settle(v, reveal)] as const));
         return Object.fromEntries(entries);
     }
     return value === UNKNOWN ? "[unknown]" : value;
@@ -160,7 +167,7 @@ export async function runProgram(options: ProgramOptions): Promise<ProgramRun> {
     try {
         // eslint-disable-next-line @typescript-eslint/no-require-imports
         const exported = require(programPath) as Record<string, unknown>;
-        const outputs = (await settle({ ...exported })) as Record<string, unknown>;
+        const outputs = (await settle({ ...exported }, options.revealSecrets)) as Record<string, unknown>;
         await (settings as unknown as { waitForRPCs(): Promise<void> }).waitForRPCs();
         if (failures.length > 0) throw failures[0];
         return { resources, outputs, preview };

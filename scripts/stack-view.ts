@@ -163,7 +163,7 @@ export function buildStackView(resources: CapturedResource[]): StackView {
             const create = readable(r).create;
             return {
                 name: r.name,
-                script: r.name.replace(/^.*-(data-tree|firewall|fail2ban)$/, "$1.sh"),
+                script: r.name.replace(/^.*-(data-tree|firewall|fail2ban|vpn-recovery)$/, "$1.sh"),
                 variables: typeof create === "string" ? scriptVariables(create) : {},
             };
         }),

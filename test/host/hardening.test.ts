@@ -256,9 +256,10 @@ test("create runs over SSH with the pinned host key; a wrong host key is refused
         "-i", ssh.key, `root@${HOST_IP}`, "true"]);
     expect(bad.status).not.toBe(0);
     expect(bad.stderr).toMatch(/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/);
-    timed("first create (3 scripts)", () => {
+    timed("first create (4 scripts)", () => {
         expect(runScript("data-tree", "create")).toMatch(/homelab: data tree ready/);
         expect(runScript("firewall", "create")).toMatch(/homelab: firewall active on homelab-test-host/);
+        expect(runScript("vpn-recovery", "create")).toMatch(/homelab: vpn recovery watching gluetun on homelab-test-host/);
         // The lead runs fail2ban after the app containers exist: their volumes are populated by then.
         startApps();
         const out = runScript("fail2ban", "create");
@@ -545,7 +546,7 @@ test("a ufw reload by the firewall script keeps fail2ban's DOCKER-USER jumps", a
 
 test("running everything a second time changes nothing", () => {
     const before = snapshot();
-    timed("second create (3 scripts)", () => { for (const s of SCRIPTS) runScript(s, "create"); });
+    timed("second create (4 scripts)", () => { for (const s of SCRIPTS) runScript(s, "create"); });
     expect(snapshot()).toEqual(before);
 });
 
@@ -581,7 +582,7 @@ test("delete removes exactly what create added (and only empty data directories)
     const fresh = `${volumeOf(jails()[0].logpath).root}/volumes/homelab-test-fresh/_data`;
     const logs = jails().map((j) => (j.logpath.includes("*") ? jellyfinLog(j.logpath) : j.logpath));
     let f2bOut = "";
-    timed("delete (3 scripts)", () => {
+    timed("delete (4 scripts)", () => {
         for (const s of [...SCRIPTS].reverse()) {
             const out = timed(`delete ${s}`, () => runScript(s, "delete"));
             if (s === "fail2ban") f2bOut = out;

@@ -4,12 +4,13 @@
  */
 import * as crypto from "crypto";
 import { HostScript } from "../../components/host-scripts";
+import type { ProgramRun } from "../../scripts/mock-engine";
 import { HOST_IP, LAN_SUBNET } from "./host";
 
 export type Commands = Record<HostScript, { create: string; delete: string }>;
 export interface Scripts { commands: Commands; connection?: unknown }
 
-export const SCRIPTS: HostScript[] = ["data-tree", "firewall", "fail2ban"];
+export const SCRIPTS: HostScript[] = ["data-tree", "firewall", "fail2ban", "vpn-recovery"];
 
 export function programConfig(hostKey: string, privateKey: string): Record<string, unknown> {
     return {
@@ -26,17 +27,26 @@ export function programConfig(hostKey: string, privateKey: string): Record<strin
         "homelab:domain": "media.test",
         "homelab:acmeEmail": "admin@media.test",
         "homelab:wireguardPrivateKey": crypto.randomBytes(32).toString("base64"),
+        "homelab:vpnPortForwarding": true,
     };
 }
 
-export async function loadScripts(hostKey: string, privateKey: string): Promise<Scripts> {
+/** The program under the mock engine (not a preview: ids known), stack outputs with secrets revealed. */
+export async function runTheProgram(hostKey: string, privateKey: string): Promise<ProgramRun> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const engine = require("../../scripts/mock-engine") as typeof import("../../scripts/mock-engine");
-    const result = await engine.runProgram({
+    return engine.runProgram({
         config: programConfig(hostKey, privateKey),
         secretKeys: ["homelab:sshPrivateKey", "homelab:wireguardPrivateKey"],
         preview: false,
+        revealSecrets: true,
     });
+}
+
+export async function loadScripts(hostKey: string, privateKey: string, run?: ProgramRun): Promise<Scripts> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const engine = require("../../scripts/mock-engine") as typeof import("../../scripts/mock-engine");
+    const result = run ?? await runTheProgram(hostKey, privateKey);
     const commands = {} as Commands;
     let connection: unknown;
     for (const s of SCRIPTS) {

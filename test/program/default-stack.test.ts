@@ -252,7 +252,7 @@ describe("secrets stay secret", () => {
 
     test("the SSH private key travels only inside the remote commands' secret connection", () => {
         const commands = ofType(run, REMOTE_COMMAND);
-        expect(commands).toHaveLength(3);
+        expect(commands).toHaveLength(4);
         for (const command of commands) {
             expect(isSecretEnvelope(command.serializedInputs.connection)).toBe(true);
             expect((readableInputs(command.serializedInputs.connection, true) as { privateKey: string }).privateKey).toBe(SSH_PRIVATE_KEY);
@@ -292,10 +292,10 @@ describe("the host", () => {
         return found;
     };
 
-    test("HostHardening runs data-tree, firewall and fail2ban over SSH with the pinned host key", () => {
+    test("HostHardening runs data-tree, firewall, fail2ban and vpn-recovery over SSH with the pinned host key", () => {
         const hardening = run.resources.find((r) => r.type === "homelab:host:HostHardening");
         expect(hardening).toBeDefined();
-        for (const script of ["data-tree", "firewall", "fail2ban"]) {
+        for (const script of ["data-tree", "firewall", "fail2ban", "vpn-recovery"]) {
             const cmd = command(script);
             expect(cmd.parent).toBe(hardening!.urn);
             expect(readableInputs(cmd.serializedInputs.connection, true)).toMatchObject({ host: HOST, port: 22, user: "root", hostKey: SSH_HOST_KEY });
@@ -303,6 +303,17 @@ describe("the host", () => {
             expect(String(cmd.serializedInputs.delete)).toMatch(/^bash -s -- delete <</);
         }
         expect(command("fail2ban").dependencies).toContain(command("firewall").urn);
+    });
+
+    test("vpn-recovery follows the gateway by its app label and restarts the containers labelled as its members", () => {
+        const script = String(command("vpn-recovery").serializedInputs.create);
+        expect(script).toContain("export GATEWAY_APP='gluetun'");
+        expect(script).toContain("export MEMBER_LABEL='homelab.vpn=true'");
+        const labelled = [...containers(run).entries()]
+            .filter(([, c]) => (c.serializedInputs.labels as { label: string; value: string }[]).some((l) => l.label === "homelab.vpn" && l.value === "true"))
+            .map(([id]) => id);
+        expect(labelled.sort()).toEqual([...VPN_MEMBERS].sort());
+        expect(container(run, "gluetun").serializedInputs.labels).toContainEqual({ label: "homelab.app", value: "gluetun" });
     });
 
     test("the firewall opens exactly the ports containers publish on the LAN address", () => {
@@ -364,7 +375,7 @@ describe("stack outputs", () => {
         expect(run.outputs.enabledApps).toEqual([
             "Gluetun", "qBittorrent", "Prowlarr", "FlareSolverr", "Sonarr", "Radarr", "Lidarr", "Bazarr", "Jellyfin", "Jellyseerr", "Caddy",
         ]);
-        expect(run.outputs.hostHardening).toBe("ufw, fail2ban, data tree");
+        expect(run.outputs.hostHardening).toBe("ufw, fail2ban, data tree, vpn recovery");
     });
 
     test("URLs: proxy host per browsable app, LAN URL per published app", () => {
