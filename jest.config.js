@@ -6,6 +6,8 @@ const base = {
 };
 module.exports = {
   reporters: ["default", "<rootDir>/test/support/summary-reporter.js"],
+  // Both cores of the CI machine: the suites are CPU-bound (program evaluations, provider serialization).
+  maxWorkers: 2,
   projects: [
     { ...base, displayName: "unit", testMatch: ["<rootDir>/test/**/*.test.ts"], testPathIgnorePatterns: ["<rootDir>/test/host/"] },
     { ...base, displayName: "host", testMatch: ["<rootDir>/test/host/**/*.test.ts"] },

@@ -549,10 +549,11 @@ function markStaleCredentials(o: ServarrObserved, staleKeys: string[]): ServarrO
     };
 }
 
-/** One provider per app title, so that messages name the app ("Sonarr at 10.0.0.5:8989: ..."). */
-function servarrProvider(kind: ServarrKind): pulumi.dynamic.ResourceProvider {
-    return providerRewritingChangedSecrets({ ...servarrImplementation, app: SERVARR_KINDS[kind].title }, CREDENTIAL_KEYS, markStaleCredentials);
-}
+/** One provider for the four apps; messages still name the app ("Sonarr at 10.0.0.5:8989: ..."). */
+const servarrProvider = providerRewritingChangedSecrets({
+    ...servarrImplementation,
+    appOf: (inputs: ServarrInputs) => SERVARR_KINDS[inputs.kind]?.title ?? servarrImplementation.app,
+}, CREDENTIAL_KEYS, markStaleCredentials);
 
 // ---------------------------------------------------------------------------------------------------------------
 // The resource
@@ -594,7 +595,7 @@ export class ServarrWiring extends pulumi.dynamic.Resource {
         }));
         const jellyfin = args.jellyfin === undefined ? undefined
             : pulumi.output(args.jellyfin).apply((j) => ({ host: j.host, port: j.port, useSsl: j.useSsl ?? false }));
-        super(servarrProvider(args.kind), name, {
+        super(servarrProvider, name, {
             kind: args.kind,
             connection: args.connection,
             address: args.address,

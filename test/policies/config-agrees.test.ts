@@ -7,7 +7,12 @@ import { programOptions } from "../support/fixtures";
 import { evaluateGraph } from "../../policies/evaluate";
 import type * as MockEngine from "../../scripts/mock-engine";
 
-/** Each edge with a value its graph must show, so a run that ignored the variant would fail. */
+/**
+ * Each edge with a value its graph must show, so a run that ignored the variant would fail. The pack judges
+ * containers, networks, the provider and host commands, never the wiring's dynamic resources: the edges run
+ * without wiring (each evaluation would serialize every wiring provider again), except the one that says so;
+ * the default stack with wiring is judged by program-preview and program-update.
+ */
 const ACCEPTED_EDGES: [string, Record<string, unknown>, string][] = [
     ["the widest LAN the kill switch allows", { lanSubnet: "192.168.128.0/17", lanBindAddress: "192.168.128.10" }, "192.168.128.0/17"],
     ["a 10.x LAN and the smallest Docker subnet", { lanSubnet: "10.10.0.0/24", lanBindAddress: "10.10.0.2", dockerSubnet: "10.99.0.0/26" }, "10.99.0.0/26"],
@@ -15,7 +20,7 @@ const ACCEPTED_EDGES: [string, Record<string, unknown>, string][] = [
     ["qBittorrent moved off 8080 with port forwarding", { hostPorts: { qbittorrent: 18080 }, vpnPortForwarding: true }, "WEBUI_PORT=18080"],
     ["Prowlarr published on Gluetun's proxy port 8888 (it still listens on 9696 inside)", { hostPorts: { prowlarr: 8888 } }, '{"external":8888,"internal":9696,"ip":"192.168.1.10","protocol":"tcp"}'],
     ["indexers on the bridge, no LAN bind address", { indexersThroughVpn: false, lanBindAddress: undefined }, "lscr.io/linuxserver/prowlarr"],
-    ["every optional app on, Jellyfin with /dev/dri", { apps: { readarr: true, lidarr: true }, jellyfinHardwareAcceleration: true, renderGroupId: 105 }, "/dev/dri"],
+    ["every optional app on and wired, Jellyfin with /dev/dri", { apps: { readarr: true, lidarr: true }, jellyfinHardwareAcceleration: true, renderGroupId: 105, wiring: true }, "/dev/dri"],
     ["every optional app off", { apps: { readarr: false, lidarr: false, bazarr: false, jellyseerr: false, flaresolverr: false } }, "lscr.io/linuxserver/sonarr"],
     ["OpenVPN with port forwarding", { vpnType: "openvpn", openvpnUser: "user1", openvpnPassword: "pw", wireguardPrivateKey: undefined, vpnPortForwarding: true }, "OPENVPN_USER=user1+pmp"],
     ["local mode", { host: undefined, sshHostKey: undefined, sshPrivateKey: undefined }, "unix:///var/run/docker.sock"],
@@ -26,7 +31,7 @@ async function graphOf(overrides: Record<string, unknown>, preview: boolean): Pr
     let resources: MockEngine.CapturedResource[] = [];
     await jest.isolateModulesAsync(async () => {
         const engine = require("../../scripts/mock-engine") as typeof MockEngine;
-        resources = (await engine.runProgram(programOptions(overrides, preview))).resources;
+        resources = (await engine.runProgram(programOptions({ wiring: false, ...overrides }, preview))).resources;
     });
     return resources;
 }

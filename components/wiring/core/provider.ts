@@ -47,6 +47,11 @@ export interface WiringBaseInputs {
 export interface WiringImplementation<I extends WiringBaseInputs, S> {
     /** Title used in messages ("Sonarr"). */
     app: string;
+    /**
+     * The title from the inputs, for an implementation shared by several apps: one provider object is
+     * serialized once per program, where one per app would be serialized again for each.
+     */
+    appOf?(inputs: I): string;
     /** Problems, one line each. */
     check?(inputs: I): string[];
     /** Waited for (bounded) before every operation that contacts the app, e.g. `GET /ping`. */
@@ -141,8 +146,9 @@ function baseInputProblems(inputs: Record<string, unknown>): string[] {
 }
 
 export function wiringProvider<I extends WiringBaseInputs, S>(impl: WiringImplementation<I, S>): pulumi.dynamic.ResourceProvider {
+    const title = (inputs: I): string => (impl.appOf ? impl.appOf(inputs) : impl.app);
     const connect = <T>(inputs: I, fn: (c: AppClient) => Promise<T>): Promise<T> =>
-        withClient(impl.app, inputs.connection, inputs.address, async (c) => {
+        withClient(title(inputs), inputs.connection, inputs.address, async (c) => {
             if (impl.ready) await c.waitReady("wait until ready", impl.ready.req, impl.ready.expect);
             return fn(c);
         }, { readyTimeoutSeconds: inputs.readyTimeoutSeconds });
@@ -161,7 +167,7 @@ export function wiringProvider<I extends WiringBaseInputs, S>(impl: WiringImplem
             const problems = baseInputProblems(news);
             // The implementation judges complete inputs only: during preview some may not be known yet.
             if (problems.length === 0 && impl.check && !containsUnknown(news)) problems.push(...impl.check(inputsOf<I>(news)));
-            return { inputs: news, failures: problems.map((reason) => ({ property: "", reason: `${impl.app}: ${reason}` })) };
+            return { inputs: news, failures: problems.map((reason) => ({ property: "", reason: `${title(inputsOf<I>(news))}: ${reason}` })) };
         },
 
         diff: async (_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) => {
@@ -180,7 +186,7 @@ export function wiringProvider<I extends WiringBaseInputs, S>(impl: WiringImplem
         create: async (inputs: Record<string, unknown>) => {
             const desired = inputsOf<I>(inputs);
             const outs = await connect(desired, (c) => converge(c, desired, []));
-            return { id: `${impl.app.toLowerCase()}@${describeAddress(desired.address)}`, outs };
+            return { id: `${title(desired).toLowerCase()}@${describeAddress(desired.address)}`, outs };
         },
 
         read: async (id: string, props: Record<string, unknown>) => {
