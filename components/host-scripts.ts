@@ -71,6 +71,8 @@ export type HostScript = keyof HostScriptVariables;
 export type HostScriptAction = "create" | "delete";
 
 export const HOST_SCRIPT_DIR = path.join(__dirname, "host");
+/** Functions every script uses (fail, write_if_changed), put before each script's body. */
+export const HOST_SCRIPT_COMMON = path.join(HOST_SCRIPT_DIR, "common.sh");
 const HEREDOC_END = "HOMELAB_SCRIPT_EOF";
 
 /** The runner the backup step installs on the host (a real file beside the scripts, shellchecked with them). */
@@ -95,14 +97,14 @@ export function renderRemoteScript<S extends HostScript>(
     variables: HostScriptVariables[S],
     options: { sudo: boolean },
 ): string {
-    const body = fs.readFileSync(hostScriptPath(script), "utf8");
+    const body = `${fs.readFileSync(HOST_SCRIPT_COMMON, "utf8")}\n${fs.readFileSync(hostScriptPath(script), "utf8")}`;
     if ([body, ...Object.values(variables).map(String)].some((text) => text.split("\n").includes(HEREDOC_END))) {
         throw new Error(`${script}.sh and its variables must not contain a line "${HEREDOC_END}"`);
     }
-    const exports = Object.entries(variables)
+    const assignments = Object.entries(variables)
         .filter(([, value]) => value !== undefined)
         .map(([key, value]) => `export ${key}=${shellQuote(value as string | number)}`)
         .join("\n");
     const shell = options.sudo ? "sudo -n bash" : "bash";
-    return `${shell} -s -- ${action} <<'${HEREDOC_END}'\n${exports}\n${body}\n${HEREDOC_END}\n`;
+    return `${shell} -s -- ${action} <<'${HEREDOC_END}'\n${assignments}\n${body}\n${HEREDOC_END}\n`;
 }

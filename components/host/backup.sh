@@ -24,32 +24,12 @@ UNIT_DIR=/etc/systemd/system
 UNIT=homelab-backup
 export DEBIAN_FRONTEND=noninteractive
 
-fail() {
-    STEP="$1"
-    echo "homelab: ${STEP} failed on $(hostname)" >&2
-    exit 1
-}
-
 [[ "$REPOSITORY" =~ ^(/[A-Za-z0-9_./@+-]*|sftp:[A-Za-z0-9_.@-]+:[A-Za-z0-9_./@+~-]+)$ ]] ||
     fail "backup (REPOSITORY must be an absolute path or sftp:user@host:/path: '$REPOSITORY')"
 for n in "$KEEP_DAILY" "$KEEP_WEEKLY" "$KEEP_MONTHLY"; do
     [[ "$n" =~ ^[0-9]+$ ]] || fail "backup (not a snapshot count: '$n')"
 done
 [[ "$DOCKER_ROOT" == /* ]] || fail "backup (DOCKER_ROOT is not an absolute path: '$DOCKER_ROOT')"
-
-# Writes stdin to the file (mode $2) when the content differs; true when it changed.
-write_if_changed() {
-    local target="$1" mode="$2" tmp
-    tmp="$(mktemp "$target.homelab.XXXXXX")"
-    cat >"$tmp"
-    if [[ -f "$target" ]] && cmp -s "$tmp" "$target"; then
-        rm -f "$tmp"
-        return 1
-    fi
-    chmod "$mode" "$tmp"
-    mv "$tmp" "$target"
-    return 0
-}
 
 install_packages() {
     if command -v restic >/dev/null && command -v sqlite3 >/dev/null; then return; fi

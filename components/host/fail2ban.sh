@@ -34,13 +34,6 @@ UNIT_DIR=/etc/systemd/system
 RELOAD_UNIT=homelab-fail2ban-reload
 export DEBIAN_FRONTEND=noninteractive
 
-# Reports the failed step and exits (an explicit exit: a function called after "||" would not trip ERR).
-fail() {
-    STEP="$1"
-    echo "homelab: ${STEP} failed on $(hostname)" >&2
-    exit 1
-}
-
 STEP="fail2ban (invalid variables)"
 [[ "$SSH_PORT" =~ ^[0-9]+$ ]] || fail "fail2ban (SSH_PORT is not a port: '$SSH_PORT')"
 [[ "$MAX_RETRY" =~ ^[0-9]+$ ]] || fail "fail2ban (MAX_RETRY is not a number: '$MAX_RETRY')"
@@ -143,20 +136,6 @@ render_jails() {
         echo "findtime = $FIND_TIME"
         echo "maxretry = $MAX_RETRY"
     done
-}
-
-# Writes stdin to $1 when it differs; returns 0 when the file changed.
-write_if_changed() {
-    local target="$1" tmp
-    tmp="$(mktemp "$target.homelab.XXXXXX")"
-    cat >"$tmp"
-    if [[ -f "$target" ]] && cmp -s "$tmp" "$target"; then
-        rm -f "$tmp"
-        return 1
-    fi
-    chmod 0644 "$tmp"
-    mv "$tmp" "$target"
-    return 0
 }
 
 # Appends "<kind> <path>" to the placeholder record unless it is there already.
@@ -306,8 +285,8 @@ sync_reload_timer() {
         return 0
     fi
     client="$(command -v fail2ban-client)"
-    if render_reload_service "$client" | write_if_changed "$UNIT_DIR/$RELOAD_UNIT.service"; then changed=yes; fi
-    if render_reload_timer | write_if_changed "$UNIT_DIR/$RELOAD_UNIT.timer"; then changed=yes; fi
+    if render_reload_service "$client" | write_if_changed "$UNIT_DIR/$RELOAD_UNIT.service" 0644; then changed=yes; fi
+    if render_reload_timer | write_if_changed "$UNIT_DIR/$RELOAD_UNIT.timer" 0644; then changed=yes; fi
     if [[ "$changed" == yes ]]; then systemctl daemon-reload; fi
     systemctl enable --quiet "$RELOAD_UNIT.timer"
     if [[ "$changed" == yes ]]; then
@@ -348,9 +327,9 @@ create() {
     STEP="fail2ban (write config)"
     local changed=no kind
     for kind in "${KINDS[@]}"; do
-        if render_filter "$kind" | write_if_changed "$FILTER_DIR/homelab-$kind.conf"; then changed=yes; fi
+        if render_filter "$kind" | write_if_changed "$FILTER_DIR/homelab-$kind.conf" 0644; then changed=yes; fi
     done
-    if render_jails | write_if_changed "$JAIL_FILE"; then changed=yes; fi
+    if render_jails | write_if_changed "$JAIL_FILE" 0644; then changed=yes; fi
 
     STEP="fail2ban (config test)"
     if ! fail2ban-client -t >/dev/null 2>&1; then

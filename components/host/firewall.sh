@@ -25,13 +25,6 @@ BEGIN_MARK="# BEGIN HOMELAB DOCKER-USER (managed by homelab firewall.sh, do not 
 END_MARK="# END HOMELAB DOCKER-USER"
 export DEBIAN_FRONTEND=noninteractive
 
-# Reports the failed step and exits (an explicit exit: a function called after "||" would not trip ERR).
-fail() {
-    STEP="$1"
-    echo "homelab: ${STEP} failed on $(hostname)" >&2
-    exit 1
-}
-
 is_port() { [[ "$1" =~ ^[0-9]+$ ]] && (("$1" >= 1 && "$1" <= 65535)); }
 is_cidr() { [[ "$1" =~ ^([0-9]{1,3}\.){3}[0-9]{1,3}/[0-9]{1,2}$ ]]; }
 
@@ -76,20 +69,6 @@ after_rules_block() {
 # after.rules without our block.
 after_rules_without_block() {
     awk -v b="$BEGIN_MARK" -v e="$END_MARK" '$0 == b {skip = 1; next} $0 == e {skip = 0; next} !skip' "$AFTER_RULES"
-}
-
-# Replaces $AFTER_RULES with stdin when it differs; returns 0 when the file changed.
-write_if_changed() {
-    local tmp
-    tmp="$(mktemp "$AFTER_RULES.homelab.XXXXXX")"
-    cat >"$tmp"
-    if cmp -s "$tmp" "$AFTER_RULES"; then
-        rm -f "$tmp"
-        return 1
-    fi
-    chmod 0640 "$tmp"
-    mv "$tmp" "$AFTER_RULES"
-    return 0
 }
 
 ufw_active() { ufw status | grep -q '^Status: active'; }
@@ -175,7 +154,7 @@ create() {
 
     STEP="firewall ufw (DOCKER-USER rules in $AFTER_RULES)"
     local changed=no
-    if { after_rules_without_block; after_rules_block; } | write_if_changed; then changed=yes; fi
+    if { after_rules_without_block; after_rules_block; } | write_if_changed "$AFTER_RULES" 0640; then changed=yes; fi
 
     if ! ufw_active; then
         STEP="firewall ufw (enable)"
@@ -213,7 +192,7 @@ delete() {
     local rule live_rules=""
     if [[ -f "$AFTER_RULES" ]]; then
         live_rules="$(awk -v b="$BEGIN_MARK" -v e="$END_MARK" '$0 == b {on = 1; next} $0 == e {on = 0} on && /^-A DOCKER-USER / {sub(/^-A DOCKER-USER /, ""); print}' "$AFTER_RULES" | grep -vx -- '-j RETURN' || true)"
-        after_rules_without_block | write_if_changed || true
+        after_rules_without_block | write_if_changed "$AFTER_RULES" 0640 || true
     fi
     STEP="firewall (remove live DOCKER-USER rules)"
     while read -r rule; do

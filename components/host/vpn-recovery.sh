@@ -30,28 +30,8 @@ UNIT_FILE="/etc/systemd/system/$UNIT.service"
 LIB_DIR=/usr/local/lib/homelab
 WATCHER="$LIB_DIR/vpn-recovery"
 
-fail() {
-    STEP="$1"
-    echo "homelab: ${STEP} failed on $(hostname)" >&2
-    exit 1
-}
-
 [[ "$GATEWAY_APP" =~ ^[a-z0-9_-]+$ ]] || fail "vpn-recovery (GATEWAY_APP is not an app id: '$GATEWAY_APP')"
 [[ "$MEMBER_LABEL" =~ ^[a-z0-9._-]+=[a-z0-9._-]+$ ]] || fail "vpn-recovery (MEMBER_LABEL is not <label>=<value>: '$MEMBER_LABEL')"
-
-# Writes stdin to $1 when it differs; returns 0 when the file changed.
-write_if_changed() {
-    local target="$1" mode="$2" tmp
-    tmp="$(mktemp "$target.homelab.XXXXXX")"
-    cat >"$tmp"
-    if [[ -f "$target" ]] && cmp -s "$tmp" "$target"; then
-        rm -f "$tmp"
-        return 1
-    fi
-    chmod "$mode" "$tmp"
-    mv "$tmp" "$target"
-    return 0
-}
 
 # The watcher the service runs. Messages go to the journal; "<3>" marks a line as an error (priority err).
 render_watcher() {
