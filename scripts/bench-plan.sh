@@ -14,7 +14,7 @@ plan_args=(scripts/plan.ts --stack dev --no-docs)
 # shellcheck disable=SC2207 # the plan script is "node <args> scripts/plan.ts": its words, without the file
 new_node_args=($(node -p 'require("./package.json").scripts.plan.replace(/^node /, "").replace(/ scripts\/plan\.ts$/, "")'))
 old_node_args=(-r ts-node/register/transpile-only)
-caches=(node_modules/.cache/homelab-ts node_modules/.cache/homelab-node-compile)
+caches=(node_modules/.cache/homelab-ts node_modules/.cache/homelab-node-compile node_modules/.cache/homelab-providers)
 
 measure() { # sets wall and cpu (seconds) for: node <args...> (output discarded, failure fatal)
   local t

@@ -11,6 +11,7 @@ import type { AppAddress, AppConnection } from "./core/types";
 import { AppClient, WiringError } from "./core/client";
 import { secretHash } from "./core/secrets";
 import { WiringBaseInputs, WiringImplementation, wiringProvider, wiringSecretOutputs } from "./core/provider";
+import { WiringResource } from "./core/resource";
 import { WIRING_VERSION } from "./core/version";
 
 /** Sonarr or Radarr as Bazarr reaches it. */
@@ -178,13 +179,13 @@ export interface BazarrArgs {
 }
 
 /** Bazarr connected to Sonarr/Radarr with forms authentication. Destroy disconnects what it connected. */
-export class BazarrWiring extends pulumi.dynamic.Resource {
+export class BazarrWiring extends WiringResource {
     /** What the app held after the last create/update/refresh (null under mocks). */
     declare public readonly observed: pulumi.Output<BazarrState | null>;
     declare public readonly created: pulumi.Output<string[]>;
 
     constructor(name: string, args: BazarrArgs, opts?: pulumi.CustomResourceOptions) {
-        super(bazarrProvider, name, { ...args, providerVersion: WIRING_VERSION, observed: undefined, created: undefined }, {
+        super("bazarr", bazarrProvider, name, { ...args, providerVersion: WIRING_VERSION, observed: undefined, created: undefined }, {
             ...opts,
             additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...wiringSecretOutputs(bazarrImplementation)],
         });

@@ -12,6 +12,7 @@ import type { AppAddress, AppConnection } from "./core/types";
 import { AppClient, WiringError } from "./core/client";
 import { secretHash } from "./core/secrets";
 import { WiringBaseInputs, WiringImplementation, wiringProvider, wiringSecretOutputs } from "./core/provider";
+import { WiringResource } from "./core/resource";
 import { WIRING_VERSION } from "./core/version";
 
 /** How this program introduces itself to Jellyfin (sessions are keyed by DeviceId, so logins reuse one device). */
@@ -338,7 +339,7 @@ export interface JellyfinWiringArgs extends JellyfinAdminArgs {
 }
 
 /** Completes Jellyfin's first-run wizard with the program's admin. Destroy leaves the wizard completed and the admin. */
-export class JellyfinSetup extends pulumi.dynamic.Resource {
+export class JellyfinSetup extends WiringResource {
     /** What the app held after the last create/update/refresh (null under mocks). */
     declare public readonly observed: pulumi.Output<JellyfinSetupState | null>;
     declare public readonly created: pulumi.Output<string[]>;
@@ -346,7 +347,7 @@ export class JellyfinSetup extends pulumi.dynamic.Resource {
     public readonly adminUserId: pulumi.Output<string>;
 
     constructor(name: string, args: JellyfinSetupArgs, opts?: pulumi.CustomResourceOptions) {
-        super(jellyfinSetupProvider, name, { ...args, providerVersion: WIRING_VERSION, observed: undefined, created: undefined }, {
+        super("jellyfin-setup", jellyfinSetupProvider, name, { ...args, providerVersion: WIRING_VERSION, observed: undefined, created: undefined }, {
             ...opts,
             additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...wiringSecretOutputs(jellyfinSetupImplementation)],
         });
@@ -355,7 +356,7 @@ export class JellyfinSetup extends pulumi.dynamic.Resource {
 }
 
 /** Libraries, known proxies / local networks and the API key of a set-up Jellyfin. */
-export class JellyfinWiring extends pulumi.dynamic.Resource {
+export class JellyfinWiring extends WiringResource {
     /** What the app held after the last create/update/refresh (null under mocks). */
     declare public readonly observed: pulumi.Output<JellyfinWiringState | null>;
     declare public readonly created: pulumi.Output<string[]>;
@@ -363,7 +364,7 @@ export class JellyfinWiring extends pulumi.dynamic.Resource {
     public readonly apiKey: pulumi.Output<string>;
 
     constructor(name: string, args: JellyfinWiringArgs, opts?: pulumi.CustomResourceOptions) {
-        super(jellyfinWiringProvider, name, { ...args, providerVersion: WIRING_VERSION, observed: undefined, created: undefined }, {
+        super("jellyfin", jellyfinWiringProvider, name, { ...args, providerVersion: WIRING_VERSION, observed: undefined, created: undefined }, {
             ...opts,
             additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...wiringSecretOutputs(jellyfinWiringImplementation)],
         });

@@ -10,6 +10,7 @@ import type { AppAddress, AppConnection } from "./core/types";
 import { AppClient, WiringError } from "./core/client";
 import { secretHash } from "./core/secrets";
 import { WiringBaseInputs, WiringImplementation, wiringProvider, wiringSecretOutputs } from "./core/provider";
+import { WiringResource } from "./core/resource";
 import { WIRING_VERSION } from "./core/version";
 import type { JellyfinCollectionType } from "./jellyfin";
 
@@ -329,13 +330,13 @@ export interface JellyseerrArgs {
 }
 
 /** Jellyseerr initialised against Jellyfin, libraries enabled, Sonarr/Radarr as defaults. Destroy removes only the servers it added. */
-export class JellyseerrWiring extends pulumi.dynamic.Resource {
+export class JellyseerrWiring extends WiringResource {
     /** What the app held after the last create/update/refresh (null under mocks). */
     declare public readonly observed: pulumi.Output<JellyseerrState | null>;
     declare public readonly created: pulumi.Output<string[]>;
 
     constructor(name: string, args: JellyseerrArgs, opts?: pulumi.CustomResourceOptions) {
-        super(jellyseerrProvider, name, { ...args, providerVersion: WIRING_VERSION, observed: undefined, created: undefined }, {
+        super("jellyseerr", jellyseerrProvider, name, { ...args, providerVersion: WIRING_VERSION, observed: undefined, created: undefined }, {
             ...opts,
             additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...wiringSecretOutputs(jellyseerrImplementation)],
         });

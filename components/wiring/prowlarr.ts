@@ -10,6 +10,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AppClient } from "./core/client";
 import { WiringBaseInputs, WiringImplementation, wiringProvider, wiringSecretOutputs } from "./core/provider";
+import { WiringResource } from "./core/resource";
 import type { AppAddress, AppConnection } from "./core/types";
 import { WIRING_VERSION } from "./core/version";
 import {
@@ -131,12 +132,12 @@ export interface ProwlarrFlareSolverrArgs {
     readyTimeoutSeconds?: pulumi.Input<number>;
 }
 
-export class ProwlarrFlareSolverr extends pulumi.dynamic.Resource {
+export class ProwlarrFlareSolverr extends WiringResource {
     declare public readonly observed: pulumi.Output<ProwlarrFlareSolverrObserved | null>;
     declare public readonly created: pulumi.Output<string[]>;
 
     constructor(name: string, args: ProwlarrFlareSolverrArgs, opts?: pulumi.CustomResourceOptions) {
-        super(flareSolverrProvider, name, {
+        super("prowlarr-flaresolverr", flareSolverrProvider, name, {
             connection: args.connection,
             address: args.address,
             apiKey: args.apiKey,
@@ -256,12 +257,12 @@ export interface ProwlarrApplicationArgs {
     readyTimeoutSeconds?: pulumi.Input<number>;
 }
 
-export class ProwlarrApplication extends pulumi.dynamic.Resource {
+export class ProwlarrApplication extends WiringResource {
     declare public readonly observed: pulumi.Output<ProwlarrApplicationObserved | null>;
     declare public readonly created: pulumi.Output<string[]>;
 
     constructor(name: string, args: ProwlarrApplicationArgs, opts?: pulumi.CustomResourceOptions) {
-        super(applicationProvider, name, {
+        super("prowlarr-application", applicationProvider, name, {
             connection: args.connection,
             address: args.address,
             apiKey: args.apiKey,

@@ -11,6 +11,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { DATA_MOUNT_PATH, MediaKind } from "../catalog";
 import { AppClient, WiringError } from "./core/client";
 import { WiringBaseInputs, WiringImplementation, wiringProvider, wiringSecretOutputs } from "./core/provider";
+import { WiringResource } from "./core/resource";
 import { AppAddress, AppConnection } from "./core/types";
 import { WIRING_VERSION } from "./core/version";
 
@@ -192,14 +193,14 @@ export interface QbittorrentWiringArgs {
     readyTimeoutSeconds?: number;
 }
 
-export class QbittorrentWiring extends pulumi.dynamic.Resource {
+export class QbittorrentWiring extends WiringResource {
     public readonly observed!: pulumi.Output<QbittorrentObserved>;
     /** Ids of what this resource created (`category:<name>`): all destroy removes. */
     public readonly created!: pulumi.Output<string[]>;
 
     constructor(name: string, args: QbittorrentWiringArgs, opts?: pulumi.CustomResourceOptions) {
         const { kinds, dataMount, ...rest } = args;
-        super(qbittorrentProvider, name, {
+        super("qbittorrent", qbittorrentProvider, name, {
             ...rest,
             ...qbittorrentDesired(kinds, dataMount),
             providerVersion: WIRING_VERSION,

@@ -14,6 +14,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { AppClient, WiringError } from "./core/client";
 import { WiringBaseInputs, WiringImplementation, wiringProvider, wiringSecretOutputs } from "./core/provider";
+import { WiringResource } from "./core/resource";
 import { secretHash } from "./core/secrets";
 import type { AppAddress, AppConnection, HttpRequest } from "./core/types";
 import { WIRING_VERSION } from "./core/version";
@@ -582,7 +583,7 @@ export interface ServarrWiringArgs {
  * Sonarr, Radarr, Lidarr or Readarr wired to the stack. `qualityProfileId`/`qualityProfileName` (Sonarr/Radarr)
  * are what Jellyseerr needs to pick the 1080p profile.
  */
-export class ServarrWiring extends pulumi.dynamic.Resource {
+export class ServarrWiring extends WiringResource {
     declare public readonly observed: pulumi.Output<ServarrObserved | null>;
     declare public readonly created: pulumi.Output<string[]>;
     public readonly qualityProfileId: pulumi.Output<number | undefined>;
@@ -595,7 +596,7 @@ export class ServarrWiring extends pulumi.dynamic.Resource {
         }));
         const jellyfin = args.jellyfin === undefined ? undefined
             : pulumi.output(args.jellyfin).apply((j) => ({ host: j.host, port: j.port, useSsl: j.useSsl ?? false }));
-        super(servarrProvider, name, {
+        super("servarr", servarrProvider, name, {
             kind: args.kind,
             connection: args.connection,
             address: args.address,

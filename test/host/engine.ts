@@ -92,7 +92,7 @@ export interface ContainerCalls {
     app: string;
     create: { Config: Inputs; HostConfig: Inputs };
     connect: { network: string; EndpointConfig: Inputs }[];
-    uploads: { file: string; content: string }[];
+    uploads: { file: string; content: string; executable: boolean }[];
     /** `wait`: seconds to wait for healthy after start (the provider's behaviour, not an Engine input). */
     waitHealthy?: number;
 }
@@ -188,8 +188,8 @@ const CONTAINER_INPUTS: Record<string, Handler> = {
     },
     uploads: (v, c) => {
         c.uploads = list("uploads", v).map((u) => {
-            const f = onlyFields("uploads[]", u, ["file", "content"]);
-            return { file: text("uploads.file", f.file), content: text("uploads.content", f.content) };
+            const f = onlyFields("uploads[]", u, ["file", "content", "executable"]);
+            return { file: text("uploads.file", f.file), content: text("uploads.content", f.content), executable: f.executable === true };
         });
     },
     wait: (v, c) => { if (v === true) c.waitHealthy ??= 60; },
@@ -221,8 +221,11 @@ export function containerCalls(r: CapturedResource, inputs: Inputs, declaredImag
     return c;
 }
 
-/** A ustar archive with one regular file (mode 0644), named by its full path like the provider's upload. */
-export function tarOf(file: string, content: string): Buffer {
+/**
+ * A ustar archive with one regular file, named by its full path like the provider's upload: mode 0744 when
+ * `executable` (as the provider uploads it), 0644 otherwise.
+ */
+export function tarOf(file: string, content: string, executable = false): Buffer {
     const data = Buffer.from(content, "utf8");
     const header = Buffer.alloc(512);
     const name = file.replace(/^\/+/, "");
@@ -230,7 +233,7 @@ export function tarOf(file: string, content: string): Buffer {
     const field = (value: string, offset: number, length: number) => header.write(value, offset, length, "utf8");
     const octal = (n: number, length: number) => n.toString(8).padStart(length - 1, "0") + "\0";
     field(name, 0, 100);
-    field(octal(0o644, 8), 100, 8);
+    field(octal(executable ? 0o744 : 0o644, 8), 100, 8);
     field(octal(0, 8), 108, 8);
     field(octal(0, 8), 116, 8);
     field(octal(data.length, 12), 124, 12);
@@ -333,7 +336,7 @@ export class StackOnEngine {
             if (d.status >= 300 && !/is not connected/.test(d.body.toString())) throw new Error(`disconnect ${calls.name} from bridge: ${d.body}`);
             for (const n of calls.connect) await ok(this.request, "POST", `/networks/${encodeURIComponent(n.network)}/connect`, { Container: id, EndpointConfig: n.EndpointConfig });
         }
-        for (const u of calls.uploads) await ok(this.request, "PUT", `/containers/${id}/archive?path=/`, tarOf(u.file, u.content), "application/x-tar");
+        for (const u of calls.uploads) await ok(this.request, "PUT", `/containers/${id}/archive?path=/`, tarOf(u.file, u.content, u.executable), "application/x-tar");
         await ok(this.request, "POST", `/containers/${id}/start`);
         this.created.containers.set(r.urn, { id, name: calls.name, app: calls.app });
         if (calls.waitHealthy !== undefined) await this.waitHealthy(id, calls.name, calls.waitHealthy);
