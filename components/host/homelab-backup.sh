@@ -83,7 +83,11 @@ stage_databases() {
     while IFS= read -r rel; do
         mkdir -p "$(dirname "$stage/$rel")"
         for try in 1 2 3; do
-            if sqlite3 "$dir/$rel" ".timeout 30000" ".backup '$stage/$rel'" &&
+            # One read transaction around the copy: the backup reads one snapshot, so an app that keeps
+            # writing cannot make it start over again and again (the shell's .backup copies 100 pages a step
+            # and restarts whenever another connection changed the database between two steps).
+            if sqlite3 "$dir/$rel" ".timeout 30000" "BEGIN" ".output /dev/null" "SELECT count(*) FROM sqlite_master" \
+                ".output stdout" ".backup '$stage/$rel'" "COMMIT" &&
                 [[ "$(sqlite3 "$stage/$rel" 'PRAGMA integrity_check;')" == ok ]]; then
                 break
             fi
