@@ -7,10 +7,9 @@
  * (homelab-daytwo-*, 10.214.7.0/24), so it can run beside the hardening suite.
  */
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { stringify as toYaml } from "yaml";
-import { BRINGUP, BUSYBOX, REPO, Run, must, run } from "./host";
+import { BRINGUP, BUSYBOX, REPO, Run, must, run, userMachine } from "./host";
 
 jest.setTimeout(120_000);
 
@@ -184,19 +183,12 @@ beforeAll(async () => {
     must("docker", ["network", "create", "--subnet", SUBNET, NET]);
     must("bash", [BRINGUP, "up", HOST, NET, HOST_IP]);
     timings["host up"] = (Date.now() - start) / 1000;
-    // The user's machine after `pulumi up`: the deploy key where the program writes it.
-    home = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-daytwo-home-"));
-    const keyDir = path.join(home, ".ssh", "homelab-media");
-    fs.mkdirSync(keyDir, { recursive: true, mode: 0o700 });
-    const key = path.join(keyDir, `${STACK}.key`);
-    must("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "homelab-daytwo", "-f", key]);
-    mustOnHost(`install -d -m 700 /root/.ssh && echo '${fs.readFileSync(`${key}.pub`, "utf8").trim()}' > /root/.ssh/authorized_keys`);
-    hostKey = mustOnHost("cut -d' ' -f1,2 /etc/ssh/ssh_host_ed25519_key.pub").trim();
+    ({ home, hostKey } = userMachine(HOST, STACK, "homelab-daytwo-home-"));
     stackFile = writeStackFile(path.join(home, `Pulumi.${STACK}.yaml`));
     const commands = await programCommands();
     create = commands.create;
     remove = commands.delete;
-    fs.writeFileSync(path.join(keyDir, `${STACK}.known_hosts`), `${HOST_IP} ${hostKey}\n`, { mode: 0o600 });
+    fs.writeFileSync(path.join(home, ".ssh", "homelab-media", `${STACK}.known_hosts`), `${HOST_IP} ${hostKey}\n`, { mode: 0o600 });
     must("bash", ["-c", `docker save ${BUSYBOX} | docker exec -i ${HOST} docker load -q`]);
     timings["bring-up total"] = (Date.now() - start) / 1000;
 }, 600_000);

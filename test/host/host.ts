@@ -94,3 +94,20 @@ export function exported(command: string, name: string): string {
 export function sh(script: string): string {
     return execFileSync("bash", ["-c", script], { encoding: "utf8" });
 }
+
+/**
+ * The user's machine after `pulumi up`, for the CLIs that reach the host as the program does: a HOME with the
+ * deploy key where the program writes it (`~/.ssh/homelab-media/<stack>.key`), that key authorized for root
+ * on the test host, and the host's ed25519 key to pin in the stack's config.
+ */
+export function userMachine(host: string, stack: string, tmpPrefix: string): { home: string; hostKey: string } {
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), tmpPrefix));
+    const keyDir = path.join(home, ".ssh", "homelab-media");
+    fs.mkdirSync(keyDir, { recursive: true, mode: 0o700 });
+    const key = path.join(keyDir, `${stack}.key`);
+    must("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "homelab-daytwo", "-f", key]);
+    const publicKey = fs.readFileSync(`${key}.pub`, "utf8").trim();
+    must("docker", ["exec", "-i", host, "bash", "-c", `install -d -m 700 /root/.ssh && echo '${publicKey}' > /root/.ssh/authorized_keys`]);
+    const hostKey = must("docker", ["exec", host, "bash", "-c", "cut -d' ' -f1,2 /etc/ssh/ssh_host_ed25519_key.pub"]).trim();
+    return { home, hostKey };
+}

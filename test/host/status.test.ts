@@ -8,10 +8,9 @@
  */
 import { spawn } from "child_process";
 import * as fs from "fs";
-import * as os from "os";
 import * as path from "path";
 import { stringify as toYaml } from "yaml";
-import { BRINGUP, BUSYBOX, REPO, Run, must, run } from "./host";
+import { BRINGUP, BUSYBOX, REPO, Run, must, run, userMachine } from "./host";
 import { CATALOG } from "../../components/catalog";
 
 jest.setTimeout(120_000);
@@ -138,13 +137,7 @@ beforeAll(async () => {
         { input: ECHO_CGI });
     must("docker", ["exec", ECHO.name, "busybox", "ip", "route", "add", INNER.subnet, "via", HOST_IP]);
     must("docker", ["exec", ECHO.name, "busybox", "httpd", "-p", "8080", "-h", "/www"]);
-    home = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-daytwo-st-"));
-    const keyDir = path.join(home, ".ssh", "homelab-media");
-    fs.mkdirSync(keyDir, { recursive: true, mode: 0o700 });
-    const key = path.join(keyDir, `${STACK}.key`);
-    must("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "homelab-daytwo", "-f", key]);
-    mustOnHost(`install -d -m 700 /root/.ssh && echo '${fs.readFileSync(`${key}.pub`, "utf8").trim()}' > /root/.ssh/authorized_keys`);
-    hostKey = mustOnHost("cut -d' ' -f1,2 /etc/ssh/ssh_host_ed25519_key.pub").trim();
+    ({ home, hostKey } = userMachine(HOST, STACK, "homelab-daytwo-st-"));
     stackFile = writeStackFile(path.join(home, `Pulumi.${STACK}.yaml`));
     must("bash", ["-c", `docker save ${BUSYBOX} | docker exec -i ${HOST} docker load -q`]);
     mustOnHost(`set -e; mkdir -p /srv/homelab/data/torrents /srv/homelab/data/media
