@@ -12,7 +12,7 @@ import { BRINGUP, must, run } from "./host";
 
 jest.setTimeout(120_000);
 
-const IMAGE = process.env.HOMELAB_TEST_IMAGE ?? "homelab-test/debian-host:bookworm-v2";
+const IMAGE = process.env.HOMELAB_TEST_IMAGE ?? "homelab-test/debian-host:bookworm-v3";
 const SEED = bazarrSeedConfig("0123456789abcdef0123456789abcdef", "admin", "correct horse");
 const EXISTING = "auth:\n  apikey: \"users-own-key\"\ngeneral:\n  theme: dark\n";
 

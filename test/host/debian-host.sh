@@ -12,12 +12,14 @@
 set -euo pipefail
 
 # v2: restic and sqlite3 for the backup suite (the test host has no internet: packages come in here).
-IMAGE="${HOMELAB_TEST_IMAGE:-homelab-test/debian-host:bookworm-v2}"
-PACKAGES="systemd,systemd-sysv,dbus,openssh-server,ufw,iptables,fail2ban,python3-systemd,iproute2,docker.io,sudo,procps,restic,sqlite3"
+# v3: sshfs and fuse3 (a NAS stand-in), prometheus-node-exporter and curl (the watcher and its metrics).
+IMAGE="${HOMELAB_TEST_IMAGE:-homelab-test/debian-host:bookworm-v3}"
+PACKAGES="systemd,systemd-sysv,dbus,openssh-server,ufw,iptables,fail2ban,python3-systemd,iproute2,docker.io,sudo,procps,restic,sqlite3,sshfs,fuse3,prometheus-node-exporter,curl"
 
 # v2: / is 0755 (v1 was 0700 and refused the stand-ins' non-root users).
-APPS_BASE="${HOMELAB_TEST_APPS_BASE:-homelab-test/apps-base:bookworm-v2}"
-APPS_PACKAGES="qbittorrent-nox,wget,curl,iptables,iproute2,busybox,util-linux,passwd"
+# v3: sqlite3 (stand-ins that read an app database).
+APPS_BASE="${HOMELAB_TEST_APPS_BASE:-homelab-test/apps-base:bookworm-v3}"
+APPS_PACKAGES="qbittorrent-nox,wget,curl,iptables,iproute2,busybox,util-linux,passwd,sqlite3"
 
 log() { printf 'debian-host: %s\n' "$*" >&2; }
 

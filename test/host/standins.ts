@@ -12,7 +12,7 @@ import { BRINGUP, BUSYBOX, must, run } from "./host";
 import { AppId, CATALOG } from "../../components/catalog";
 import type { StandIn } from "./engine";
 
-export const APPS_BASE = "homelab-test/apps-base:bookworm-v2";
+export const APPS_BASE = "homelab-test/apps-base:bookworm-v3";
 const DIR = path.join(__dirname, "standins");
 
 function derive(name: string, file: string, dest: string): string {
