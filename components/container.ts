@@ -75,7 +75,8 @@ export function addressFromVpnNamespace(cfg: HomelabConfig, id: AppId): string {
 
 /** Name of the named volume that holds an app's config (stable, so data survives container replacement). */
 export function configVolumeName(id: AppId, purpose = "config"): string {
-    return `homelab-${id}-${purpose}`;
+    const kept = purpose === "config" ? CATALOG[id].configVolume : undefined;
+    return kept ?? `homelab-${id}-${purpose}`;
 }
 
 function probeCommand(spec: AppSpec, url: string): string {
@@ -143,6 +144,8 @@ export interface AppContainerArgs {
     user?: string;
     groupAdds?: string[];
     command?: string[];
+    /** Run Docker's init as PID 1 (for images without one that expect it, such as Seerr's). */
+    init?: boolean;
     /** Make `pulumi up` wait until the container is healthy (for containers others depend on). */
     waitHealthy?: boolean;
 }
@@ -198,7 +201,8 @@ export function appContainer(name: string, args: AppContainerArgs, image: docker
         uploads: args.uploads,
         devices: args.devices,
         capabilities: args.capabilities,
-        user: args.user,
+        user: args.user ?? spec.imageUser,
+        init: args.init,
         groupAdds: args.groupAdds,
         command: args.command,
         wait: args.waitHealthy,

@@ -1,10 +1,10 @@
 /**
- * The Jellyfin, Jellyseerr and Bazarr fakes answer like the apps' API definitions say: the scenario tests are only
+ * The Jellyfin, Seerr and Bazarr fakes answer like the apps' API definitions say: the scenario tests are only
  * as good as these refusals.
  */
 import * as http from "node:http";
 import { start as startJellyfin, FakeJellyfin } from "./fakes/jellyfin";
-import { start as startJellyseerr, FakeJellyseerr } from "./fakes/jellyseerr";
+import { start as startSeerr, FakeSeerr } from "./fakes/seerr";
 import { start as startBazarr, FakeBazarr, md5 } from "./fakes/bazarr";
 
 interface Answer { status: number; body: string; headers: http.IncomingHttpHeaders }
@@ -76,10 +76,10 @@ describe("Jellyfin fake", () => {
     });
 });
 
-describe("Jellyseerr fake", () => {
-    async function initialised(): Promise<{ jf: FakeJellyfin; seerr: FakeJellyseerr }> {
+describe("Seerr fake", () => {
+    async function initialised(): Promise<{ jf: FakeJellyfin; seerr: FakeSeerr }> {
         const { jf } = await wizardDone();
-        const seerr = track(await startJellyseerr({ apiKey: "k" }));
+        const seerr = track(await startSeerr({ apiKey: "k" }));
         const signIn = await send(seerr.port, "POST", "/api/v1/auth/jellyfin", { json: { username: "admin", password: "pw", hostname: "127.0.0.1", port: jf.port, urlBase: "", useSsl: false, email: "admin", serverType: 2 } });
         expect(signIn.status).toBe(200);
         expect(String(signIn.headers["set-cookie"])).toContain("connect.sid=");
@@ -87,7 +87,7 @@ describe("Jellyseerr fake", () => {
     }
 
     test("refuses /auth/jellyfin with a hostname once a server is set, and without one before", async () => {
-        const fresh = track(await startJellyseerr({ apiKey: "k" }));
+        const fresh = track(await startSeerr({ apiKey: "k" }));
         expect((await send(fresh.port, "POST", "/api/v1/auth/jellyfin", { json: { username: "admin", password: "pw" } })).status).toBe(500);
         expect((await send(fresh.port, "POST", "/api/v1/auth/jellyfin", { json: { username: "admin" } })).status).toBe(400);
         const { jf, seerr } = await initialised();
@@ -97,7 +97,7 @@ describe("Jellyseerr fake", () => {
     });
 
     test("the API key works only once the owner exists; settings need it; required DVR fields are enforced", async () => {
-        const fresh = track(await startJellyseerr({ apiKey: "k" }));
+        const fresh = track(await startSeerr({ apiKey: "k" }));
         expect((await send(fresh.port, "GET", "/api/v1/settings/jellyfin", { headers: { "X-Api-Key": "k" } })).status).toBe(403);
         const { seerr } = await initialised();
         expect((await send(seerr.port, "GET", "/api/v1/settings/jellyfin", { headers: { "X-Api-Key": "k" } })).status).toBe(200);
