@@ -68,7 +68,7 @@ export class Streaming extends pulumi.ComponentResource {
             const volume = namedVolume(name, "seerr", "config", { ...child, ...was("-config") });
             const image = appImage(name, cfg, "seerr", child);
             const spec = CATALOG.seerr;
-            this.seerrConfig = hostStep(`${name}-seerr-config`, cfg, "seerr-config", {
+            this.seerrConfig = hostStep(`${name}-seerr-config-owner`, cfg, "seerr-config", {
                 VOLUME: configVolumeName("seerr"),
                 CONFIG_PATH: spec.configPath!,
                 IMAGE: cfg.images.seerr,

@@ -110,7 +110,7 @@ function notOwnedBy(owner: string): string {
 
 /** The program's seerr-config step, its command string as declared, with this suite's names and the stand-in. */
 function seerrConfigStep(): string {
-    const create = String(revealed(named("homelab-streaming-seerr-config")).create);
+    const create = String(revealed(named("homelab-streaming-seerr-config-owner")).create);
     return create
         .replace(`export VOLUME='${VOLUME_NAME}'`, `export VOLUME='${renamed(VOLUME_NAME)}'`)
         .replace(`export OLD_CONTAINER='${OLD_CONTAINER}'`, `export OLD_CONTAINER='${renamed(OLD_CONTAINER)}'`)
@@ -148,7 +148,7 @@ test("a Jellyseerr 2.7.3 volume becomes Seerr's: requests and settings kept, the
     expect(notOwnedBy("1000:1000")).toMatch(/^\/v\/db\/db\.sqlite3 0:0$/m);
 
     // pulumi up: the seerr-config step first (the Seerr container depends on it) ...
-    expect(named("homelab-streaming-seerr").dependencies).toContain(named("homelab-streaming-seerr-config").urn);
+    expect(named("homelab-streaming-seerr").dependencies).toContain(named("homelab-streaming-seerr-config-owner").urn);
     const first = must("bash", ["-c", seerrConfigStep()]);
     expect(first).toContain(`homelab: stopped ${renamed(OLD_CONTAINER)}`);
     expect(first).toMatch(new RegExp(`${renamed(VOLUME_NAME)} on .*: (\\d+) file\\(s\\) handed to 1000:1000`));
