@@ -72,10 +72,11 @@ export interface AppSpec {
     /** Where the app keeps its state; a named volume is mounted there. Absent for stateless apps. */
     configPath?: string;
     /**
-     * Name of the config volume when it is not `homelab-<id>-config`: an app that took over another app's data
-     * keeps that app's volume (Seerr keeps Jellyseerr's), so nothing is copied and no volume is left behind.
+     * The app this one replaced and whose data it carries on (Seerr: Jellyseerr). Its config volume stays the
+     * former app's, name and label unchanged (`homelab-<formerId>-config`), so a deployed stack's volume is
+     * neither copied nor replaced; the former app's `homelab:*` keys are refused with the new name.
      */
-    configVolume?: string;
+    formerId?: string;
     identity: Identity;
     /**
      * `uid:gid` the image's own user writes its files as (`image-default` apps that do not run as root). The
@@ -277,7 +278,7 @@ export const CATALOG: Readonly<Record<AppId, AppSpec>> = {
         data: "none",
         configPath: "/app/config",
         // Jellyseerr's volume, carried over as it is (docs/migration-guide.mdx: same config folder, owned by 1000).
-        configVolume: "homelab-jellyseerr-config",
+        formerId: "jellyseerr",
         identity: "image-default",
         // Dockerfile: USER node:node (1000:1000 in node:alpine).
         imageUser: "1000:1000",
@@ -331,5 +332,7 @@ export function appsWithRole(...roles: AppRole[]): AppId[] {
     return APP_IDS.filter((id) => roles.includes(CATALOG[id].role));
 }
 
-/** Apps that were renamed: old `homelab:*` key -> the app that replaced it. */
-export const RENAMED_APPS: Readonly<Record<string, AppId>> = { jellyseerr: "seerr" };
+/** Apps that were replaced: former app id (an old `homelab:*` key) -> the app that carries on its data. */
+export const RENAMED_APPS: Readonly<Record<string, AppId>> = Object.fromEntries(
+    APP_IDS.flatMap((id) => (CATALOG[id].formerId === undefined ? [] : [[CATALOG[id].formerId, id]])),
+);

@@ -75,8 +75,12 @@ export function addressFromVpnNamespace(cfg: HomelabConfig, id: AppId): string {
 
 /** Name of the named volume that holds an app's config (stable, so data survives container replacement). */
 export function configVolumeName(id: AppId, purpose = "config"): string {
-    const kept = purpose === "config" ? CATALOG[id].configVolume : undefined;
-    return kept ?? `homelab-${id}-${purpose}`;
+    return `homelab-${volumeOwner(id, purpose)}-${purpose}`;
+}
+
+/** Whose volume it is (name and `homelab.app` label): an app that replaced another keeps that app's config volume. */
+function volumeOwner(id: AppId, purpose: string): string {
+    return (purpose === "config" ? CATALOG[id].formerId : undefined) ?? id;
 }
 
 function probeCommand(spec: AppSpec, url: string): string {
@@ -122,7 +126,7 @@ export function appImage(name: string, cfg: HomelabConfig, id: AppId, opts: pulu
 export function namedVolume(name: string, id: AppId, purpose: string, opts: pulumi.CustomResourceOptions): docker.Volume {
     return new docker.Volume(`${name}-${id}-${purpose}`, {
         name: configVolumeName(id, purpose),
-        labels: [{ label: APP_LABEL, value: id }],
+        labels: [{ label: APP_LABEL, value: volumeOwner(id, purpose) }],
     }, { ...opts, retainOnDelete: true });
 }
 

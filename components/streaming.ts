@@ -62,18 +62,18 @@ export class Streaming extends pulumi.ComponentResource {
         if (isEnabled(cfg, "seerr")) {
             // Renamed from Jellyseerr: the aliases keep a deployed stack's key, volume and container (the
             // container is replaced in place, after the old one is removed, never beside it).
-            const was = (resource: string) => ({ aliases: [{ name: `${name}-jellyseerr${resource}` }] });
+            const spec = CATALOG.seerr;
+            const was = (resource: string) => ({ aliases: [{ name: `${name}-${spec.formerId}${resource}` }] });
             const apiKey = new random.RandomBytes(`${name}-seerr-api-key`, { length: 16 }, { ...child, ...was("-api-key") });
             this.seerrApiKey = pulumi.secret(apiKey.hex);
             const volume = namedVolume(name, "seerr", "config", { ...child, ...was("-config") });
             const image = appImage(name, cfg, "seerr", child);
-            const spec = CATALOG.seerr;
             this.seerrConfig = hostStep(`${name}-seerr-config-owner`, cfg, "seerr-config", {
                 VOLUME: configVolumeName("seerr"),
                 CONFIG_PATH: spec.configPath!,
                 IMAGE: cfg.images.seerr,
                 OWNER: spec.imageUser!,
-                OLD_CONTAINER: "jellyseerr",
+                OLD_CONTAINER: spec.formerId!,
             }, { ...child, dependsOn: [volume, image, ...(args.dependsOn ?? [])] as pulumi.Input<pulumi.Resource>[] });
             this.seerr = appContainer(name, {
                 cfg,

@@ -158,7 +158,7 @@ export function wiringPlan(cfg: HomelabConfig): PlannedWiring[] {
     if (isEnabled(cfg, "seerr")) {
         const servers = sonarrAndRadarr(cfg);
         plan.push(step({
-            key: "seerr", kind: "seerr", app: "seerr", formerKey: "jellyseerr", talksTo: ["seerr", "jellyfin", ...servers],
+            key: "seerr", kind: "seerr", app: "seerr", formerKey: CATALOG.seerr.formerId, talksTo: ["seerr", "jellyfin", ...servers],
             after: ["jellyfin-setup", "jellyfin", ...servers], setup: true,
             settings: [
                 `Jellyfin at ${seenFrom(cfg, "seerr", "jellyfin").url}, owner ${cfg.jellyfinAdmin}, movie and show libraries enabled`,

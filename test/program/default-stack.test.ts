@@ -448,8 +448,9 @@ describe("Seerr replaces Jellyseerr and keeps its data", () => {
             "homelab-streaming-seerr-api-key": ["homelab-streaming-jellyseerr-api-key"],
             "homelab-wiring-seerr": ["homelab-wiring-jellyseerr"],
         });
-        // The volume keeps its Docker name (and its data): Pulumi sees no change to replace it for.
-        expect(byName("homelab-streaming-seerr-config").serializedInputs.name).toBe("homelab-jellyseerr-config");
+        // The volume's inputs are exactly those of today's Jellyseerr volume (name and label: a changed label would
+        // replace it), so Pulumi sees no change at all.
+        expect(byName("homelab-streaming-seerr-config").serializedInputs).toEqual({ name: "homelab-jellyseerr-config", labels: [{ label: "homelab.app", value: "jellyseerr" }] });
     });
 
     test("the config volume is handed to 1000:1000 after the old container stopped and before Seerr starts", () => {
