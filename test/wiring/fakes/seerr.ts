@@ -119,7 +119,8 @@ const forbidden = () => reply(403, { status: 403, error: "You do not have permis
 
 async function signInWithJellyfin(state: FakeSeerrState, req: FakeRequest): Promise<FakeReply> {
     const body = req.json<{ username?: string; password?: string; hostname?: string; port?: number; urlBase?: string; useSsl?: boolean; email?: string; serverType?: number }>();
-    if (!body || body.username === undefined || body.password === undefined) return reply(400, { message: "request/body must have required property 'username' and 'password'" });
+    const absent = ["username", "password"].filter((f) => (body as Record<string, unknown> | undefined)?.[f] === undefined);
+    if (!body || absent.length > 0) return invalidBody(absent);
     if (!body.username) return reply(500, { error: "You must provide an username" });
     if (state.jellyfin.ip !== "" && body.hostname) return reply(500, { error: "Jellyfin hostname already configured" });
     if (state.jellyfin.ip === "" && !body.hostname) return reply(500, { error: "No hostname provided." });
@@ -185,11 +186,22 @@ async function syncLibraries(state: FakeSeerrState, req: FakeRequest): Promise<F
     return reply(200, state.jellyfin.libraries);
 }
 
+/**
+ * express-openapi-validator 4.13.8's answer to a body without required fields (index.ts error handler: message and
+ * errors), as the real Seerr v3.1.0 gave it here: every missing field, in the schema's order.
+ */
+function invalidBody(missing: string[]): FakeReply {
+    return reply(400, {
+        message: missing.map((f) => `request.body should have required property '${f}'`).join(", "),
+        errors: missing.map((f) => ({ path: `.body.${f}`, message: `should have required property '${f}'`, errorCode: "required.openapi.validation" })),
+    });
+}
+
 /** seerr-api.yml SonarrSettings / RadarrSettings as the validator applies them: required fields, read-only `id`. */
 function invalidDvrBody(kind: "sonarr" | "radarr", body: Record<string, unknown> | undefined): FakeReply | undefined {
     const missing = REQUIRED[kind].filter((f) => body?.[f] === undefined);
-    if (!body || missing.length > 0) return reply(400, { message: `request/body must have required property '${missing[0]}'` });
-    if (body.id !== undefined) return reply(400, { message: "request/body/id is read-only" });
+    if (!body || missing.length > 0) return invalidBody(missing);
+    if (body.id !== undefined) return reply(400, { message: "request.body.id is read-only", errors: [{ path: ".body.id", message: "is read-only", errorCode: "readOnly.openapi.validation" }] });
     return undefined;
 }
 
@@ -247,7 +259,8 @@ function logLine(level: string, label: string, message: string, metadata: Record
 /** auth.ts POST /local: this fake has no local users, so every sign-in fails as a wrong password does. */
 function localSignIn(state: FakeSeerrState, req: FakeRequest): FakeReply {
     const body = req.json<{ email?: string; password?: string }>();
-    if (body?.email === undefined || body.password === undefined) return reply(400, { message: "request/body must have required property 'email'" });
+    const absent = ["email", "password"].filter((f) => (body as Record<string, unknown> | undefined)?.[f] === undefined);
+    if (!body || absent.length > 0) return invalidBody(absent);
     state.log.push(logLine("warn", "API", "Failed sign-in attempt using invalid Seerr password", { ip: clientIp(state, req), email: body.email }));
     return reply(403, { message: "Access denied." });
 }
@@ -262,6 +275,11 @@ async function handle(state: FakeSeerrState, req: FakeRequest): Promise<FakeRepl
     }
     if (req.method === "POST" && path === "/auth/jellyfin") return signInWithJellyfin(state, req);
 
+    // seerr-api.yml security (cookieAuth or apiKey), checked by the validator before any route: a request with
+    // neither the X-Api-Key header nor the session cookie is refused with 401 (a wrong key passes on to a 403).
+    if (req.headers["x-api-key"] === undefined && !/(?:^|;\s*)connect\.sid=/.test(String(req.headers.cookie ?? ""))) {
+        return reply(401, { message: "cookie 'connect.sid' required", errors: [{ path: `/api/v1${path}`, message: "cookie 'connect.sid' required" }] });
+    }
     const user = caller(state, req);
     if (req.method === "GET" && path === "/auth/me") return user ? reply(200, user) : forbidden();
     if (!path.startsWith("/settings")) return reply(404);
@@ -272,7 +290,7 @@ async function handle(state: FakeSeerrState, req: FakeRequest): Promise<FakeRepl
     if (req.method === "POST" && path === "/settings/network") {
         // settings/index.ts POST /network: settings.network = merge(settings.network, req.body); applied at start only.
         const body = req.json<Record<string, unknown>>() ?? {};
-        state.network = { ...state.network, ...body };
+        state.network = { ...state.network, ...body } as FakeSeerrState["network"];
         state.writes.push("POST /settings/network");
         return reply(200, structuredClone(state.network));
     }
@@ -290,8 +308,13 @@ async function handle(state: FakeSeerrState, req: FakeRequest): Promise<FakeRepl
 export async function start(options: { apiKey: string }): Promise<FakeSeerr> {
     const state: FakeSeerrState = {
         apiKey: options.apiKey,
-        // lib/settings/index.ts defaults: network.trustProxy false.
-        network: { csrfProtection: false, forceIpv4First: false, trustProxy: false },
+        // lib/settings/index.ts defaults (GET /settings/network on a fresh Seerr v3.1.0 answered exactly this).
+        network: {
+            csrfProtection: false, forceIpv4First: false, trustProxy: false,
+            proxy: { enabled: false, hostname: "", port: 8080, useSsl: false, user: "", password: "", bypassFilter: "", bypassLocalAddresses: true },
+            dnsCache: { enabled: false, forceMinTtl: 0, forceMaxTtl: -1 },
+            apiRequestTimeout: 10000,
+        },
         trustProxyAtStart: false,
         log: [],
         initialized: false,
