@@ -10,6 +10,8 @@ export interface FakeRequest {
     path: string;
     query: URLSearchParams;
     headers: http.IncomingHttpHeaders;
+    /** The TCP peer's address (IPv4-mapped IPv6 prefix removed). */
+    remoteAddress: string;
     body: string;
     /** The JSON body, or undefined when the body is empty or not JSON. */
     json<T>(): T | undefined;
@@ -39,6 +41,7 @@ function parse(req: http.IncomingMessage, body: string): FakeRequest {
         path: url.pathname,
         query: url.searchParams,
         headers: req.headers,
+        remoteAddress: String(req.socket.remoteAddress ?? "").replace(/^::ffff:/, ""),
         body,
         json<T>(): T | undefined {
             if (!body || !contentType.includes("json")) return undefined;

@@ -6,6 +6,7 @@
  */
 import {
     FakeHttpServer, failure, FieldSpec, HttpAnswer, ImplementationSpec, ProviderStore, rejectIfAny, RouteTable, serveRoutes, validUrl,
+    Reach, hostPortOf, LoginState, loginRoutes, defaultHostConfig,
 } from "./servarr-http";
 
 const SYNC_LEVELS = ["disabled", "addOnly", "fullSync"];
@@ -36,6 +37,11 @@ function applicationSpec(implementation: string, port: number, categories: numbe
             ...(categoriesRequired && !(Array.isArray(v.syncCategories) && v.syncCategories.length > 0) ? [failure("SyncCategories", "'Sync Categories' must not be empty.")] : []),
         ],
         test: (v) => {
+            // Sonarr/Radarr/...Test -> the app's system/status at baseUrl: nothing answering there fails on BaseUrl.
+            const at = hostPortOf(v.baseUrl);
+            if (opts.reach && (!at || !opts.reach(at.host, at.port))) {
+                return [failure("BaseUrl", `Unable to complete application test, cannot connect to ${implementation}.`)];
+            }
             const app = opts.apps?.[implementation];
             if (!app || app.baseUrl !== v.baseUrl) return [failure("BaseUrl", `Unable to complete application test, cannot connect to ${implementation}.`)];
             return app.apiKey === v.apiKey ? [] : [failure("ApiKey", "API Key is invalid")];
@@ -54,7 +60,12 @@ function proxySpecs(opts: FakeProwlarrOptions): ImplementationSpec[] {
                 ...(typeof v.host === "string" && v.host.trim() ? [] : [failure("Host", "'Host' must not be empty.")]),
                 ...(typeof v.requestTimeout === "number" && v.requestTimeout >= 1 && v.requestTimeout <= 180 ? [] : [failure("RequestTimeout", "'Request Timeout' must be between 1 and 180.")]),
             ],
-            test: (v) => (opts.flaresolverrUrl !== undefined && v.host === opts.flaresolverrUrl ? [] : [failure("Host", "Unable to connect to FlareSolverr")]),
+            // FlareSolverr.Test: GET <host>/ping through FlareSolverr ... fails on Host with ProxyValidationUnableToConnect.
+            test: (v) => {
+                const at = hostPortOf(v.host);
+                if (opts.reach && (!at || !opts.reach(at.host, at.port))) return [failure("Host", "Unable to connect to proxy: Connection refused")];
+                return opts.flaresolverrUrl !== undefined && v.host === opts.flaresolverrUrl ? [] : [failure("Host", "Unable to connect to proxy")];
+            },
         },
         {
             implementation: "Http", implementationName: "Http", configContract: "HttpSettings",
@@ -68,7 +79,7 @@ function proxySpecs(opts: FakeProwlarrOptions): ImplementationSpec[] {
 
 export interface Tag { id: number; label: string }
 
-export interface ProwlarrState { tags: Tag[]; proxies: ProviderStore; applications: ProviderStore }
+export interface ProwlarrState { tags: Tag[]; proxies: ProviderStore; applications: ProviderStore; login: LoginState }
 
 export interface FakeProwlarrOptions {
     apiKey: string;
@@ -76,6 +87,8 @@ export interface FakeProwlarrOptions {
     apps?: Partial<Record<string, ReachableApp>>;
     /** The FlareSolverr URL that answers, for `indexerproxy/test`. */
     flaresolverrUrl?: string;
+    /** What answers inside Prowlarr's container (or namespace), for the connection tests (default: everything). */
+    reach?: Reach;
 }
 
 export interface FakeProwlarr extends FakeHttpServer {
@@ -97,7 +110,9 @@ export async function startProwlarr(options: FakeProwlarrOptions): Promise<FakeP
     const infoLink = (impl: string): string => `https://wiki.servarr.com/prowlarr/supported#${impl.toLowerCase()}`;
     const state: ProwlarrState = {
         tags: [],
-        proxies: new ProviderStore(proxySpecs(options), nextId, infoLink),
+        // IndexerProxyDefinition.Enable => Tags.Any(): a tagged proxy is tested on create.
+        proxies: new ProviderStore(proxySpecs(options), nextId, infoLink, undefined, (record) => record.tags.length > 0),
+        login: { user: null, hostConfig: defaultHostConfig(9696, options.apiKey, "Prowlarr") },
         applications: new ProviderStore([
             applicationSpec("Lidarr", 8686, [3000, 3010, 3030, 3040, 3050, 3060], options),
             applicationSpec("Radarr", 7878, [2000, 2010, 2020, 2030, 2040, 2045, 2050, 2060, 2070, 2080, 2090], options),
@@ -131,6 +146,7 @@ export async function startProwlarr(options: FakeProwlarrOptions): Promise<FakeP
                 return new HttpAnswer(200);
             },
         },
+        ...loginRoutes("/api/v1", state.login),
         ...state.proxies.routes("/api/v1/indexerproxy"),
         ...state.applications.routes("/api/v1/applications"),
     ];

@@ -8,7 +8,7 @@
  */
 import {
     FakeHttpServer, failure, FieldSpec, HttpAnswer, ImplementationSpec, ProviderStore, rejectIfAny, RouteTable, serveRoutes,
-    validHost, ValidationFailure,
+    validHost, ValidationFailure, Reach, LoginState, loginRoutes, defaultHostConfig,
 } from "./servarr-http";
 
 export type ServarrKind = "sonarr" | "radarr" | "lidarr" | "readarr";
@@ -182,6 +182,8 @@ function qbittorrentSpec(kind: KindSpec, opts: FakeServarrOptions): Implementati
         ],
         test: (v) => {
             const qb = opts.qbittorrent;
+            // QBittorrent.TestConnection: a WebUI that does not answer at host:port fails on Host.
+            if (opts.reach && !opts.reach(String(v.host), Number(v.port))) return [failure("Host", `Unable to connect to qBittorrent: connection refused (${String(v.host)}:${String(v.port)})`)];
             if (!qb || (qb.host !== undefined && qb.host !== v.host) || (qb.port !== undefined && qb.port !== v.port)) {
                 return [failure("Host", "Unable to connect to qBittorrent")];
             }
@@ -190,7 +192,7 @@ function qbittorrentSpec(kind: KindSpec, opts: FakeServarrOptions): Implementati
     };
 }
 
-function mediaBrowserSpec(k: KindSpec): ImplementationSpec {
+function mediaBrowserSpec(k: KindSpec, opts: FakeServarrOptions): ImplementationSpec {
     const fields: FieldSpec[] = [
         { name: "host", value: null }, { name: "port", value: 8096 }, { name: "useSsl", value: false, type: "checkbox" },
         { name: "urlBase", value: null, advanced: true }, { name: "apiKey", value: null, privacy: "apiKey" },
@@ -204,8 +206,11 @@ function mediaBrowserSpec(k: KindSpec): ImplementationSpec {
             ...validHost("Host", v.host),
             ...(typeof v.apiKey === "string" && v.apiKey.trim() ? [] : [failure("ApiKey", "'Api Key' must not be empty.")]),
         ],
-        // The apps' test posts to /Notifications/Admin, which Jellyfin removed in 10.9: 404, counted as success.
-        test: () => [],
+        // MediaBrowserService.Test -> MediaBrowserProxy.Notify posts /Notifications/Admin, which Jellyfin removed in 10.9:
+        // its 404 counts as success; a Jellyfin that does not answer fails on Host ("Unable to send test message").
+        test: (v) => (opts.reach && !opts.reach(String(v.host), Number(v.port))
+            ? [failure("Host", `Unable to send test message: Connection refused (${String(v.host)}:${String(v.port)})`)]
+            : []),
     };
 }
 
@@ -223,6 +228,8 @@ function triggerTemplate(k: KindSpec): Record<string, unknown> {
     return { link: "https://emby.media/", ...Object.fromEntries(k.triggers.map((t) => [t, false])) };
 }
 
+const KIND_PORTS: Record<ServarrKind, number> = { sonarr: 8989, radarr: 7878, lidarr: 8686, readarr: 8787 };
+
 // ----------------------------------------------------------------------------------------------------------------
 
 export interface RootFolder { id: number; path: string; [k: string]: unknown }
@@ -236,6 +243,8 @@ export interface ServarrState {
     mediaManagement: Record<string, unknown>;
     /** Directories that exist and are writable inside the app's container. */
     folders: Set<string>;
+    /** The host config and the single forms user (none at first start: nobody can sign in). */
+    login: LoginState;
 }
 
 export interface FakeServarrOptions {
@@ -249,6 +258,8 @@ export interface FakeServarrOptions {
     categoryField?: string;
     /** Initial `copyUsingHardlinks` (the apps default to true). */
     hardlinks?: boolean;
+    /** What answers inside the app's container, for the connection tests (default: everything). */
+    reach?: Reach;
 }
 
 export interface FakeServarr extends FakeHttpServer {
@@ -280,12 +291,14 @@ export async function startServarr(options: FakeServarrOptions): Promise<FakeSer
     let lastId = 100;
     const nextId = (): number => ++lastId;
     const infoLink = (impl: string): string => `https://wiki.servarr.com/${kind}/supported#${impl.toLowerCase()}`;
-    const notificationSpecs = [...(k.mediaBrowser === "none" ? [] : [mediaBrowserSpec(k)]), webhookSpec(k)];
+    const notificationSpecs = [...(k.mediaBrowser === "none" ? [] : [mediaBrowserSpec(k, options)]), webhookSpec(k)];
     const state: ServarrState = {
         rootFolders: [],
         downloadClients: new ProviderStore([qbittorrentSpec(k, options)], nextId, infoLink, (props) =>
             typeof props.priority === "number" && props.priority >= 1 && props.priority <= 50 ? [] : [failure("Priority", "'Priority' must be between 1 and 50.", props.priority)]),
-        notifications: new ProviderStore(notificationSpecs, nextId, infoLink),
+        // NotificationDefinition.Enable: any of the On* triggers.
+        notifications: new ProviderStore(notificationSpecs, nextId, infoLink, undefined,
+            (record) => Object.entries(record.props).some(([key, value]) => /^on[A-Z]/.test(key) && value === true)),
         qualityProfiles: [],
         metadataProfiles: k.richRootFolders ? [{ id: 1, name: "Standard" }, { id: 2, name: "None" }] : [],
         mediaManagement: {
@@ -296,6 +309,7 @@ export async function startServarr(options: FakeServarrOptions): Promise<FakeSer
             scriptImportPath: "", importExtraFiles: false, extraFileExtensions: "srt", enableMediaInfo: true,
         },
         folders: new Set(options.folders ?? ["/data", "/data/media", `/data/media/${k.mediaKind}`]),
+        login: { user: null, hostConfig: defaultHostConfig(KIND_PORTS[kind], options.apiKey, k.title) },
     };
     if (k.qualities) {
         const schema = schemaProfile(kind);
@@ -357,6 +371,7 @@ export async function startServarr(options: FakeServarrOptions): Promise<FakeSer
     const routes: RouteTable[] = [
         route("GET", "/ping", () => ({ status: "OK" }), true),
         route("GET", "/system/status", () => ({ appName: k.title, instanceName: k.title, version: k.version, urlBase: "" })),
+        ...loginRoutes(api, state.login),
         route("GET", "/rootfolder", () => state.rootFolders.map(rootFolderResource)),
         route("GET", "/rootfolder/(\\d+)", (_r, m) => {
             const f = state.rootFolders.find((r) => r.id === Number(m[1]));
