@@ -287,6 +287,19 @@ export const CATALOG: Readonly<Record<AppId, AppSpec>> = {
     },
 };
 
+/**
+ * The upstream app version in a pinned image reference, without a leading "v": the tag's leading dotted number
+ * (`lscr.io/linuxserver/sonarr:4.0.19.2979-ls316` -> 4.0.19.2979, `...qbittorrent:5.2.3_v2.0.13-ls469` -> 5.2.3,
+ * `...bazarr:v1.6.0-ls360` -> 1.6.0, `caddy:2.11.4-alpine` -> 2.11.4); undefined for a tag without one.
+ */
+export function upstreamVersion(image: string): string | undefined {
+    const name = image.split("@")[0];
+    const lastSlash = name.lastIndexOf("/");
+    const colon = name.indexOf(":", lastSlash + 1);
+    if (colon < 0) return undefined;
+    return /^v?(\d+(?:\.\d+)*)/.exec(name.slice(colon + 1))?.[1];
+}
+
 /** Container path of the shared data tree, identical in the download client and every *arr app. */
 export const DATA_MOUNT_PATH = "/data";
 

@@ -14,6 +14,22 @@
  */
 import * as http from "node:http";
 import type { AddressInfo } from "node:net";
+import type { FakeProvenance } from "../fakes/provenance";
+
+/** The WebAPI calls of the wiring, at the pinned 5.2.3 (and the previous pin's 5.1.4 where they differ). */
+export const FAKE_OF: FakeProvenance = {
+    app: "qbittorrent",
+    version: "5.2.3",
+    repository: "qbittorrent/qBittorrent",
+    sources: [
+        "src/webui/api/authcontroller.cpp: AuthController::loginAction",
+        "src/webui/webapplication.cpp: SESSION_COOKIE_NAME_PREFIX, 204 for a result without data",
+        "src/webui/api/torrentscontroller.cpp: createCategoryAction, editCategoryAction, removeCategoriesAction, categoriesAction",
+        "src/base/bittorrent/sessionimpl.cpp: SessionImpl::editCategory (5.1.4), SessionImpl::setCategoryOptions (5.2.3)",
+        "src/webui/api/appcontroller.cpp: preferencesAction, setPreferencesAction, webapiVersionAction",
+    ],
+    assumed: ["only the calls the wiring makes; everything else of the WebUI runs for real in Debian's qbittorrent-nox (4.5.x) in qbittorrent.test.ts"],
+};
 
 export type StandinVersion = "5.1.4" | "5.2.3";
 

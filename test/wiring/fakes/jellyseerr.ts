@@ -15,6 +15,16 @@
 import * as http from "node:http";
 import { randomUUID } from "node:crypto";
 import { FakeReply, FakeRequest, reply, serveFake } from "./media-fake-http";
+import type { FakeProvenance } from "./provenance";
+
+/** Placeholder record at the Jellyseerr pin; the Seerr fake (seerr helper) replaces this module and its record. */
+export const FAKE_OF: FakeProvenance = {
+    app: "jellyseerr",
+    version: "2.7.3",
+    repository: "fallenbagel/jellyseerr",
+    sources: ["server/routes/auth.ts: POST /auth/jellyfin", "server/routes/settings/index.ts, sonarr.ts, radarr.ts", "server/index.ts: trust proxy"],
+    assumed: ["written before provenance was recorded; re-read when Seerr replaces Jellyseerr"],
+};
 
 export const NOT_CONFIGURED = 4;
 export const JELLYFIN = 2;

@@ -1,5 +1,6 @@
 /**
- * Stateful fake of Prowlarr (2.3), written from its API code: tags, indexer proxies (FlareSolverr among them),
+ * Stateful fake of Prowlarr (2.5.2.5491; FAKE_OF says what was read where), written from its API code: the forms
+ * login (host config, /login), the create-time connection tests (see servarr-http.ts), tags, indexer proxies (FlareSolverr among them),
  * applications (Sonarr, Radarr, Lidarr, Readarr settings), `/ping` and `system/status`. Same wire behaviour as
  * the Servarr fake (see servarr-http.ts); a tag still used by a proxy or an application answers 409 on delete,
  * as TagService.Delete throws ModelConflictException.
@@ -8,6 +9,27 @@ import {
     FakeHttpServer, failure, FieldSpec, HttpAnswer, ImplementationSpec, ProviderStore, rejectIfAny, RouteTable, serveRoutes, validUrl,
     Reach, hostPortOf, LoginState, loginRoutes, defaultHostConfig,
 } from "./servarr-http";
+
+import type { FakeProvenance } from "./provenance";
+
+export const PROWLARR_VERSION = "2.5.2.5491";
+
+export const FAKE_OF: FakeProvenance = {
+    app: "prowlarr",
+    version: PROWLARR_VERSION,
+    repository: "Prowlarr/Prowlarr",
+    sources: [
+        "src/Prowlarr.Api.V1/ProviderControllerBase.cs: CreateProvider (Test when Enable, whatever forceSave), UpdateProvider",
+        "src/NzbDrone.Core/IndexerProxies/IndexerProxyDefinition.cs: Enable => Tags.Any()",
+        "src/NzbDrone.Core/IndexerProxies/FlareSolverr/FlareSolverr.cs: Test (ProxyValidationUnableToConnect on Host)",
+        "src/NzbDrone.Core/Applications/Sonarr/Sonarr.cs (and Radarr, Lidarr): Test against baseUrl",
+        "src/Prowlarr.Api.V1/Config/HostConfigController.cs: GetHostConfig, SaveHostConfig (_userService.Upsert)",
+        "src/NzbDrone.Core/Authentication/UserService.cs: FindUser, Upsert",
+        "src/Prowlarr.Http/Authentication/AuthenticationController.cs: Login",
+        "src/NzbDrone.Core/Tags/TagService.cs: Delete (ModelConflictException when in use)",
+    ],
+    assumed: ["read at v2.3.5.5327, the newest tag in the mirror; 2.4/2.5 release notes list no change to these endpoints"],
+};
 
 const SYNC_LEVELS = ["disabled", "addOnly", "fullSync"];
 
@@ -134,7 +156,7 @@ export async function startProwlarr(options: FakeProwlarrOptions): Promise<FakeP
     };
     const routes: RouteTable[] = [
         { method: "GET", pattern: /^\/ping$/, route: () => ({ status: "OK" }), anonymous: true },
-        { method: "GET", pattern: new RegExp(`^${esc}/system/status$`), route: () => ({ appName: "Prowlarr", version: "2.3.0.5236", urlBase: "" }) },
+        { method: "GET", pattern: new RegExp(`^${esc}/system/status$`), route: () => ({ appName: "Prowlarr", version: PROWLARR_VERSION, urlBase: "" }) },
         { method: "GET", pattern: new RegExp(`^${esc}/tag$`), route: () => state.tags },
         { method: "POST", pattern: new RegExp(`^${esc}/tag$`), route: (r) => addTag(String((r.body as Record<string, unknown> | undefined)?.label ?? "")) },
         {

@@ -1,6 +1,7 @@
 /**
- * Stateful fake of a Servarr library app (Sonarr, Radarr, Lidarr, Readarr), one fake parameterised per app, written
- * from the apps' API code at the pinned versions (Sonarr 4.0.15, Radarr 5.21.1, Lidarr 2.13.3, Readarr develop):
+ * Stateful fake of a Servarr library app (Sonarr, Radarr, Lidarr; Readarr's branches are left from before its
+ * removal), one fake parameterised per app, written from the apps' API code at the pinned versions (Sonarr
+ * 4.0.19.2979, Radarr 6.2.1.10461, Lidarr 3.1.0.4875; FAKE_OF says what was read where):
  * root folders, download clients, notifications (connections), quality profiles and their schema, media
  * management config, `/ping` and `system/status`. Answers with the real status codes (201 create, 202 update,
  * 200 delete, 401 without a valid X-Api-Key, 400 with [{propertyName, errorMessage}] on validation errors) and
@@ -11,7 +12,37 @@ import {
     validHost, ValidationFailure, Reach, LoginState, loginRoutes, defaultHostConfig,
 } from "./servarr-http";
 
+import type { FakeProvenance } from "./provenance";
+
 export type ServarrKind = "sonarr" | "radarr" | "lidarr" | "readarr";
+
+/** What every Servarr fake follows, in each app's repository (same file layout, own API namespace). */
+const SERVARR_SOURCES = (api: string, http: string): string[] => [
+    `src/${api}/ProviderControllerBase.cs: CreateProvider (Test when Enable, whatever forceSave), UpdateProvider, TestProvider`,
+    `src/${api}/Config/HostConfigController.cs: GetHostConfig, SaveHostConfig (_userService.Upsert), IsMatchingPassword`,
+    "src/NzbDrone.Core/Authentication/UserService.cs: FindUser, Upsert, SetUserHashedPassword",
+    `src/${http}/Authentication/AuthenticationController.cs: Login (redirect with loginFailed=true)`,
+    "src/NzbDrone.Core/Download/Clients/QBittorrent/QBittorrent.cs: Test, TestConnection",
+    "src/NzbDrone.Core/Notifications/MediaBrowser/MediaBrowserService.cs: Test; MediaBrowserProxy.cs: Notify (404 swallowed)",
+    "src/NzbDrone.Core/Notifications/NotificationDefinition.cs: Enable",
+    `src/${api}/RootFolders/RootFolderController.cs, Config/MediaManagementConfigController.cs, Profiles/Quality/QualityProfileController.cs`,
+];
+
+/** One record per app this fake stands for (the test of the pins reads them). */
+export const FAKE_OF: FakeProvenance[] = [
+    {
+        app: "sonarr", version: "4.0.19.2979", repository: "Sonarr/Sonarr", sources: SERVARR_SOURCES("Sonarr.Api.V3", "Sonarr.Http"),
+        assumed: ["the QBittorrentSettings field apiKey (new in 4.0.16+) is not modelled: the wiring never sets it"],
+    },
+    {
+        app: "radarr", version: "6.2.1.10461", repository: "Radarr/Radarr", sources: SERVARR_SOURCES("Radarr.Api.V3", "Radarr.Http"),
+        assumed: ["read at v6.0.3.10276, the newest tag in the mirror; 6.1/6.2 release notes list no change to these endpoints"],
+    },
+    {
+        app: "lidarr", version: "3.1.0.4875", repository: "Lidarr/Lidarr", sources: SERVARR_SOURCES("Lidarr.Api.V1", "Lidarr.Http"),
+        assumed: ["read at v2.14.5.4836, the newest tag in the mirror; 3.0 moved to .NET 8 and dropped Basic auth (release notes), the endpoints are assumed unchanged"],
+    },
+];
 
 interface KindSpec {
     title: string;
@@ -34,7 +65,7 @@ interface KindSpec {
 
 export const KINDS: Record<ServarrKind, KindSpec> = {
     sonarr: {
-        title: "Sonarr", apiVersion: "v3", version: "4.0.15.2941", mediaKind: "tv", categoryField: "tvCategory",
+        title: "Sonarr", apiVersion: "v3", version: "4.0.19.2979", mediaKind: "tv", categoryField: "tvCategory",
         importedCategoryField: "tvImportedCategory", priorityNoun: "Tv", defaultCategory: "tv-sonarr", richRootFolders: false,
         triggers: ["onGrab", "onDownload", "onUpgrade", "onImportComplete", "onRename", "onSeriesAdd", "onSeriesDelete",
             "onEpisodeFileDelete", "onEpisodeFileDeleteForUpgrade", "onHealthIssue", "includeHealthWarnings", "onHealthRestored",
@@ -42,7 +73,7 @@ export const KINDS: Record<ServarrKind, KindSpec> = {
         mediaBrowser: "mapped", qualities: "sonarr",
     },
     radarr: {
-        title: "Radarr", apiVersion: "v3", version: "5.21.1.9799", mediaKind: "movies", categoryField: "movieCategory",
+        title: "Radarr", apiVersion: "v3", version: "6.2.1.10461", mediaKind: "movies", categoryField: "movieCategory",
         importedCategoryField: "movieImportedCategory", priorityNoun: "Movie", defaultCategory: "radarr", richRootFolders: false,
         triggers: ["onGrab", "onDownload", "onUpgrade", "onRename", "onMovieAdded", "onMovieDelete", "onMovieFileDelete",
             "onMovieFileDeleteForUpgrade", "onHealthIssue", "includeHealthWarnings", "onHealthRestored", "onApplicationUpdate",
@@ -50,7 +81,7 @@ export const KINDS: Record<ServarrKind, KindSpec> = {
         mediaBrowser: "mapped", qualities: "radarr",
     },
     lidarr: {
-        title: "Lidarr", apiVersion: "v1", version: "2.13.3.4711", mediaKind: "music", categoryField: "musicCategory",
+        title: "Lidarr", apiVersion: "v1", version: "3.1.0.4875", mediaKind: "music", categoryField: "musicCategory",
         importedCategoryField: "musicImportedCategory", priorityNoun: "Music", defaultCategory: "lidarr", richRootFolders: true,
         triggers: ["onGrab", "onReleaseImport", "onUpgrade", "onRename", "onArtistAdd", "onArtistDelete", "onAlbumDelete",
             "onHealthIssue", "onHealthRestored", "onDownloadFailure", "onImportFailure", "onTrackRetag", "onApplicationUpdate",
