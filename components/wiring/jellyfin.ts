@@ -278,9 +278,11 @@ const RESTART_BUDGET_MS = 60_000;
  * (`POST /System/Restart`: the server stops 100 ms later and starts again in the same process,
  * `SystemManager.ShutdownInternal`, Program.cs), waits until it is gone and back, and records what it applies.
  */
-async function applyKnownProxies(c: AppClient, inputs: JellyfinWiringInputs, session: Session, created: string[]): Promise<string[]> {
+async function applyKnownProxies(c: AppClient, inputs: JellyfinWiringInputs, session: Session, created: string[], proxiesWritten: boolean): Promise<string[]> {
     const applied = created.find((e) => e.startsWith(PROXIES_APPLIED));
-    if (applied && sameSet(JSON.parse(applied.slice(PROXIES_APPLIED.length)) as string[], inputs.knownProxies)) return created;
+    const inEffect = applied !== undefined && sameSet(JSON.parse(applied.slice(PROXIES_APPLIED.length)) as string[], inputs.knownProxies);
+    // Written now: the running server may hold anything (someone else may have changed and restarted it).
+    if (inEffect && !proxiesWritten) return created;
     await c.call("restart Jellyfin so that it applies the known proxies", { method: "POST", path: "/System/Restart", headers: authHeaders(session) }, [204]);
     const deadline = Date.now() + RESTART_BUDGET_MS;
     for (;;) {
@@ -326,9 +328,10 @@ export const jellyfinWiringImplementation: WiringImplementation<JellyfinWiringIn
         let held = await readWiring(c, session, inputs.apiKeyApp);
         let next = await convergeLibraries(c, inputs, session, held.libraries, created);
         next = await convergeNetwork(c, inputs, session, held, next);
+        const proxiesWritten = !sameSet(held.knownProxies, inputs.knownProxies);
         next = await convergeApiKey(c, inputs, session, held, next);
         // Tokens live in the database: the session outlives the restart.
-        next = await applyKnownProxies(c, inputs, session, next);
+        next = await applyKnownProxies(c, inputs, session, next, proxiesWritten);
         held = await readWiring(c, session, inputs.apiKeyApp);
         if (held.apiKey === "") fail(c, `read back the API key of ${inputs.apiKeyApp}`, "Jellyfin lists no key for it after creating one");
         return { state: held, created: next };
