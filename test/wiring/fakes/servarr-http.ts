@@ -39,7 +39,7 @@ export interface RequestLogEntry { method: string; path: string; status: number 
 export interface FakeHttpServer {
     port: number;
     log: RequestLogEntry[];
-    /** Writes (POST/PUT/DELETE) that changed or tried to change state; `test` and `testall` calls excluded. */
+    /** Writes (POST/PUT/DELETE) that changed or tried to change state; `test`, `testall` and `/login` excluded. */
     writes(): RequestLogEntry[];
     close(): Promise<void>;
 }
@@ -89,7 +89,8 @@ export async function serveRoutes(apiKey: () => string, routes: RouteTable[]): P
     return {
         port: (server.address() as AddressInfo).port,
         log,
-        writes: () => log.filter((l) => l.method !== "GET" && !/\/test(all)?$/.test(l.path) && l.status < 400),
+        // A sign-in (POST /login) changes nothing the program manages.
+        writes: () => log.filter((l) => l.method !== "GET" && !/\/test(all)?$/.test(l.path) && l.path !== "/login" && l.status < 400),
         close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
     };
 }
