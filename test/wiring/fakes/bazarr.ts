@@ -5,7 +5,16 @@
  *   values are cast like Bazarr does ("true"/"false" to booleans, digits to integers except for string keys such as
  *   passwords, "None"/"null" to None) and validated: a boolean key given "True" or a port out of range answers 406
  *   and changes nothing;
- * - `settings-auth-password` is stored as its MD5 hex digest, and `GET` returns that digest (never the password).
+ * - `settings-auth-password` is stored as its MD5 hex digest, and `GET` returns that digest (never the password);
+ * - a change of the sonarr/radarr section (or use_sonarr/use_radarr) restarts that SignalR client
+ *   (app/config.py save_settings), which builds the URL with url_sonarr/url_radarr: the in-memory base_url loses its
+ *   trailing slash, so "/" reads back as "" (bazarr/sonarr/info.py, bazarr/radarr/info.py); and its start loop
+ *   retries every 5 s while the app cannot be reached, so the POST does not answer until it can
+ *   (app/signalr_client.py).
+ * Checked against a real Bazarr run from source (master of 2025-05) with the program's seeded config: GET before
+ * the save held base_url "/"; the save answered 204 in about 2 s with Sonarr/Radarr fakes listening and then read
+ * back base_url "" (the wiring before the fix failed there with "Bazarr did not keep the sonarr, radarr settings");
+ * with Sonarr/Radarr on closed ports the save gave no answer within 30 s.
  * Writes (accepted POSTs with settings) are counted in `state.writes`.
  */
 import { createHash } from "node:crypto";
