@@ -50,6 +50,7 @@ const appWiring = cfg.wiring
         credentials: {
             qbittorrent: { user: downloader.webUiUser, password: downloader.webUiPassword },
             apiKeys: arrs.apiKeys,
+            servarrLogins: arrs.logins,
             jellyfinAdmin: streaming.jellyfinAdmin,
             seerrApiKey: streaming.seerrApiKey,
             bazarr: arrs.bazarr,
@@ -82,6 +83,8 @@ export const qbittorrentLogin = { user: downloader.webUiUser, password: download
 export const apiKeys = { ...arrs.apiKeys, ...(arrs.bazarr ? { bazarr: arrs.bazarr.apiKey } : {}), ...(streaming.seerrApiKey ? { seerr: streaming.seerrApiKey } : {}) };
 export const jellyfinLogin = streaming.jellyfinAdmin;
 export const bazarrLogin = arrs.bazarr ? { user: arrs.bazarr.user, password: arrs.bazarr.password } : undefined;
+/** Sonarr, Radarr, Lidarr and Prowlarr: their forms login, by app (with wiring on; `--show-secrets`). */
+export const servarrLogins = Object.keys(arrs.logins).length > 0 ? arrs.logins : undefined;
 export const gluetunControlApiKey = gateway.controlApiKey;
 export const hostHardening = hardening ? "ufw, fail2ban, data tree, vpn recovery" : "skipped (local Docker engine)";
 export const enabledApps = cfg.enabledApps.map((id) => CATALOG[id].title);

@@ -33,6 +33,12 @@ function servarrEnvs(prefix: string, apiKey: pulumi.Output<string>): pulumi.Inpu
 }
 
 export const BAZARR_USER = "admin";
+/** The user of every Servarr app's forms login (UserService stores names lower-cased). */
+export const SERVARR_USER = "admin";
+/** The Servarr apps a person signs in to (the wiring creates their user; Readarr is retired). */
+const SERVARR_UI_APPS: readonly AppId[] = ["prowlarr", "sonarr", "radarr", "lidarr"];
+
+export interface ServarrLogin { user: string; password: pulumi.Output<string> }
 /** Where Bazarr keeps its settings (`--config /config`); it fills every key the file lacks with its default. */
 export const BAZARR_CONFIG = "/config/config/config.yaml";
 export const BAZARR_SEED = "/defaults/homelab/bazarr-config.yaml";
@@ -79,6 +85,11 @@ export class ArrSuite extends pulumi.ComponentResource {
     public readonly apiKeys: Partial<Record<AppId, pulumi.Output<string>>> = {};
     /** Bazarr's login and API key (secrets), when Bazarr runs. */
     public readonly bazarr?: BazarrCredentials;
+    /**
+     * The forms login of each Servarr app with a UI (secrets), when wiring is on: the wiring creates the user,
+     * without which nobody can sign in (the apps require a login but start with no user).
+     */
+    public readonly logins: Partial<Record<AppId, ServarrLogin>> = {};
 
     constructor(name: string, args: ArrSuiteArgs, opts?: pulumi.ComponentResourceOptions) {
         super("homelab:arr:ArrSuite", name, {}, opts);
@@ -105,6 +116,10 @@ export class ArrSuite extends pulumi.ComponentResource {
                 const apiKey = pulumi.secret(key.hex);
                 this.apiKeys[id] = apiKey;
                 extraEnvs = servarrEnvs(spec.servarrPrefix, apiKey);
+                if (cfg.wiring && SERVARR_UI_APPS.includes(id)) {
+                    const password = new random.RandomPassword(`${name}-${id}-login-password`, { length: 24, special: false }, child);
+                    this.logins[id] = { user: SERVARR_USER, password: pulumi.secret(password.result) };
+                }
             }
             this.containers[id] = appContainer(name, {
                 cfg,
@@ -113,9 +128,11 @@ export class ArrSuite extends pulumi.ComponentResource {
                 configVolume: spec.configPath ? namedVolume(name, id, "config", child) : undefined,
                 extraEnvs,
                 uploads,
+                // Prowlarr's FlareSolverr proxy is tested on create (FlareSolverr loads a page): wait until it is healthy.
+                waitHealthy: id === "flaresolverr" && cfg.wiring ? true : undefined,
             }, appImage(name, cfg, id, child), { ...child, dependsOn: args.dependsOn });
         }
-        this.registerOutputs({ containers: this.containers, apiKeys: this.apiKeys, bazarr: this.bazarr });
+        this.registerOutputs({ containers: this.containers, apiKeys: this.apiKeys, bazarr: this.bazarr, logins: this.logins });
     }
 }
 

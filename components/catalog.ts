@@ -119,7 +119,7 @@ export const CATALOG: Readonly<Record<AppId, AppSpec>> = {
         id: "qbittorrent",
         role: "download-client",
         title: "qBittorrent",
-        image: "lscr.io/linuxserver/qbittorrent:5.1.4",
+        image: "lscr.io/linuxserver/qbittorrent:5.2.3_v2.0.13-ls469",
         port: 8080,
         portFollowsHost: true,
         probe: { tool: "curl", path: "/api/v2/app/version" },
@@ -136,7 +136,7 @@ export const CATALOG: Readonly<Record<AppId, AppSpec>> = {
         id: "prowlarr",
         role: "indexer",
         title: "Prowlarr",
-        image: "lscr.io/linuxserver/prowlarr:2.3.0",
+        image: "lscr.io/linuxserver/prowlarr:2.5.2.5491-ls155",
         port: 9696,
         probe: { tool: "curl", path: "/ping" },
         placement: "vpn-by-default",
@@ -166,7 +166,7 @@ export const CATALOG: Readonly<Record<AppId, AppSpec>> = {
         id: "sonarr",
         role: "library", mediaKind: "tv",
         title: "Sonarr",
-        image: "lscr.io/linuxserver/sonarr:4.0.15",
+        image: "lscr.io/linuxserver/sonarr:4.0.19.2979-ls316",
         port: 8989,
         probe: { tool: "curl", path: "/ping" },
         placement: "bridge",
@@ -183,7 +183,7 @@ export const CATALOG: Readonly<Record<AppId, AppSpec>> = {
         id: "radarr",
         role: "library", mediaKind: "movies",
         title: "Radarr",
-        image: "lscr.io/linuxserver/radarr:5.21.1",
+        image: "lscr.io/linuxserver/radarr:6.2.1.10461-ls308",
         port: 7878,
         probe: { tool: "curl", path: "/ping" },
         placement: "bridge",
@@ -200,7 +200,7 @@ export const CATALOG: Readonly<Record<AppId, AppSpec>> = {
         id: "lidarr",
         role: "library", mediaKind: "music",
         title: "Lidarr",
-        image: "lscr.io/linuxserver/lidarr:2.13.3",
+        image: "lscr.io/linuxserver/lidarr:3.1.0.4875-ls38",
         port: 8686,
         probe: { tool: "curl", path: "/ping" },
         placement: "bridge",
@@ -237,7 +237,7 @@ export const CATALOG: Readonly<Record<AppId, AppSpec>> = {
         id: "bazarr",
         role: "subtitles",
         title: "Bazarr",
-        image: "lscr.io/linuxserver/bazarr:v1.6.0-ls356",
+        image: "lscr.io/linuxserver/bazarr:v1.6.0-ls360",
         port: 6767,
         probe: { tool: "curl", path: "/" },
         placement: "bridge",
@@ -253,7 +253,7 @@ export const CATALOG: Readonly<Record<AppId, AppSpec>> = {
         id: "jellyfin",
         role: "streaming",
         title: "Jellyfin",
-        image: "jellyfin/jellyfin:10.10.7",
+        image: "jellyfin/jellyfin:10.11.11",
         port: 8096,
         probe: { tool: "curl", path: "/health" },
         placement: "bridge",
@@ -303,6 +303,19 @@ export const CATALOG: Readonly<Record<AppId, AppSpec>> = {
         memoryMb: 256,
     },
 };
+
+/**
+ * The upstream app version in a pinned image reference, without a leading "v": the tag's leading dotted number
+ * (`lscr.io/linuxserver/sonarr:4.0.19.2979-ls316` -> 4.0.19.2979, `...qbittorrent:5.2.3_v2.0.13-ls469` -> 5.2.3,
+ * `...bazarr:v1.6.0-ls360` -> 1.6.0, `caddy:2.11.4-alpine` -> 2.11.4); undefined for a tag without one.
+ */
+export function upstreamVersion(image: string): string | undefined {
+    const name = image.split("@")[0];
+    const lastSlash = name.lastIndexOf("/");
+    const colon = name.indexOf(":", lastSlash + 1);
+    if (colon < 0) return undefined;
+    return /^v?(\d+(?:\.\d+)*)/.exec(name.slice(colon + 1))?.[1];
+}
 
 /** Container path of the shared data tree, identical in the download client and every *arr app. */
 export const DATA_MOUNT_PATH = "/data";

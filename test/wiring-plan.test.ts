@@ -12,7 +12,7 @@ const keys = (overrides: Record<string, unknown> = {}) => wiringPlan(config(over
 
 test("every optional app off: only the core wiring remains", () => {
     expect(keys({ apps: { lidarr: false, readarr: false, bazarr: false, seerr: false, flaresolverr: false } })).toEqual([
-        "jellyfin", "jellyfin-setup", "prowlarr-radarr", "prowlarr-sonarr", "qbittorrent", "radarr", "sonarr",
+        "jellyfin", "jellyfin-setup", "prowlarr-login", "prowlarr-radarr", "prowlarr-sonarr", "qbittorrent", "radarr", "radarr-login", "sonarr", "sonarr-login",
     ]);
 });
 

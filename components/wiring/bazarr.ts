@@ -4,6 +4,11 @@
  * `POST /api/system/settings` takes form fields `settings-<section>-<key>` only (a JSON body is silently ignored),
  * booleans as lowercase "true"/"false" (anything else answers 406); Bazarr stores the password as its MD5 digest
  * and `GET` returns that digest (bazarr/api/system/settings.py, app/config.py).
+ *
+ * Saving Sonarr/Radarr settings restarts Bazarr's SignalR clients (app/config.py save_settings), whose start loop
+ * retries every 5 s until the app answers (app/signalr_client.py): while Sonarr or Radarr cannot be reached the
+ * POST does not return. The wiring plan therefore runs this resource after the Sonarr and Radarr wiring, which
+ * wait until each answers.
  */
 import { createHash } from "node:crypto";
 import * as pulumi from "@pulumi/pulumi";
@@ -60,6 +65,17 @@ const md5 = (value: string) => createHash("md5").update(value, "utf8").digest("h
 const keyHeader = (inputs: BazarrInputs) => ({ "X-API-KEY": inputs.apiKey });
 /** Bazarr collapses repeated slashes and keeps "/" for the root. */
 const normalBaseUrl = (url: string) => (url === "" ? "/" : url.replace(/\/{2,}/g, "/"));
+/**
+ * The base URL as Bazarr holds it once it has built the app's URL: `url_sonarr` / `url_radarr`
+ * (bazarr/sonarr/info.py, bazarr/radarr/info.py) rewrite the in-memory setting, "" and "/" to "", "x/" to "/x", every
+ * time a settings change restarts the SignalR clients, and `GET /api/system/settings` returns that memory. So
+ * "/" saved reads back as "": compare in this form.
+ */
+export function heldBaseUrl(url: string): string {
+    const collapsed = url.replace(/\/{2,}/g, "/");
+    const rooted = collapsed === "" || collapsed === "/" ? "/" : collapsed.startsWith("/") ? collapsed : `/${collapsed}`;
+    return rooted.endsWith("/") ? rooted.slice(0, -1) : rooted;
+}
 
 function arrState(settings: BazarrSettings, kind: ArrKind): BazarrArrState {
     const section = settings[kind];
@@ -87,7 +103,7 @@ async function observe(c: AppClient, inputs: BazarrInputs): Promise<BazarrState>
 }
 
 function arrMatches(wanted: BazarrArrConnection, held: BazarrArrState): boolean {
-    return held.enabled && held.ip === wanted.ip && held.port === wanted.port && held.baseUrl === normalBaseUrl(wanted.baseUrl) && held.ssl === wanted.ssl && held.apiKeyHash === secretHash(wanted.apiKey);
+    return held.enabled && held.ip === wanted.ip && held.port === wanted.port && heldBaseUrl(held.baseUrl) === heldBaseUrl(wanted.baseUrl) && held.ssl === wanted.ssl && held.apiKeyHash === secretHash(wanted.apiKey);
 }
 
 function authMatches(inputs: BazarrInputs, held: BazarrState): boolean {

@@ -13,17 +13,21 @@ import * as pulumi from "@pulumi/pulumi";
 import { AppId, appsWithRole, CATALOG, DATA_MOUNT_PATH, MediaKind } from "../catalog";
 import { HomelabConfig } from "../config";
 import { addressFromVpnNamespace, appPort, isEnabled, isVpnMember, stackAddress, upstreamOf } from "../container";
+import { SERVARR_USER } from "../arr-suite";
 import { appConnection } from "./core/connection";
 import type { JellyfinSetup, JellyfinWiring } from "./jellyfin";
 import { AppAddress, AppConnection, JellyfinCollectionType, wiringConstructors, WiringConstructors } from "./resources";
 import { hostStep } from "../host-step";
 import type { SeerrWiring } from "./seerr";
 import { SERVARR_KINDS, SERVARR_NAMES, ServarrKind, ServarrWiring } from "./servarr";
+import { SERVARR_LOGIN_APPS, ServarrLoginApp } from "./servarr-login";
 
 export interface WiringCredentials {
     qbittorrent: { user: string; password: pulumi.Output<string> };
     /** API keys of the Servarr apps that run. */
     apiKeys: Partial<Record<AppId, pulumi.Output<string>>>;
+    /** The forms login of each Servarr app that runs (Sonarr, Radarr, Lidarr, Prowlarr). */
+    servarrLogins: Partial<Record<AppId, { user: string; password: pulumi.Output<string> }>>;
     jellyfinAdmin?: { user: string; password: pulumi.Output<string> };
     seerrApiKey?: pulumi.Output<string>;
     bazarr?: { user: string; password: pulumi.Output<string>; apiKey: pulumi.Output<string> };
@@ -58,6 +62,11 @@ export function libraryApps(cfg: HomelabConfig): AppId[] {
     return appsWithRole("library").filter((id) => isEnabled(cfg, id));
 }
 
+/** The Servarr apps with a UI that run (Readarr is not among them). */
+export function servarrLoginApps(cfg: HomelabConfig): ServarrLoginApp[] {
+    return (Object.keys(SERVARR_LOGIN_APPS) as ServarrLoginApp[]).filter((id) => isEnabled(cfg, id));
+}
+
 /** Readarr has no Emby/Jellyfin connection; the other library managers tell Jellyfin about imports. */
 function notifiesJellyfinOf(id: AppId): boolean {
     return SERVARR_KINDS[id as ServarrKind].jellyfinTriggers.length > 0;
@@ -83,7 +92,7 @@ const mediaFolder = (kind: MediaKind) => `${DATA_MOUNT_PATH}/media/${kind}`;
 const torrentFolder = (kind: MediaKind) => `${DATA_MOUNT_PATH}/torrents/${kind}`;
 
 export type WiringKind =
-    | "qbittorrent" | "servarr" | "prowlarr-application" | "prowlarr-flaresolverr" | "jellyfin-setup" | "jellyfin" | "seerr" | "bazarr";
+    | "qbittorrent" | "servarr-login" | "servarr" | "prowlarr-application" | "prowlarr-flaresolverr" | "jellyfin-setup" | "jellyfin" | "seerr" | "bazarr";
 
 /**
  * One wiring resource of the plan: the app whose API it calls, the apps whose containers must run first (the
@@ -128,6 +137,9 @@ export function wiringPlan(cfg: HomelabConfig): PlannedWiring[] {
             `API key "${JELLYFIN_API_KEY_APP}"`,
         ],
     }));
+    for (const id of servarrLoginApps(cfg)) {
+        plan.push(step({ key: `${id}-login`, kind: "servarr-login", app: id, talksTo: [id], settings: [`forms login ${SERVARR_USER} with a generated password`] }));
+    }
     for (const id of libraries) {
         const kind = mediaKindOf(id);
         const notifiesJellyfin = notifiesJellyfinOf(id);
@@ -299,6 +311,12 @@ export class Wiring extends pulumi.ComponentResource {
                     password: credentials.qbittorrent.password,
                     kinds: libraries.map(mediaKindOf),
                 }, opts);
+            case "servarr-login": {
+                const login = required(credentials.servarrLogins[step.app], `the login of ${CATALOG[step.app].title}`);
+                return make.servarrLogin(name, {
+                    ...base, app: step.app as ServarrLoginApp, apiKey: this.apiKey(step.app), username: login.user, password: login.password,
+                }, opts);
+            }
             case "servarr": {
                 // Root folder, qBittorrent as download client (with the app's category), hardlinks, Jellyfin told.
                 const id = step.app as ServarrKind;

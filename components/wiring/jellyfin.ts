@@ -15,8 +15,17 @@ import { WiringBaseInputs, WiringImplementation, wiringProvider, wiringSecretOut
 import { WiringResource } from "./core/resource";
 import { WIRING_VERSION } from "./core/version";
 
-/** How this program introduces itself to Jellyfin (sessions are keyed by DeviceId, so logins reuse one device). */
-const CLIENT_HEADER = 'MediaBrowser Client="homelab-media", Device="pulumi", DeviceId="homelab-media-pulumi-wiring", Version="1.0.0"';
+/**
+ * How this program introduces itself to Jellyfin. A login from a DeviceId logs out that device's other sessions of
+ * the user (`SessionManager.GetAuthorizationToken`), so each resource is its own device: the two resources may
+ * sign in at the same time (a `pulumi refresh` reads both) without revoking each other's token.
+ */
+export const JELLYFIN_DEVICES = { setup: "homelab-media-jellyfin-setup", wiring: "homelab-media-jellyfin-wiring" } as const;
+type Device = (typeof JELLYFIN_DEVICES)[keyof typeof JELLYFIN_DEVICES];
+
+function clientHeader(device: Device): string {
+    return `MediaBrowser Client="homelab-media", Device="pulumi", DeviceId="${device}", Version="1.0.0"`;
+}
 
 export const JELLYFIN_COLLECTION_TYPES = ["tvshows", "movies", "music", "books"] as const;
 export type JellyfinCollectionType = (typeof JELLYFIN_COLLECTION_TYPES)[number];
@@ -66,37 +75,41 @@ export interface JellyfinWiringState {
     apiKey: string;
 }
 
-interface Session { token: string; userId: string; isAdministrator: boolean }
+interface Session { token: string; userId: string; isAdministrator: boolean; device: Device }
 
 function fail(c: AppClient, step: string, reason: string): never {
     throw new WiringError(c.app, c.address, step, reason, false);
 }
 
-function authHeaders(token?: string): Record<string, string> {
-    return { Authorization: token ? `${CLIENT_HEADER}, Token="${token}"` : CLIENT_HEADER };
+function authHeaders(session: Session): Record<string, string> {
+    return { Authorization: `${clientHeader(session.device)}, Token="${session.token}"` };
 }
 
-/** Jellyfin answers 503 while it starts; its public info is the first thing it serves. */
-const JELLYFIN_READY = { req: { method: "GET" as const, path: "/System/Info/Public" }, expect: [200] };
+/**
+ * While Jellyfin starts (and migrates its database) a setup server answers `/health` and `/System/Info/Public`
+ * (with `StartupWizardCompleted: false`) and 503 to everything else (`ServerSetupApp/SetupServer.cs`):
+ * `/System/Ping` answers 200 only once the real server runs (`SystemController.PingSystem`).
+ */
+const JELLYFIN_READY = { req: { method: "GET" as const, path: "/System/Ping" }, expect: [200] };
 
 async function publicInfo(c: AppClient): Promise<{ StartupWizardCompleted?: boolean }> {
     return c.json("read public system info", { method: "GET", path: "/System/Info/Public" });
 }
 
 /** Logs the admin in; undefined when Jellyfin refuses the name or password. */
-async function login(c: AppClient, inputs: JellyfinAdminInputs): Promise<Session | undefined> {
+async function login(c: AppClient, inputs: Pick<JellyfinAdminInputs, "adminUser" | "adminPassword">, device: Device): Promise<Session | undefined> {
     const res = await c.call(
-        "log in as the admin",
-        { method: "POST", path: "/Users/AuthenticateByName", headers: authHeaders(), json: { Username: inputs.adminUser, Pw: inputs.adminPassword } },
+        `log in as ${inputs.adminUser}`,
+        { method: "POST", path: "/Users/AuthenticateByName", headers: { Authorization: clientHeader(device) }, json: { Username: inputs.adminUser, Pw: inputs.adminPassword } },
         [200, 401],
     );
     if (res.status === 401) return undefined;
     const body = res.json<{ AccessToken: string; User: { Id: string; Policy?: { IsAdministrator?: boolean } } }>();
-    return { token: body.AccessToken, userId: body.User.Id, isAdministrator: body.User.Policy?.IsAdministrator === true };
+    return { token: body.AccessToken, userId: body.User.Id, isAdministrator: body.User.Policy?.IsAdministrator === true, device };
 }
 
-async function adminSession(c: AppClient, inputs: JellyfinAdminInputs): Promise<Session> {
-    const session = await login(c, inputs);
+async function adminSession(c: AppClient, inputs: JellyfinAdminInputs, device: Device): Promise<Session> {
+    const session = await login(c, inputs, device);
     if (!session) fail(c, "log in as the admin", `Jellyfin refused user '${inputs.adminUser}' with the configured password`);
     if (!session.isAdministrator) fail(c, "log in as the admin", `user '${inputs.adminUser}' is not an administrator`);
     return session;
@@ -105,15 +118,34 @@ async function adminSession(c: AppClient, inputs: JellyfinAdminInputs): Promise<
 // ---------------------------------------------------------------------------------------------------------------
 // JellyfinSetup: the first-run wizard
 
-/** Runs the wizard's steps; resumes a wizard this program started (its admin can already log in). */
+/**
+ * The wizard is open to anyone until it is completed (`FirstTimeSetupHandler`), and `POST /Startup/User` never
+ * refuses: it renames the first user and sets its password (`StartupController.UpdateStartupUser`), while a token
+ * someone obtained meanwhile stays valid (a password change revokes nothing). So before taking the first user
+ * over, the program checks that nobody else touched it: the first user Jellyfin creates has no password and
+ * signs in with an empty one (`DefaultAuthenticationProvider.Authenticate`); and before completing, that no
+ * device other than this program's holds a session of it (`GET /Devices?userId=`).
+ */
 async function runWizard(c: AppClient, inputs: JellyfinSetupInputs): Promise<void> {
+    const device = JELLYFIN_DEVICES.setup;
     const firstUser = await c.json<{ Name: string }>("read the first user", { method: "GET", path: "/Startup/User" });
-    const resumed = await login(c, inputs);
-    if (!resumed) {
-        const res = await c.call("set the admin user", { method: "POST", path: "/Startup/User", json: { Name: inputs.adminUser, Password: inputs.adminPassword } }, [204, 403]);
-        if (res.status === 403) {
+    // Resumed: a wizard this program started (its admin already signs in).
+    if (!(await login(c, inputs, device))) {
+        const untouched = await login(c, { adminUser: firstUser.Name, adminPassword: "" }, device);
+        if (!untouched) {
             fail(c, "set the admin user", `the first user '${firstUser.Name}' already has a password: someone else started the setup wizard; refusing to take over this server`);
         }
+        await c.call("set the admin user", { method: "POST", path: "/Startup/User", json: { Name: inputs.adminUser, Password: inputs.adminPassword } }, [204]);
+    }
+    const session = await adminSession(c, inputs, device);
+    const devices = await c.json<{ Items: { Id?: string; AppName?: string; LastUserName?: string }[] }>("list the admin's devices", {
+        method: "GET", path: "/Devices", headers: authHeaders(session), query: { userId: session.userId },
+    });
+    const ours: string[] = Object.values(JELLYFIN_DEVICES);
+    const others = devices.Items.filter((d) => !ours.includes(String(d.Id ?? "")));
+    if (others.length > 0) {
+        const who = others.map((d) => `${d.AppName ?? "?"} (device ${d.Id ?? "?"})`).join(", ");
+        fail(c, "check the admin's sessions", `someone else signed in as the first user during the setup wizard: ${who}; refusing to complete the wizard on a server someone else can control (sign them out in Jellyfin's Dashboard > Devices, or start from a fresh config volume)`);
     }
     const current = await c.json<Record<string, string>>("read the startup configuration", { method: "GET", path: "/Startup/Configuration" });
     await c.call("save the startup configuration", { method: "POST", path: "/Startup/Configuration", json: current });
@@ -125,7 +157,7 @@ async function runWizard(c: AppClient, inputs: JellyfinSetupInputs): Promise<voi
 async function observeSetup(c: AppClient, inputs: JellyfinSetupInputs): Promise<JellyfinSetupState | undefined> {
     const info = await publicInfo(c);
     if (!info.StartupWizardCompleted) return undefined;
-    const session = await login(c, inputs);
+    const session = await login(c, inputs, JELLYFIN_DEVICES.setup);
     if (!session || !session.isAdministrator) return { wizardCompleted: true, adminUserId: "", adminUser: inputs.adminUser, adminPasswordHash: "" };
     return { wizardCompleted: true, adminUserId: session.userId, adminUser: inputs.adminUser, adminPasswordHash: secretHash(inputs.adminPassword) };
 }
@@ -141,7 +173,7 @@ export const jellyfinSetupImplementation: WiringImplementation<JellyfinSetupInpu
     converge: async (c, inputs, _observed, created) => {
         const info = await publicInfo(c);
         if (!info.StartupWizardCompleted) await runWizard(c, inputs);
-        const session = await login(c, inputs);
+        const session = await login(c, inputs, JELLYFIN_DEVICES.setup);
         if (!session || !session.isAdministrator) {
             fail(c, "check the admin", `the setup wizard was completed without this program's admin '${inputs.adminUser}' (or its password was changed); refusing to adopt this server`);
         }
@@ -173,7 +205,7 @@ const API_KEY = "apikey:";
 const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
 
 async function readWiring(c: AppClient, session: Session, apiKeyApp: string): Promise<JellyfinWiringState> {
-    const headers = authHeaders(session.token);
+    const headers = authHeaders(session);
     const folders = await c.json<VirtualFolder[]>("read libraries", { method: "GET", path: "/Library/VirtualFolders", headers });
     const network = await c.json<NetworkConfiguration>("read network settings", { method: "GET", path: "/System/Configuration/network", headers });
     const keys = await c.json<{ Items: ApiKeyInfo[] }>("read API keys", { method: "GET", path: "/Auth/Keys", headers });
@@ -191,7 +223,7 @@ function libraryMatches(wanted: JellyfinLibrary, held: JellyfinLibraryState | un
 }
 
 async function convergeLibraries(c: AppClient, inputs: JellyfinWiringInputs, session: Session, held: JellyfinLibraryState[], created: string[]): Promise<string[]> {
-    const headers = authHeaders(session.token);
+    const headers = authHeaders(session);
     let next = [...created];
     for (const wanted of inputs.libraries) {
         const existing = held.find((l) => l.name === wanted.name);
@@ -221,7 +253,7 @@ async function convergeLibraries(c: AppClient, inputs: JellyfinWiringInputs, ses
 
 /** Saves the network section with the given lists; Jellyfin replaces the whole section, so it is read first. */
 async function saveNetwork(c: AppClient, session: Session, step: string, knownProxies: string[], localNetworkSubnets: string[]): Promise<NetworkConfiguration> {
-    const headers = authHeaders(session.token);
+    const headers = authHeaders(session);
     const current = await c.json<NetworkConfiguration>("read network settings", { method: "GET", path: "/System/Configuration/network", headers });
     await c.call(step, { method: "POST", path: "/System/Configuration/network", headers, json: { ...current, KnownProxies: knownProxies, LocalNetworkSubnets: localNetworkSubnets } });
     return current;
@@ -235,8 +267,36 @@ async function convergeNetwork(c: AppClient, inputs: JellyfinWiringInputs, sessi
     return [...created, NETWORK + JSON.stringify({ KnownProxies: before.KnownProxies ?? [], LocalNetworkSubnets: before.LocalNetworkSubnets ?? [] })];
 }
 
+/** `proxies-applied:<json>`: the known proxies Jellyfin was last restarted with, i.e. the ones it applies. */
+const PROXIES_APPLIED = "proxies-applied:";
+const RESTART_BUDGET_MS = 60_000;
+
+/**
+ * Jellyfin builds its forwarded-headers options once, when the server starts (`Startup.ConfigureServices` ->
+ * `AddJellyfinApi` -> `ConfigureForwardHeaders` in Extensions/ApiServiceCollectionExtensions.cs): known proxies
+ * saved at run time are stored but not applied. So after they change the program restarts Jellyfin
+ * (`POST /System/Restart`: the server stops 100 ms later and starts again in the same process,
+ * `SystemManager.ShutdownInternal`, Program.cs), waits until it is gone and back, and records what it applies.
+ */
+async function applyKnownProxies(c: AppClient, inputs: JellyfinWiringInputs, session: Session, created: string[], proxiesWritten: boolean): Promise<string[]> {
+    const applied = created.find((e) => e.startsWith(PROXIES_APPLIED));
+    const inEffect = applied !== undefined && sameSet(JSON.parse(applied.slice(PROXIES_APPLIED.length)) as string[], inputs.knownProxies);
+    // Written now: the running server may hold anything (someone else may have changed and restarted it).
+    if (inEffect && !proxiesWritten) return created;
+    await c.call("restart Jellyfin so that it applies the known proxies", { method: "POST", path: "/System/Restart", headers: authHeaders(session) }, [204]);
+    const deadline = Date.now() + RESTART_BUDGET_MS;
+    for (;;) {
+        const up = await c.call("wait for Jellyfin to stop", JELLYFIN_READY.req, JELLYFIN_READY.expect).then(() => true, () => false);
+        if (!up) break;
+        if (Date.now() > deadline) fail(c, "restart Jellyfin", `it still answered ${RESTART_BUDGET_MS / 1000} s after the restart was asked for`);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    await c.waitReady("wait for Jellyfin after its restart", JELLYFIN_READY.req, JELLYFIN_READY.expect);
+    return [...created.filter((e) => !e.startsWith(PROXIES_APPLIED)), PROXIES_APPLIED + JSON.stringify([...inputs.knownProxies].sort())];
+}
+
 async function revokeKeys(c: AppClient, session: Session, app: string): Promise<void> {
-    const headers = authHeaders(session.token);
+    const headers = authHeaders(session);
     const keys = await c.json<{ Items: ApiKeyInfo[] }>("read API keys", { method: "GET", path: "/Auth/Keys", headers });
     for (const key of keys.Items.filter((k) => k.AppName === app)) {
         await c.call(`revoke the API key of ${app}`, { method: "DELETE", path: `/Auth/Keys/${encodeURIComponent(key.AccessToken)}`, headers });
@@ -250,7 +310,7 @@ async function convergeApiKey(c: AppClient, inputs: JellyfinWiringInputs, sessio
         next = next.filter((e) => e !== entry);
     }
     if (held.apiKey !== "") return next;
-    await c.call(`create an API key for ${inputs.apiKeyApp}`, { method: "POST", path: "/Auth/Keys", headers: authHeaders(session.token), query: { app: inputs.apiKeyApp } });
+    await c.call(`create an API key for ${inputs.apiKeyApp}`, { method: "POST", path: "/Auth/Keys", headers: authHeaders(session), query: { app: inputs.apiKeyApp } });
     return next.includes(API_KEY + inputs.apiKeyApp) ? next : [...next, API_KEY + inputs.apiKeyApp];
 }
 
@@ -262,21 +322,24 @@ export const jellyfinWiringImplementation: WiringImplementation<JellyfinWiringIn
         ...inputs.libraries.filter((l) => !JELLYFIN_COLLECTION_TYPES.includes(l.collectionType)).map((l) => `library ${l.name}: collectionType must be one of ${JELLYFIN_COLLECTION_TYPES.join(", ")}`),
         ...inputs.libraries.filter((l, i) => inputs.libraries.findIndex((o) => o.name === l.name) !== i).map((l) => `library ${l.name} is listed twice`),
     ],
-    observe: async (c, inputs) => readWiring(c, await adminSession(c, inputs), inputs.apiKeyApp),
+    observe: async (c, inputs) => readWiring(c, await adminSession(c, inputs, JELLYFIN_DEVICES.wiring), inputs.apiKeyApp),
     converge: async (c, inputs, _observed, created) => {
-        const session = await adminSession(c, inputs);
+        const session = await adminSession(c, inputs, JELLYFIN_DEVICES.wiring);
         let held = await readWiring(c, session, inputs.apiKeyApp);
         let next = await convergeLibraries(c, inputs, session, held.libraries, created);
         next = await convergeNetwork(c, inputs, session, held, next);
+        const proxiesWritten = !sameSet(held.knownProxies, inputs.knownProxies);
         next = await convergeApiKey(c, inputs, session, held, next);
+        // Tokens live in the database: the session outlives the restart.
+        next = await applyKnownProxies(c, inputs, session, next, proxiesWritten);
         held = await readWiring(c, session, inputs.apiKeyApp);
         if (held.apiKey === "") fail(c, `read back the API key of ${inputs.apiKeyApp}`, "Jellyfin lists no key for it after creating one");
         return { state: held, created: next };
     },
     remove: async (c, inputs, created) => {
         if (created.length === 0) return;
-        const session = await adminSession(c, inputs);
-        const headers = authHeaders(session.token);
+        const session = await adminSession(c, inputs, JELLYFIN_DEVICES.wiring);
+        const headers = authHeaders(session);
         for (const entry of created) {
             if (entry.startsWith(LIBRARY)) {
                 const name = entry.slice(LIBRARY.length);

@@ -1,7 +1,9 @@
 /**
  * Wiring of Prowlarr (API `/api/v1`, same provider-object model as the library apps, see servarr.ts):
  * - `ProwlarrFlareSolverr`: a `flaresolverr` tag and the FlareSolverr indexer proxy carrying it (indexers tagged
- *   `flaresolverr` then go through it). Create it only when FlareSolverr is enabled.
+ *   `flaresolverr` then go through it). Create it only when FlareSolverr is enabled, and only once FlareSolverr is
+ *   healthy: the proxy is enabled by its tag (`IndexerProxyDefinition.Enable => Tags.Any()`), so its POST runs
+ *   FlareSolverr's test whatever `forceSave` says (the program waits for FlareSolverr's container health).
  * - `ProwlarrApplication`: one library app (Sonarr, Radarr, Lidarr, Readarr) with full sync, so the indexers
  *   Prowlarr manages appear in the app. Create one per enabled library app; a switched-off app loses it.
  * URLs are the ones each side can really reach: `prowlarrUrl` as the app sees Prowlarr, `baseUrl` as Prowlarr
@@ -105,6 +107,8 @@ export const prowlarrFlareSolverrImplementation: WiringImplementation<ProwlarrFl
         return problems;
     },
     ready: PROWLARR_READY,
+    // Creating the tagged (so enabled) proxy runs its test: FlareSolverr loads a page, up to requestTimeout seconds.
+    requestTimeoutMs: (inputs) => ((typeof inputs.requestTimeout === "number" ? inputs.requestTimeout : 180) + 30) * 1000,
     observe: observeFlareSolverr,
     converge: convergeFlareSolverr,
     remove: removeFlareSolverr,

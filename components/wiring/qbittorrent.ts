@@ -61,9 +61,11 @@ async function login(c: AppClient, inputs: QbittorrentWiringInputs): Promise<voi
         path: "/api/v2/auth/login",
         headers: origin(inputs.address),
         form: { username: inputs.username, password: inputs.password },
-    });
-    // 4.x answers 200 with "Fails." for wrong credentials; the SID cookie is set only on success.
-    if (res.text.trim() !== "Ok.") {
+    }, [200, 204, 401, 403]);
+    // Up to 5.1: 200 "Ok." or 200 "Fails."; 5.2 answers 204 with no body on success and 401 when refused
+    // (AuthController::loginAction). The session cookie (SID, or QBT_SID_<port> in 5.2) is kept by the client.
+    const accepted = (res.status === 200 && res.text.trim() === "Ok.") || res.status === 204;
+    if (!accepted) {
         throw new WiringError(c.app, c.address, "log in", `the WebUI refused user ${inputs.username}: ${res.text.trim() || `HTTP ${res.status}`}`, false);
     }
 }
@@ -85,11 +87,24 @@ async function observe(c: AppClient, inputs: QbittorrentWiringInputs): Promise<Q
     return { categories: wanted, preferences: await preferences(c) };
 }
 
+/**
+ * editCategory, where "nothing to change" counts as done: 5.0/5.1 answer 409 when the options equal the current
+ * ones (`SessionImpl::editCategory` returns false, `TorrentsController::editCategoryAction` throws Conflict),
+ * 5.2 answers 200. 409 also means "no such category" up to 5.1 (404 in 5.2), so a 409 is accepted only when the
+ * category holds the wanted path.
+ */
+async function editCategory(c: AppClient, name: string, savePath: string): Promise<void> {
+    const res = await c.call(`edit category ${name}`, { method: "POST", path: "/api/v2/torrents/editCategory", form: { category: name, savePath } }, [200, 204, 409]);
+    if (res.status !== 409) return;
+    const held = (await categories(c))[name];
+    if (!samePath(held, savePath)) throw new WiringError(c.app, c.address, `edit category ${name}`, `HTTP 409 ${res.text.trim()} (it holds ${held === undefined ? "no such category" : held})`.trim(), false);
+}
+
 async function createCategory(c: AppClient, name: string, savePath: string): Promise<boolean> {
-    const res = await c.call(`create category ${name}`, { method: "POST", path: "/api/v2/torrents/createCategory", form: { category: name, savePath } }, [200, 409]);
-    if (res.status === 200) return true;
+    const res = await c.call(`create category ${name}`, { method: "POST", path: "/api/v2/torrents/createCategory", form: { category: name, savePath } }, [200, 204, 409]);
+    if (res.status !== 409) return true;
     // It appeared since it was observed: adopt it.
-    await c.call(`edit category ${name}`, { method: "POST", path: "/api/v2/torrents/editCategory", form: { category: name, savePath } });
+    await editCategory(c, name, savePath);
     return false;
 }
 
@@ -105,7 +120,7 @@ async function converge(c: AppClient, inputs: QbittorrentWiringInputs, observed:
         if (!(name in held.categories)) {
             if (await createCategory(c, name, savePath)) ours.add(`${CATEGORY_ID_PREFIX}${name}`);
         } else if (!samePath(held.categories[name], savePath)) {
-            await c.call(`edit category ${name}`, { method: "POST", path: "/api/v2/torrents/editCategory", form: { category: name, savePath } });
+            await editCategory(c, name, savePath);
         }
     }
     // Categories this wiring created that are no longer wanted (their app was switched off).

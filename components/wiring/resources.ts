@@ -9,6 +9,7 @@ import { ProwlarrApplication, ProwlarrApplicationArgs, ProwlarrFlareSolverr, Pro
 import { QbittorrentWiring, QbittorrentWiringArgs } from "./qbittorrent";
 import { SeerrArgs, SeerrWiring } from "./seerr";
 import { ServarrWiring, ServarrWiringArgs } from "./servarr";
+import { ServarrLogin, ServarrLoginArgs } from "./servarr-login";
 
 export type { AppAddress, AppConnection } from "./core/types";
 export type { JellyfinCollectionType } from "./jellyfin";
@@ -18,6 +19,7 @@ type Make<A, R extends pulumi.CustomResource = pulumi.CustomResource> = (name: s
 export interface WiringConstructors {
     qbittorrent: Make<QbittorrentWiringArgs>;
     servarr: Make<ServarrWiringArgs, ServarrWiring>;
+    servarrLogin: Make<ServarrLoginArgs>;
     prowlarrApplication: Make<ProwlarrApplicationArgs>;
     prowlarrFlareSolverr: Make<ProwlarrFlareSolverrArgs>;
     jellyfinSetup: Make<JellyfinSetupArgs, JellyfinSetup>;
@@ -29,6 +31,7 @@ export interface WiringConstructors {
 export const wiringConstructors: WiringConstructors = {
     qbittorrent: (name, args, opts) => new QbittorrentWiring(name, args, opts),
     servarr: (name, args, opts) => new ServarrWiring(name, args, opts),
+    servarrLogin: (name, args, opts) => new ServarrLogin(name, args, opts),
     prowlarrApplication: (name, args, opts) => new ProwlarrApplication(name, args, opts),
     prowlarrFlareSolverr: (name, args, opts) => new ProwlarrFlareSolverr(name, args, opts),
     jellyfinSetup: (name, args, opts) => new JellyfinSetup(name, args, opts),

@@ -117,9 +117,11 @@ export async function providerTemplate(api: ServarrApi, collection: string, impl
 }
 
 /**
- * Creates (`existing` absent: from the schema template) or updates the named provider object; `forceSave` skips
- * the app's connection test, so the wiring does not depend on the order in which apps come up (stored
- * credentials are checked on read instead, with `storedCredentialsRejected`).
+ * Creates (`existing` absent: from the schema template) or updates the named provider object. The POST of an
+ * enabled object runs the app's connection test whatever `forceSave` says (`ProviderControllerBase.CreateProvider`:
+ * `Test(definition, !forceSave)`; forceSave only lets warnings through), so every create is ordered after what
+ * its test reaches (the wiring plan's `after`). A PUT with `forceSave` skips the test (`UpdateProvider`); stored
+ * credentials are checked on read instead, with `storedCredentialsRejected`.
  */
 export async function saveProvider(
     api: ServarrApi, collection: string, existing: ProviderResource | undefined, implementation: string,

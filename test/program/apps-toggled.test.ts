@@ -88,7 +88,7 @@ test("a memory override replaces only that app's limit", () => {
 
 test("switched-off apps lose their wiring, switched-on Readarr is wired like its siblings", () => {
     const wiring = run.resources.filter((r) => r.type === "pulumi-nodejs:dynamic:Resource").map((r) => r.name.replace("homelab-wiring-", ""));
-    expect(wiring.sort()).toEqual(["bazarr", "jellyfin", "jellyfin-setup", "prowlarr-radarr", "prowlarr-readarr", "prowlarr-sonarr", "qbittorrent", "radarr", "readarr", "sonarr"]);
+    expect(wiring.sort()).toEqual(["bazarr", "jellyfin", "jellyfin-setup", "prowlarr-login", "prowlarr-radarr", "prowlarr-readarr", "prowlarr-sonarr", "qbittorrent", "radarr", "radarr-login", "readarr", "sonarr", "sonarr-login"]);
     const readarr = run.resources.find((r) => r.name === "homelab-wiring-readarr")!;
     expect(readarr.dependencies).toContain(container(run, "readarr").urn);
     // Readarr has no Jellyfin connection; it gets its root folder and download client like the others.

@@ -77,8 +77,8 @@ test("stack outputs that do not depend on provider values are known in preview",
 test("the wiring resources are declared with their credentials as secrets, and no app is contacted", () => {
     const wiring = run.resources.filter((r) => r.type === "pulumi-nodejs:dynamic:Resource");
     expect(wiring.map((r) => r.name).sort()).toEqual([
-        "bazarr", "jellyfin", "jellyfin-setup", "lidarr", "prowlarr-flaresolverr", "prowlarr-lidarr", "prowlarr-radarr",
-        "prowlarr-sonarr", "qbittorrent", "radarr", "seerr", "sonarr",
+        "bazarr", "jellyfin", "jellyfin-setup", "lidarr", "lidarr-login", "prowlarr-flaresolverr", "prowlarr-lidarr", "prowlarr-login",
+        "prowlarr-radarr", "prowlarr-sonarr", "qbittorrent", "radarr", "radarr-login", "seerr", "sonarr", "sonarr-login",
     ].map((key) => `homelab-wiring-${key}`));
     for (const r of wiring) {
         expect(isSecretEnvelope(r.serializedInputs.connection)).toBe(true);

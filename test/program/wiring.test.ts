@@ -28,6 +28,10 @@ const ADDRESS = { gluetun: "172.30.0.10", sonarr: "172.30.0.14", radarr: "172.30
 /** What each wiring resource talks to: the app it calls and the apps whose addresses it stores. */
 const TALKS_TO: Record<string, string[]> = {
     qbittorrent: ["gluetun", "qbittorrent"],
+    "sonarr-login": ["sonarr"],
+    "radarr-login": ["radarr"],
+    "lidarr-login": ["lidarr"],
+    "prowlarr-login": ["gluetun", "prowlarr"],
     sonarr: ["sonarr", "gluetun", "qbittorrent", "jellyfin"],
     radarr: ["radarr", "gluetun", "qbittorrent", "jellyfin"],
     lidarr: ["lidarr", "gluetun", "qbittorrent", "jellyfin"],
@@ -90,6 +94,8 @@ describe("credentials: inputs from the generated secrets, never plain", () => {
     const SOURCES: [string, string, string][] = [
         ["qbittorrent", "password", "homelab-downloader-webui-password"],
         ["sonarr", "apiKey", "homelab-arr-sonarr-api-key"],
+        ["sonarr-login", "password", "homelab-arr-sonarr-login-password"],
+        ["prowlarr-login", "password", "homelab-arr-prowlarr-login-password"],
         ["sonarr", "downloadClientPassword", "homelab-downloader-webui-password"],
         ["sonarr", "jellyfinApiKey", "homelab-wiring-jellyfin"],
         ["prowlarr-sonarr", "apiKey", "homelab-arr-prowlarr-api-key"],
@@ -221,7 +227,7 @@ describe("stack outputs", () => {
         const summary = run.outputs.wiring as { automatic: boolean; apps: Record<string, string[]>; links: Record<string, string>; byHand: string[] };
         expect(summary.automatic).toBe(true);
         expect(summary.apps.Sonarr).toEqual([
-            "root folder /data/media/tv", "download client qBittorrent at http://gluetun:8080 (category tv)", "hardlinks instead of copies",
+            "forms login admin with a generated password", "root folder /data/media/tv", "download client qBittorrent at http://gluetun:8080 (category tv)", "hardlinks instead of copies",
             "quality profile 1080p", "Jellyfin at http://jellyfin:8096 told about imports",
         ]);
         expect(summary.apps.Jellyfin).toEqual(expect.arrayContaining([`known proxy ${ADDRESS.caddy} (Caddy)`, `local network ${LAN_SUBNET}`]));

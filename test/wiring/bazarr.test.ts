@@ -52,8 +52,9 @@ test("first deploy connects Sonarr and Radarr and turns forms authentication on"
 
     const s = fake.state.settings;
     expect(s.general).toMatchObject({ use_sonarr: true, use_radarr: true });
-    expect(s.sonarr).toMatchObject({ ip: SONARR.ip, port: 8989, base_url: "/", ssl: false, apikey: SONARR.apiKey });
-    expect(s.radarr).toMatchObject({ ip: RADARR.ip, port: 7878, base_url: "/", ssl: false, apikey: RADARR.apiKey });
+    // "/" saved, "" held: url_sonarr/url_radarr rewrite the in-memory base URL (seen on a real Bazarr run from source).
+    expect(s.sonarr).toMatchObject({ ip: SONARR.ip, port: 8989, base_url: "", ssl: false, apikey: SONARR.apiKey });
+    expect(s.radarr).toMatchObject({ ip: RADARR.ip, port: 7878, base_url: "", ssl: false, apikey: RADARR.apiKey });
     expect(s.auth).toMatchObject({ type: "form", username: USER, password: md5(PASSWORD) });
     expect(state.props.created).toEqual(["sonarr", "radarr", "auth"]);
     expect(fake.state.writes).toHaveLength(1);
@@ -134,4 +135,16 @@ test("destroy disconnects Sonarr and Radarr; forms authentication stays on", asy
 
 test("credentials are secret outputs", () => {
     expect(wiringSecretOutputs(bazarrImplementation)).toEqual(expect.arrayContaining(["connection", "apiKey", "authPassword", "sonarr", "radarr"]));
+});
+
+test("while Sonarr cannot be reached, Bazarr's settings save does not answer (its SignalR start loop), so the wiring runs after Sonarr's", async () => {
+    const reachable = new Set<string>();
+    const fake = await start({ apiKey: API_KEY, reach: (host, port) => reachable.has(`${host}:${port}`) });
+    fakes.push(fake);
+    const pending = up(host, { ...inputsFor(fake), readyTimeoutSeconds: 2 });
+    for (let i = 0; i < 40 && fake.state.blocked === 0; i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(fake.state.blocked).toBe(1);
+    reachable.add(`${SONARR.ip}:${SONARR.port}`).add(`${RADARR.ip}:${RADARR.port}`);
+    expect((await pending).operation).toBe("create");
+    expect(fake.state.blocked).toBe(0);
 });

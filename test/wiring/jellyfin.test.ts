@@ -2,7 +2,8 @@
  * Jellyfin's wiring run as `pulumi up` runs it: the serialized providers of JellyfinSetup and JellyfinWiring, in the
  * real dynamic-provider host over gRPC, against a stateful Jellyfin fake.
  */
-import { JellyfinLibrary, JellyfinSetup, JellyfinWiring, jellyfinSetupImplementation, jellyfinWiringImplementation } from "../../components/wiring/jellyfin";
+import * as http from "node:http";
+import { JELLYFIN_DEVICES, JellyfinLibrary, JellyfinSetup, JellyfinWiring, jellyfinSetupImplementation, jellyfinWiringImplementation } from "../../components/wiring/jellyfin";
 import { wiringSecretOutputs } from "../../components/wiring/core/provider";
 import { DynamicProviderHost, Props, registration, startDynamicProviderHost } from "../support/dynamic-provider-host";
 import { completeWizardAs, FakeJellyfin, start } from "./fakes/jellyfin";
@@ -38,8 +39,11 @@ afterAll(async () => {
     await Promise.all(fakes.map((f) => f.close()));
 });
 
+/** The test's reverse proxy connects from this loopback address, which Jellyfin's network sees as PROXIES[0]. */
+const PROXY_SOCKET = "127.0.0.254";
+
 async function jellyfin(): Promise<FakeJellyfin> {
-    const fake = await start();
+    const fake = await start({ peers: { [PROXY_SOCKET]: PROXIES[0] } });
     fakes.push(fake);
     return fake;
 }
@@ -211,4 +215,70 @@ test("credentials and the API key are secret outputs; preview (diff) contacts no
     await fake.close();
     const diff = await host.diff(wiring.id, wiring.props, { ...wiring.props, knownProxies: ["172.30.0.253"] });
     expect(diff.changes).toBe("some");
+});
+
+/** A sign-in with a wrong password, sent by the proxy on behalf of `client` (X-Forwarded-For), as Caddy sends it. */
+function failedLoginThroughProxy(fake: FakeJellyfin, client: string): Promise<number> {
+    const body = JSON.stringify({ Username: ADMIN, Pw: "wrong" });
+    return new Promise((resolve, reject) => {
+        const req = http.request({
+            host: "127.0.0.1", port: fake.port, method: "POST", path: "/Users/AuthenticateByName", localAddress: PROXY_SOCKET,
+            headers: {
+                "Content-Type": "application/json", "Content-Length": Buffer.byteLength(body), "X-Forwarded-For": client,
+                Authorization: 'MediaBrowser Client="web", Device="browser", DeviceId="browser-1", Version="10.11.11"',
+            },
+        }, (res) => { res.resume(); res.on("end", () => resolve(res.statusCode ?? 0)); });
+        req.on("error", reject);
+        req.end(body);
+    });
+}
+
+test("the known proxy takes effect on the first deploy: a client through the proxy is seen with its forwarded address", async () => {
+    const fake = await jellyfin();
+    await deploy(fake);
+
+    expect(await failedLoginThroughProxy(fake, "203.0.113.7")).toBe(401);
+    // The line Jellyfin's Fail2Ban jail reads: the internet client, not the proxy (which the jail never bans).
+    expect(fake.state.log.at(-1)).toBe(`Authentication request for ${ADMIN} has been denied (IP: 203.0.113.7).`);
+    expect(fake.state.restarts).toBe(1);
+});
+
+test("known proxies are applied by one restart, and an up with nothing changed restarts nothing", async () => {
+    const fake = await jellyfin();
+    const { wiring } = await deploy(fake);
+    expect(wiring.props.created).toContain(`proxies-applied:${JSON.stringify(PROXIES)}`);
+
+    expect((await up(host, wiringFor(fake), await refresh(host, wiring))).operation).toBe("same");
+    expect(fake.state.restarts).toBe(1);
+    const moved = await up(host, wiringFor(fake, { knownProxies: ["172.30.0.253"] }), wiring);
+    expect(moved.operation).toBe("update");
+    expect(fake.state.proxiesAtStart).toEqual(["172.30.0.253"]);
+    expect(fake.state.restarts).toBe(2);
+});
+
+test("each resource signs in as its own device, so one never logs the other out (SessionManager revokes per device)", async () => {
+    const fake = await jellyfin();
+    const { setup, wiring } = await deploy(fake);
+    const devices = new Set([...fake.state.sessions.values()].map((s) => s.deviceId));
+    expect(devices).toEqual(new Set(Object.values(JELLYFIN_DEVICES)));
+    // A `pulumi refresh` reads both at once, repeatedly: no 401 from a token the other one's login revoked.
+    for (let i = 0; i < 5; i++) await Promise.all([refresh(host, setup), refresh(host, wiring)]);
+});
+
+test("a half-finished wizard someone else signed in to (a token survives the password change) is refused, not completed", async () => {
+    const fake = await jellyfin();
+    // Someone opened the wizard first and signed in as the first user, who has no password yet.
+    await new Promise<void>((resolve, reject) => {
+        const get = http.request({ host: "127.0.0.1", port: fake.port, path: "/Startup/User" }, (res) => { res.resume(); res.on("end", () => resolve()); });
+        get.on("error", reject);
+        get.end();
+    });
+    const theirs = fake.state.users[0];
+    fake.state.sessions.set("their-token", { userId: theirs.Id, deviceId: "their-laptop", appName: "Jellyfin Web" });
+
+    const { message } = await failure(() => up(host, setupFor(fake)));
+
+    expect(message).toContain("check the admin's sessions failed: someone else signed in as the first user during the setup wizard: Jellyfin Web (device their-laptop)");
+    expect(fake.state.wizardCompleted).toBe(false);
+    expect(fake.state.writes.filter((w) => w.includes("/Startup/Complete"))).toEqual([]);
 });

@@ -9,11 +9,11 @@ import { start as startBazarr, FakeBazarr, md5 } from "./fakes/bazarr";
 
 interface Answer { status: number; body: string; headers: http.IncomingHttpHeaders }
 
-function send(port: number, method: string, path: string, options: { headers?: Record<string, string>; json?: unknown; form?: Record<string, string> } = {}): Promise<Answer> {
+function send(port: number, method: string, path: string, options: { headers?: Record<string, string>; json?: unknown; form?: Record<string, string>; localAddress?: string } = {}): Promise<Answer> {
     const body = options.json !== undefined ? JSON.stringify(options.json) : options.form ? new URLSearchParams(options.form).toString() : "";
     const type = options.json !== undefined ? "application/json" : options.form ? "application/x-www-form-urlencoded" : undefined;
     return new Promise((resolve, reject) => {
-        const req = http.request({ host: "127.0.0.1", port, method, path, headers: { ...(type ? { "Content-Type": type } : {}), "Content-Length": Buffer.byteLength(body), ...options.headers } }, (res) => {
+        const req = http.request({ host: "127.0.0.1", port, method, path, localAddress: options.localAddress, headers: { ...(type ? { "Content-Type": type } : {}), "Content-Length": Buffer.byteLength(body), ...options.headers } }, (res) => {
             const chunks: Buffer[] = [];
             res.on("data", (c: Buffer) => chunks.push(c));
             res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString(), headers: res.headers }));
@@ -51,13 +51,15 @@ describe("Jellyfin fake", () => {
         expect((await send(done.port, "GET", "/Auth/Keys", { headers: { Authorization: `${CLIENT}, Token="${viewerToken}"` } })).status).toBe(403);
     });
 
-    test("the first user's password can be set once; login needs the client header", async () => {
+    test("the first user can be renamed and its password set by anyone until the wizard is completed; login needs the client header", async () => {
         const jf = track(await startJellyfin());
         expect((await send(jf.port, "POST", "/Startup/User", { json: { Name: "admin", Password: "pw" } })).status).toBe(404);
         await send(jf.port, "GET", "/Startup/User");
         expect((await send(jf.port, "POST", "/Startup/User", { json: { Name: "admin", Password: "" } })).status).toBe(400);
         expect((await send(jf.port, "POST", "/Startup/User", { json: { Name: "admin", Password: "pw" } })).status).toBe(204);
-        expect((await send(jf.port, "POST", "/Startup/User", { json: { Name: "admin", Password: "other" } })).status).toBe(403);
+        // UpdateStartupUser never refuses: it renames the first user and sets its password again.
+        expect((await send(jf.port, "POST", "/Startup/User", { json: { Name: "mallory", Password: "other" } })).status).toBe(204);
+        expect(JSON.parse((await send(jf.port, "GET", "/Startup/User")).body)).toEqual({ Name: "mallory" });
         expect((await send(jf.port, "POST", "/Users/AuthenticateByName", { json: { Username: "admin", Pw: "pw" } })).status).toBe(400);
         expect((await send(jf.port, "POST", "/Users/AuthenticateByName", { headers: { Authorization: CLIENT }, json: { Username: "admin", Pw: "bad" } })).status).toBe(401);
     });
@@ -167,5 +169,56 @@ describe("Bazarr fake", () => {
         const settings = JSON.parse((await send(bazarr.port, "GET", "/api/system/settings", { headers: key })).body) as { auth: { password: string }; sonarr: { port: number } };
         expect(settings.auth.password).toBe(md5("secret"));
         expect(settings.sonarr.port).toBe(8990);
+    });
+});
+
+describe("Jellyfin fake (10.11.11): sessions per device, forwarded headers read at startup", () => {
+    const login = async (port: number, device: string, password = "pw") => {
+        const res = await send(port, "POST", "/Users/AuthenticateByName", {
+            headers: { Authorization: `MediaBrowser Client="test", Device="jest", DeviceId="${device}", Version="1"` }, json: { Username: "admin", Pw: password },
+        });
+        return res.status === 200 ? (JSON.parse(res.body) as { AccessToken: string }).AccessToken : "";
+    };
+    const authorized = async (port: number, token: string) =>
+        (await send(port, "GET", "/System/Configuration/network", { headers: { Authorization: `${CLIENT}, Token="${token}"` } })).status;
+
+    test("a login from a DeviceId logs out that device's other sessions of the user, not another device's (SessionManager.GetAuthorizationToken)", async () => {
+        const { jf } = await wizardDone();
+        const first = await login(jf.port, "device-a");
+        const other = await login(jf.port, "device-b");
+        expect(await authorized(jf.port, first)).toBe(200);
+        const second = await login(jf.port, "device-a");
+        expect(await authorized(jf.port, first)).toBe(401);
+        expect(await authorized(jf.port, second)).toBe(200);
+        expect(await authorized(jf.port, other)).toBe(200);
+        const devices = JSON.parse((await send(jf.port, "GET", "/Devices", { headers: { Authorization: `${CLIENT}, Token="${second}"` } })).body);
+        expect(devices.Items.map((d: { Id: string }) => d.Id).sort()).toEqual(expect.arrayContaining(["device-a", "device-b"]));
+    });
+
+    test("KnownProxies saved at run time are applied only after a restart: until then a proxied client is the proxy", async () => {
+        const caddy = "172.30.0.21";
+        const jf = track(await startJellyfin({ peers: { "127.0.0.21": caddy } }));
+        await send(jf.port, "GET", "/Startup/User");
+        await send(jf.port, "POST", "/Startup/User", { json: { Name: "admin", Password: "pw" } });
+        await send(jf.port, "POST", "/Startup/Complete");
+        const token = await login(jf.port, "jest-1");
+        const headers = { Authorization: `${CLIENT}, Token="${token}"` };
+        const network = JSON.parse((await send(jf.port, "GET", "/System/Configuration/network", { headers })).body);
+        expect((await send(jf.port, "POST", "/System/Configuration/network", { headers, json: { ...network, KnownProxies: [caddy] } })).status).toBe(204);
+        const throughCaddy = () => send(jf.port, "POST", "/Users/AuthenticateByName", {
+            localAddress: "127.0.0.21", headers: { Authorization: CLIENT, "X-Forwarded-For": "203.0.113.7" }, json: { Username: "admin", Pw: "wrong" },
+        });
+        await throughCaddy();
+        expect(jf.state.log.pop()).toBe(`Authentication request for admin has been denied (IP: ${caddy}).`);
+        expect((await send(jf.port, "POST", "/System/Restart", { headers })).status).toBe(204);
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        expect((await send(jf.port, "GET", "/System/Ping")).status).toBe(503);
+        expect(JSON.parse((await send(jf.port, "GET", "/System/Info/Public")).body).StartupWizardCompleted).toBe(false);
+        while ((await send(jf.port, "GET", "/System/Ping")).status !== 200) await new Promise((resolve) => setTimeout(resolve, 50));
+        await throughCaddy();
+        expect(jf.state.log.pop()).toBe("Authentication request for admin has been denied (IP: 203.0.113.7).");
+        // A client that is not a known proxy cannot claim another address.
+        await send(jf.port, "POST", "/Users/AuthenticateByName", { headers: { Authorization: CLIENT, "X-Forwarded-For": "203.0.113.8" }, json: { Username: "admin", Pw: "wrong" } });
+        expect(jf.state.log.pop()).toBe("Authentication request for admin has been denied (IP: 127.0.0.1).");
     });
 });

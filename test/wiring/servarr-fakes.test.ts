@@ -11,9 +11,9 @@ let readarr: FakeServarr;
 let prowlarr: FakeProwlarr;
 
 beforeAll(async () => {
-    sonarr = await startServarr({ kind: "sonarr", apiKey: KEY });
+    sonarr = await startServarr({ kind: "sonarr", apiKey: KEY, qbittorrent: { host: "localhost", port: 8080, username: "admin", password: "s3cret" } });
     readarr = await startServarr({ kind: "readarr", apiKey: KEY });
-    prowlarr = await startProwlarr({ apiKey: KEY });
+    prowlarr = await startProwlarr({ apiKey: KEY, flaresolverrUrl: "http://localhost:8191/" });
 });
 afterAll(async () => Promise.all([sonarr.close(), readarr.close(), prowlarr.close()]));
 
@@ -61,7 +61,8 @@ test("download clients: unknown field names are refused, secrets masked on read,
     const unknown = await call(sonarr, "POST", "/api/v3/downloadclient?forceSave=true", { ...template, name: "qb", fields: [...template.fields, { name: "bookCategory", value: "x" }] });
     expect(unknown).toMatchObject({ status: 400, body: [{ propertyName: "fields[bookCategory]" }] });
 
-    const created = await call(sonarr, "POST", "/api/v3/downloadclient?forceSave=true", { ...template, name: "qb", fields: withValue("password", "s3cret") });
+    const fields = withValue("password", "s3cret").map((f: { name: string; value: unknown }) => (f.name === "username" ? { ...f, value: "admin" } : f));
+    const created = await call(sonarr, "POST", "/api/v3/downloadclient?forceSave=true", { ...template, name: "qb", fields });
     expect(created.status).toBe(201);
     expect(created.body.fields.find((f: { name: string }) => f.name === "password").value).toBe("********");
     const updated = await call(sonarr, "PUT", `/api/v3/downloadclient/${created.body.id}?forceSave=true`, { ...created.body, fields: created.body.fields.map((f: { name: string; value: unknown }) => (f.name === "host" ? { ...f, value: "gluetun" } : f)) });
@@ -108,4 +109,81 @@ test("Prowlarr: tags are lower-cased and unique, a tag in use cannot be deleted 
     });
     expect(bad.status).toBe(400);
     expect(bad.body.map((f: { propertyName: string }) => f.propertyName)).toEqual(expect.arrayContaining(["BaseUrl", "ApiKey"]));
+});
+
+describe("ProviderControllerBase: creating an enabled provider runs its connection test whatever forceSave says", () => {
+    const reachable = new Set<string>();
+    let app: FakeServarr;
+    let indexers: FakeProwlarr;
+    beforeAll(async () => {
+        const reach = (host: string, port: number) => reachable.has(`${host}:${port}`);
+        app = await startServarr({ kind: "radarr", apiKey: KEY, reach, qbittorrent: { host: "gluetun", port: 8080, username: "admin", password: "pw" } });
+        indexers = await startProwlarr({ apiKey: KEY, reach, flaresolverrUrl: "http://localhost:8191/" });
+    });
+    afterAll(async () => Promise.all([app.close(), indexers.close()]));
+
+    test("a download client whose qBittorrent does not answer is refused on create, even with forceSave; PUT with forceSave is not tested", async () => {
+        const [template] = (await call(app, "GET", "/api/v3/downloadclient/schema")).body;
+        const body = {
+            ...template, name: "qBittorrent",
+            fields: template.fields.map((f: { name: string; value: unknown }) => ({ ...f, value: ({ host: "gluetun", username: "admin", password: "pw" } as Record<string, unknown>)[f.name] ?? f.value })),
+        };
+        expect(await call(app, "POST", "/api/v3/downloadclient?forceSave=true", body)).toMatchObject({ status: 400, body: [{ propertyName: "Host" }] });
+        expect((await call(app, "POST", "/api/v3/downloadclient?forceSave=true", { ...body, enable: false })).status).toBe(201);
+        reachable.add("gluetun:8080");
+        const created = await call(app, "POST", "/api/v3/downloadclient", { ...body, name: "qBittorrent 2" });
+        expect(created.status).toBe(201);
+        reachable.delete("gluetun:8080");
+        expect((await call(app, "PUT", `/api/v3/downloadclient/${created.body.id}?forceSave=true`, { ...created.body, priority: 2 })).status).toBe(202);
+        expect((await call(app, "PUT", `/api/v3/downloadclient/${created.body.id}`, { ...created.body, priority: 3 })).status).toBe(400);
+    });
+
+    test("a tagged FlareSolverr proxy is enabled and tested on create; untagged it is saved untested", async () => {
+        const tag = await call(indexers, "POST", "/api/v1/tag", { label: "flaresolverr" });
+        const proxy = (await call(indexers, "GET", "/api/v1/indexerproxy/schema")).body.find((t: { implementation: string }) => t.implementation === "FlareSolverr");
+        expect(await call(indexers, "POST", "/api/v1/indexerproxy?forceSave=true", { ...proxy, name: "FS", tags: [tag.body.id] })).toMatchObject({ status: 400, body: [{ propertyName: "Host" }] });
+        expect((await call(indexers, "POST", "/api/v1/indexerproxy?forceSave=true", { ...proxy, name: "FS untagged", tags: [] })).status).toBe(201);
+        reachable.add("localhost:8191");
+        expect((await call(indexers, "POST", "/api/v1/indexerproxy", { ...proxy, name: "FS", tags: [tag.body.id] })).status).toBe(201);
+    });
+
+    test("a Prowlarr application is tested against the app at its baseUrl", async () => {
+        const sonarrApp = (await call(indexers, "GET", "/api/v1/applications/schema")).body.find((t: { implementation: string }) => t.implementation === "Sonarr");
+        const body = { ...sonarrApp, name: "Sonarr", syncLevel: "fullSync", fields: sonarrApp.fields.map((f: { name: string; value: unknown }) => (f.name === "apiKey" ? { ...f, value: "k" } : f)) };
+        expect(await call(indexers, "POST", "/api/v1/applications?forceSave=true", body)).toMatchObject({ status: 400, body: [{ propertyName: "BaseUrl" }] });
+    });
+});
+
+describe("the forms login (HostConfigController, UserService, AuthenticationController)", () => {
+    async function signIn(fake: { port: number }, username: string, password: string): Promise<string> {
+        const res = await fetch(`http://127.0.0.1:${fake.port}/login?returnUrl=/`, {
+            method: "POST", redirect: "manual", headers: { "Content-Type": "application/x-www-form-urlencoded" },
+            body: new URLSearchParams({ username, password }).toString(),
+        });
+        expect(res.status).toBe(302);
+        return res.headers.get("location") ?? "";
+    }
+
+    test("with no user every login fails; PUT config/host upserts the user, lower-cased; the password comes back as a hash", async () => {
+        for (const fake of [sonarr, prowlarr]) {
+            const api = fake === sonarr ? "/api/v3" : "/api/v1";
+            expect(await signIn(fake, "admin", "")).toMatch(/loginFailed=true/);
+            expect(await signIn(fake, "admin", "anything")).toMatch(/loginFailed=true/);
+            const host = await call(fake, "GET", `${api}/config/host`);
+            expect(host.body).toMatchObject({ id: 1, username: "", password: "", authenticationMethod: "forms", authenticationRequired: "enabled" });
+            const mismatch = await call(fake, "PUT", `${api}/config/host/1`, { ...host.body, username: "Admin", password: "pw1", passwordConfirmation: "pw2" });
+            expect(mismatch).toMatchObject({ status: 400, body: [{ propertyName: "PasswordConfirmation", errorMessage: "Must match Password" }] });
+            const empty = await call(fake, "PUT", `${api}/config/host/1`, { ...host.body, username: "", password: "", passwordConfirmation: "" });
+            expect(empty.body.map((f: { propertyName: string }) => f.propertyName).sort()).toEqual(["Password", "Username"]);
+            expect((await call(fake, "PUT", `${api}/config/host/1`, { ...host.body, username: "Admin", password: "pw1", passwordConfirmation: "pw1" })).status).toBe(202);
+            expect(await signIn(fake, "admin", "pw1")).toBe("/");
+            expect(await signIn(fake, "admin", "pw2")).toMatch(/loginFailed=true/);
+            const after = await call(fake, "GET", `${api}/config/host`);
+            expect(after.body.username).toBe("admin");
+            expect(after.body.password).not.toBe("pw1");
+            // Sending the stored hash back keeps the password (IsMatchingPassword, Upsert).
+            expect((await call(fake, "PUT", `${api}/config/host/1`, { ...after.body, passwordConfirmation: "" })).status).toBe(202);
+            expect(await signIn(fake, "admin", "pw1")).toBe("/");
+        }
+    });
 });

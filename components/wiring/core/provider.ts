@@ -54,6 +54,11 @@ export interface WiringImplementation<I extends WiringBaseInputs, S> {
     appOf?(inputs: I): string;
     /** Problems, one line each. */
     check?(inputs: I): string[];
+    /**
+     * Budget of one HTTP exchange in ms (client default 30 s), for apps whose answers wait on something slow
+     * (Prowlarr's FlareSolverr test makes FlareSolverr load a page through the tunnel, up to its requestTimeout).
+     */
+    requestTimeoutMs?(inputs: I): number;
     /** Waited for (bounded) before every operation that contacts the app, e.g. `GET /ping`. */
     ready?: { req: HttpRequest; expect?: number[] };
     observe(c: AppClient, inputs: I): Promise<S | undefined>;
@@ -151,7 +156,7 @@ export function wiringProvider<I extends WiringBaseInputs, S>(impl: WiringImplem
         withClient(title(inputs), inputs.connection, inputs.address, async (c) => {
             if (impl.ready) await c.waitReady("wait until ready", impl.ready.req, impl.ready.expect);
             return fn(c);
-        }, { readyTimeoutSeconds: inputs.readyTimeoutSeconds });
+        }, { readyTimeoutSeconds: inputs.readyTimeoutSeconds, requestTimeoutMs: impl.requestTimeoutMs?.(inputs) });
 
     const outputs = (inputs: I, observed: S | undefined, created: string[]): WiringOutputs<I, S> =>
         ({ ...inputs, observed: observed ?? null, created });

@@ -1,16 +1,30 @@
 /**
- * A stateful Jellyfin written from its API definitions (Jellyfin.Api controllers, 10.10/10.11):
- * - `/Startup/*` and `/Library/VirtualFolders*` use the FirstTimeSetupOrElevated policy: open to anyone until the
- *   wizard is completed, then 401 without a token and 403 for a non-admin;
- * - `GET /Startup/User` creates the first user (no password); `POST /Startup/User` answers 404 with no first user,
- *   403 once it has a password, 400 for an empty password;
- * - `POST /Users/AuthenticateByName {Username, Pw}` needs Client and DeviceId in the MediaBrowser header;
+ * A stateful Jellyfin 10.11.11 written from its API code (jellyfin/jellyfin v10.11.11):
+ * - `/Startup/*` and `/Library/VirtualFolders*` use the FirstTimeSetupOrElevated policy
+ *   (Jellyfin.Api/Auth/FirstTimeSetupPolicy/FirstTimeSetupHandler.cs): open to anyone until the wizard is completed,
+ *   then 401 without a token and 403 for a non-admin;
+ * - `GET /Startup/User` creates the first user, an administrator without a password (UserManager.InitializeAsync),
+ *   and returns only its Name (10.11 no longer returns the password hash); `POST /Startup/User` answers 404 with no
+ *   first user, 400 for an empty password, and otherwise renames the first user and sets its password, never 403
+ *   (Jellyfin.Api/Controllers/StartupController.cs UpdateStartupUser);
+ * - `POST /Users/AuthenticateByName {Username, Pw}` needs Client, Device, DeviceId and Version in the MediaBrowser
+ *   header; a user without a password signs in with an empty one (DefaultAuthenticationProvider.Authenticate);
+ *   a login logs out that user's other sessions from the same DeviceId (SessionManager.GetAuthorizationToken);
+ *   a refused login is logged as `Authentication request for <name> has been denied (IP: <client>).`;
+ * - `GET /Devices?userId=` lists the devices holding a session (DevicesController, RequiresElevation);
  * - `POST /Library/VirtualFolders` answers 400 for a path that does not exist or a bad collection type, and, like
  *   Jellyfin, adds a numbered twin ("Movies2") when the name is taken;
- * - `POST /System/Configuration/network` replaces the whole section (fields left out fall back to defaults);
+ * - `POST /System/Configuration/network` replaces the whole section (fields left out fall back to defaults); it is
+ *   stored at once, but KnownProxies reach the forwarded-headers options only when the server starts
+ *   (Jellyfin.Server/Startup.cs ConfigureServices -> Extensions/ApiServiceCollectionExtensions.cs
+ *   ConfigureForwardHeaders): the client address is X-Forwarded-For only from a proxy known at the last start;
+ * - `POST /System/Restart` (SystemController.RestartApplication) stops the server and starts it again in-process
+ *   (SystemManager.ShutdownInternal, Program.cs); meanwhile the setup server answers `/System/Info/Public` and
+ *   `/health`, 503 to the rest (ServerSetupApp/SetupServer.cs); `/System/Ping` answers 200 only when serving;
  * - API keys (`/Auth/Keys`) authenticate as an administrator.
  * Writes (every state change except logins) are counted in `state.writes`.
  */
+import type { FakeProvenance } from "./provenance";
 import { randomUUID } from "node:crypto";
 import { FakeReply, FakeRequest, reply, serveFake } from "./media-fake-http";
 
@@ -45,6 +59,36 @@ export type FakeNetworkConfiguration = typeof DEFAULT_NETWORK;
 
 const COLLECTION_TYPES = ["movies", "tvshows", "music", "musicvideos", "homevideos", "boxsets", "books", "mixed"];
 
+export const JELLYFIN_VERSION = "10.11.11";
+
+export const FAKE_OF: FakeProvenance = {
+    app: "jellyfin",
+    version: JELLYFIN_VERSION,
+    repository: "jellyfin/jellyfin",
+    sources: [
+        "Jellyfin.Api/Controllers/StartupController.cs: GetFirstUser, UpdateStartupUser, CompleteWizard, SetRemoteAccess",
+        "Jellyfin.Api/Auth/FirstTimeSetupPolicy/FirstTimeSetupHandler.cs: HandleRequirementAsync",
+        "Jellyfin.Server.Implementations/Users/UserManager.cs: InitializeAsync",
+        "Jellyfin.Server.Implementations/Users/DefaultAuthenticationProvider.cs: Authenticate",
+        "Emby.Server.Implementations/Session/SessionManager.cs: GetAuthorizationToken, AuthenticateNewSessionInternal",
+        "Jellyfin.Api/Controllers/DevicesController.cs: GetDevices",
+        "Jellyfin.Server/Extensions/ApiServiceCollectionExtensions.cs: AddJellyfinApi, ConfigureForwardHeaders",
+        "Jellyfin.Server/Startup.cs: ConfigureServices, Configure (UseForwardedHeaders)",
+        "Jellyfin.Api/Controllers/SystemController.cs: RestartApplication, PingSystem",
+        "Emby.Server.Implementations/SystemManager.cs: ShutdownInternal",
+        "Jellyfin.Server/ServerSetupApp/SetupServer.cs: /System/Info/Public, 503 elsewhere",
+        "Jellyfin.Api/Controllers/LibraryStructureController.cs: AddVirtualFolder, AddMediaPath, RemoveVirtualFolder",
+        "Jellyfin.Api/Controllers/ApiKeyController.cs: GetKeys, CreateKey, RevokeKey",
+        "Jellyfin.Api/Controllers/ConfigurationController.cs: GetNamedConfiguration, UpdateNamedConfiguration",
+    ],
+    assumed: [
+        "the forwarded-headers middleware takes the rightmost X-Forwarded-For entry from a known proxy (ASP.NET's ForwardedHeadersMiddleware, not Jellyfin's code)",
+        "the restart's down time (300 ms here)",
+    ],
+};
+
+export interface FakeJellyfinSession { userId: string; deviceId: string; appName: string }
+
 export interface FakeJellyfinState {
     serverId: string;
     wizardCompleted: boolean;
@@ -54,8 +98,15 @@ export interface FakeJellyfinState {
     startupConfiguration: Record<string, string>;
     libraries: FakeJellyfinLibrary[];
     apiKeys: FakeApiKey[];
-    /** Session tokens from AuthenticateByName -> user id. */
-    sessions: Map<string, string>;
+    /** Session tokens from AuthenticateByName -> user and device. */
+    sessions: Map<string, FakeJellyfinSession>;
+    /** KnownProxies as the server read them at its last start (the forwarded-headers options). */
+    proxiesAtStart: string[];
+    /** True while a restart is under way (the setup server answers). */
+    restarting: boolean;
+    restarts: number;
+    /** Jellyfin's log lines that name a client address (refused logins). */
+    log: string[];
     network: FakeNetworkConfiguration;
     /** Directories that exist in the container (a library path must be one of them). */
     directories: string[];
@@ -71,6 +122,11 @@ export interface FakeJellyfin {
 export interface FakeJellyfinOptions {
     directories?: string[];
     firstUserName?: string;
+    /**
+     * The network as Jellyfin's container sees it: the address a TCP peer on loopback stands for (e.g. a test's
+     * "Caddy" connecting from 127.0.0.21 is Caddy's stack address). Others are seen as they are.
+     */
+    peers?: Record<string, string>;
 }
 
 /** Behind the program's back: a wizard completed by someone else, with their own admin. */
@@ -102,7 +158,7 @@ function identify(state: FakeJellyfinState, req: FakeRequest): Caller {
     const token = parseAuthorization(req).Token;
     if (!token) return { kind: "anonymous" };
     if (state.apiKeys.some((k) => k.AccessToken === token)) return { kind: "user", admin: true };
-    const userId = state.sessions.get(token);
+    const userId = state.sessions.get(token)?.userId;
     const user = state.users.find((u) => u.Id === userId);
     return user ? { kind: "user", admin: user.isAdministrator, userId: user.Id } : { kind: "anonymous" };
 }
@@ -121,12 +177,56 @@ function userDto(state: FakeJellyfinState, user: FakeJellyfinUser) {
     return { Id: user.Id, Name: user.Name, ServerId: state.serverId, HasPassword: user.password !== "", Policy: { IsAdministrator: user.isAdministrator } };
 }
 
-function handle(state: FakeJellyfinState, req: FakeRequest): FakeReply {
+/**
+ * The client's address as Jellyfin sees it: the TCP peer, or the rightmost X-Forwarded-For entry when the peer is a
+ * proxy that was known when the server started (forwarded headers are off with no known proxies).
+ */
+function clientAddress(state: FakeJellyfinState, peers: Record<string, string>, req: FakeRequest): string {
+    const peer = peers[req.remoteAddress] ?? req.remoteAddress;
+    const forwarded = String(req.headers["x-forwarded-for"] ?? "").split(",").map((a) => a.trim()).filter((a) => a !== "");
+    return state.proxiesAtStart.includes(peer) && forwarded.length > 0 ? forwarded[forwarded.length - 1] : peer;
+}
+
+const RESTART_DOWN_MS = 300;
+
+function handle(state: FakeJellyfinState, peers: Record<string, string>, req: FakeRequest): FakeReply {
     const { method, path } = req;
     const write = (what: string) => state.writes.push(`${method} ${what}`);
 
     if (method === "GET" && path === "/System/Info/Public") {
-        return reply(200, { Id: state.serverId, ServerName: "fake-jellyfin", Version: "10.10.7", ProductName: "Jellyfin Server", LocalAddress: "", StartupWizardCompleted: state.wizardCompleted });
+        // The setup server answers it too, with StartupWizardCompleted false.
+        const completed = state.wizardCompleted && !state.restarting;
+        return reply(200, { Id: state.serverId, ServerName: "fake-jellyfin", Version: JELLYFIN_VERSION, ProductName: "Jellyfin Server", LocalAddress: "", StartupWizardCompleted: completed });
+    }
+    if (state.restarting) return { status: 503, text: "Server is still starting up", headers: { "Retry-After": "1" } };
+    if (method === "GET" && path === "/System/Ping") return reply(200, "Jellyfin Server");
+
+    if (method === "POST" && path === "/System/Restart") {
+        const refused = authorize(state, req, "elevated");
+        if (refused) return refused;
+        // ShutdownInternal: stops 100 ms later; the next StartServer builds the forwarded-headers options anew.
+        setTimeout(() => {
+            state.restarting = true;
+            setTimeout(() => {
+                state.proxiesAtStart = [...state.network.KnownProxies];
+                state.restarts++;
+                state.restarting = false;
+            }, RESTART_DOWN_MS).unref();
+        }, 100).unref();
+        return reply(204);
+    }
+
+    if (method === "GET" && path === "/Devices") {
+        const refused = authorize(state, req, "elevated");
+        if (refused) return refused;
+        const userId = req.query.get("userId");
+        const devices = new Map<string, FakeJellyfinSession>();
+        for (const session of state.sessions.values()) if (!userId || session.userId === userId) devices.set(session.deviceId, session);
+        const items = [...devices.values()].map((d) => ({
+            Id: d.deviceId, Name: d.deviceId, AppName: d.appName, LastUserId: d.userId,
+            LastUserName: state.users.find((u) => u.Id === d.userId)?.Name ?? "",
+        }));
+        return reply(200, { Items: items, TotalRecordCount: items.length, StartIndex: 0 });
     }
 
     if (path.startsWith("/Startup/")) {
@@ -147,7 +247,6 @@ function handle(state: FakeJellyfinState, req: FakeRequest): FakeReply {
             }
             const first = state.users[0];
             if (!first) return reply(404);
-            if (first.password !== "") return reply(403);
             const body = req.json<{ Name?: string; Password?: string }>() ?? {};
             if (!body.Password || !body.Password.trim()) return reply(400, "Password must not be empty");
             if (body.Name) first.Name = body.Name;
@@ -176,9 +275,16 @@ function handle(state: FakeJellyfinState, req: FakeRequest): FakeReply {
         const body = req.json<{ Username?: string; Pw?: string }>();
         if (!body) return reply(400);
         const user = state.users.find((u) => u.Name.toLowerCase() === String(body.Username ?? "").toLowerCase());
-        if (!user || user.password !== (body.Pw ?? "")) return reply(401, "Invalid username or password entered.");
+        if (!user || user.password !== (body.Pw ?? "")) {
+            state.log.push(`Authentication request for ${String(body.Username ?? "")} has been denied (IP: ${clientAddress(state, peers, req)}).`);
+            return reply(401, "Invalid username or password entered.");
+        }
+        // GetAuthorizationToken: the user's existing sessions on this device are logged out first.
+        for (const [token, session] of state.sessions) {
+            if (session.userId === user.Id && session.deviceId === auth.DeviceId) state.sessions.delete(token);
+        }
         const token = randomUUID().replace(/-/g, "");
-        state.sessions.set(token, user.Id);
+        state.sessions.set(token, { userId: user.Id, deviceId: auth.DeviceId, appName: auth.Client });
         return reply(200, { User: userDto(state, user), AccessToken: token, ServerId: state.serverId });
     }
 
@@ -280,10 +386,16 @@ export async function start(options: FakeJellyfinOptions = {}): Promise<FakeJell
         libraries: [],
         apiKeys: [],
         sessions: new Map(),
+        proxiesAtStart: [],
+        restarting: false,
+        restarts: 0,
+        log: [],
         network: structuredClone(DEFAULT_NETWORK),
         directories: options.directories ?? ["/data/media/tv", "/data/media/movies", "/data/media/music", "/data/media/books"],
         writes: [],
     };
-    const server = await serveFake((req) => handle(state, req));
+    state.proxiesAtStart = [...state.network.KnownProxies];
+    const peers = options.peers ?? {};
+    const server = await serveFake((req) => handle(state, peers, req));
     return { port: server.port, state, close: server.close };
 }

@@ -10,7 +10,7 @@ export interface FakeRequest {
     path: string;
     query: URLSearchParams;
     headers: http.IncomingHttpHeaders;
-    /** The address of the peer that opened the connection (the proxy, for a proxied request). */
+    /** The TCP peer's address (IPv4-mapped IPv6 prefix removed). */
     remoteAddress: string;
     body: string;
     /** The JSON body, or undefined when the body is empty or not JSON. */
@@ -41,7 +41,7 @@ function parse(req: http.IncomingMessage, body: string): FakeRequest {
         path: url.pathname,
         query: url.searchParams,
         headers: req.headers,
-        remoteAddress: req.socket.remoteAddress ?? "",
+        remoteAddress: String(req.socket.remoteAddress ?? "").replace(/^::ffff:/, ""),
         body,
         json<T>(): T | undefined {
             if (!body || !contentType.includes("json")) return undefined;

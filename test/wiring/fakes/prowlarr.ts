@@ -1,12 +1,35 @@
 /**
- * Stateful fake of Prowlarr (2.3), written from its API code: tags, indexer proxies (FlareSolverr among them),
+ * Stateful fake of Prowlarr (2.5.2.5491; FAKE_OF says what was read where), written from its API code: the forms
+ * login (host config, /login), the create-time connection tests (see servarr-http.ts), tags, indexer proxies (FlareSolverr among them),
  * applications (Sonarr, Radarr, Lidarr, Readarr settings), `/ping` and `system/status`. Same wire behaviour as
  * the Servarr fake (see servarr-http.ts); a tag still used by a proxy or an application answers 409 on delete,
  * as TagService.Delete throws ModelConflictException.
  */
 import {
     FakeHttpServer, failure, FieldSpec, HttpAnswer, ImplementationSpec, ProviderStore, rejectIfAny, RouteTable, serveRoutes, validUrl,
+    Reach, hostPortOf, LoginState, loginRoutes, defaultHostConfig,
 } from "./servarr-http";
+
+import type { FakeProvenance } from "./provenance";
+
+export const PROWLARR_VERSION = "2.5.2.5491";
+
+export const FAKE_OF: FakeProvenance = {
+    app: "prowlarr",
+    version: PROWLARR_VERSION,
+    repository: "Prowlarr/Prowlarr",
+    sources: [
+        "src/Prowlarr.Api.V1/ProviderControllerBase.cs: CreateProvider (Test when Enable, whatever forceSave), UpdateProvider",
+        "src/NzbDrone.Core/IndexerProxies/IndexerProxyDefinition.cs: Enable => Tags.Any()",
+        "src/NzbDrone.Core/IndexerProxies/FlareSolverr/FlareSolverr.cs: Test (ProxyValidationUnableToConnect on Host)",
+        "src/NzbDrone.Core/Applications/Sonarr/Sonarr.cs (and Radarr, Lidarr): Test against baseUrl",
+        "src/Prowlarr.Api.V1/Config/HostConfigController.cs: GetHostConfig, SaveHostConfig (_userService.Upsert)",
+        "src/NzbDrone.Core/Authentication/UserService.cs: FindUser, Upsert",
+        "src/Prowlarr.Http/Authentication/AuthenticationController.cs: Login",
+        "src/NzbDrone.Core/Tags/TagService.cs: Delete (ModelConflictException when in use)",
+    ],
+    assumed: ["read at v2.3.5.5327, the newest tag in the mirror; 2.4/2.5 release notes list no change to these endpoints"],
+};
 
 const SYNC_LEVELS = ["disabled", "addOnly", "fullSync"];
 
@@ -36,6 +59,11 @@ function applicationSpec(implementation: string, port: number, categories: numbe
             ...(categoriesRequired && !(Array.isArray(v.syncCategories) && v.syncCategories.length > 0) ? [failure("SyncCategories", "'Sync Categories' must not be empty.")] : []),
         ],
         test: (v) => {
+            // Sonarr/Radarr/...Test -> the app's system/status at baseUrl: nothing answering there fails on BaseUrl.
+            const at = hostPortOf(v.baseUrl);
+            if (opts.reach && (!at || !opts.reach(at.host, at.port))) {
+                return [failure("BaseUrl", `Unable to complete application test, cannot connect to ${implementation}.`)];
+            }
             const app = opts.apps?.[implementation];
             if (!app || app.baseUrl !== v.baseUrl) return [failure("BaseUrl", `Unable to complete application test, cannot connect to ${implementation}.`)];
             return app.apiKey === v.apiKey ? [] : [failure("ApiKey", "API Key is invalid")];
@@ -54,7 +82,12 @@ function proxySpecs(opts: FakeProwlarrOptions): ImplementationSpec[] {
                 ...(typeof v.host === "string" && v.host.trim() ? [] : [failure("Host", "'Host' must not be empty.")]),
                 ...(typeof v.requestTimeout === "number" && v.requestTimeout >= 1 && v.requestTimeout <= 180 ? [] : [failure("RequestTimeout", "'Request Timeout' must be between 1 and 180.")]),
             ],
-            test: (v) => (opts.flaresolverrUrl !== undefined && v.host === opts.flaresolverrUrl ? [] : [failure("Host", "Unable to connect to FlareSolverr")]),
+            // FlareSolverr.Test: GET <host>/ping through FlareSolverr ... fails on Host with ProxyValidationUnableToConnect.
+            test: (v) => {
+                const at = hostPortOf(v.host);
+                if (opts.reach && (!at || !opts.reach(at.host, at.port))) return [failure("Host", "Unable to connect to proxy: Connection refused")];
+                return opts.flaresolverrUrl !== undefined && v.host === opts.flaresolverrUrl ? [] : [failure("Host", "Unable to connect to proxy")];
+            },
         },
         {
             implementation: "Http", implementationName: "Http", configContract: "HttpSettings",
@@ -68,7 +101,7 @@ function proxySpecs(opts: FakeProwlarrOptions): ImplementationSpec[] {
 
 export interface Tag { id: number; label: string }
 
-export interface ProwlarrState { tags: Tag[]; proxies: ProviderStore; applications: ProviderStore }
+export interface ProwlarrState { tags: Tag[]; proxies: ProviderStore; applications: ProviderStore; login: LoginState }
 
 export interface FakeProwlarrOptions {
     apiKey: string;
@@ -76,6 +109,8 @@ export interface FakeProwlarrOptions {
     apps?: Partial<Record<string, ReachableApp>>;
     /** The FlareSolverr URL that answers, for `indexerproxy/test`. */
     flaresolverrUrl?: string;
+    /** What answers inside Prowlarr's container (or namespace), for the connection tests (default: everything). */
+    reach?: Reach;
 }
 
 export interface FakeProwlarr extends FakeHttpServer {
@@ -97,7 +132,9 @@ export async function startProwlarr(options: FakeProwlarrOptions): Promise<FakeP
     const infoLink = (impl: string): string => `https://wiki.servarr.com/prowlarr/supported#${impl.toLowerCase()}`;
     const state: ProwlarrState = {
         tags: [],
-        proxies: new ProviderStore(proxySpecs(options), nextId, infoLink),
+        // IndexerProxyDefinition.Enable => Tags.Any(): a tagged proxy is tested on create.
+        proxies: new ProviderStore(proxySpecs(options), nextId, infoLink, undefined, (record) => record.tags.length > 0),
+        login: { user: null, hostConfig: defaultHostConfig(9696, options.apiKey, "Prowlarr") },
         applications: new ProviderStore([
             applicationSpec("Lidarr", 8686, [3000, 3010, 3030, 3040, 3050, 3060], options),
             applicationSpec("Radarr", 7878, [2000, 2010, 2020, 2030, 2040, 2045, 2050, 2060, 2070, 2080, 2090], options),
@@ -119,7 +156,7 @@ export async function startProwlarr(options: FakeProwlarrOptions): Promise<FakeP
     };
     const routes: RouteTable[] = [
         { method: "GET", pattern: /^\/ping$/, route: () => ({ status: "OK" }), anonymous: true },
-        { method: "GET", pattern: new RegExp(`^${esc}/system/status$`), route: () => ({ appName: "Prowlarr", version: "2.3.0.5236", urlBase: "" }) },
+        { method: "GET", pattern: new RegExp(`^${esc}/system/status$`), route: () => ({ appName: "Prowlarr", version: PROWLARR_VERSION, urlBase: "" }) },
         { method: "GET", pattern: new RegExp(`^${esc}/tag$`), route: () => state.tags },
         { method: "POST", pattern: new RegExp(`^${esc}/tag$`), route: (r) => addTag(String((r.body as Record<string, unknown> | undefined)?.label ?? "")) },
         {
@@ -131,6 +168,7 @@ export async function startProwlarr(options: FakeProwlarrOptions): Promise<FakeP
                 return new HttpAnswer(200);
             },
         },
+        ...loginRoutes("/api/v1", state.login),
         ...state.proxies.routes("/api/v1/indexerproxy"),
         ...state.applications.routes("/api/v1/applications"),
     ];

@@ -9,6 +9,7 @@
  * fresh settings object from the fields it receives). Unknown field names are ignored by the real apps; the
  * fakes answer 400 instead, so that a typo in a field name fails a test rather than silently doing nothing.
  */
+import * as crypto from "node:crypto";
 import * as http from "node:http";
 import { AddressInfo } from "node:net";
 
@@ -17,7 +18,7 @@ export const MASK = "********";
 export interface ValidationFailure { propertyName: string; errorMessage: string; attemptedValue?: unknown; severity: "error" }
 
 export class HttpAnswer {
-    constructor(readonly status: number, readonly body?: unknown) {}
+    constructor(readonly status: number, readonly body?: unknown, readonly headers: Record<string, string> = {}) {}
 }
 
 export function failure(propertyName: string, errorMessage: string, attemptedValue?: unknown): ValidationFailure {
@@ -38,7 +39,7 @@ export interface RequestLogEntry { method: string; path: string; status: number 
 export interface FakeHttpServer {
     port: number;
     log: RequestLogEntry[];
-    /** Writes (POST/PUT/DELETE) that changed or tried to change state; `test` and `testall` calls excluded. */
+    /** Writes (POST/PUT/DELETE) that changed or tried to change state; `test`, `testall` and `/login` excluded. */
     writes(): RequestLogEntry[];
     close(): Promise<void>;
 }
@@ -53,10 +54,10 @@ export async function serveRoutes(apiKey: () => string, routes: RouteTable[]): P
         req.on("data", (c: Buffer) => chunks.push(c));
         req.on("end", () => {
             const url = new URL(req.url ?? "/", "http://fake");
-            const answer = (status: number, body?: unknown): void => {
+            const answer = (status: number, body?: unknown, headers: Record<string, string> = {}): void => {
                 log.push({ method: req.method ?? "", path: url.pathname, status });
                 const text = body === undefined ? "" : JSON.stringify(body);
-                res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text) });
+                res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Content-Length": Buffer.byteLength(text), ...headers });
                 res.end(text);
             };
             const found = routes.map((r) => ({ r, m: req.method === r.method ? url.pathname.match(r.pattern) : null })).find((x) => x.m);
@@ -65,7 +66,9 @@ export async function serveRoutes(apiKey: () => string, routes: RouteTable[]): P
             if (!found.r.anonymous && key !== apiKey()) return answer(401);
             let body: unknown;
             const raw = Buffer.concat(chunks).toString("utf8");
-            if (raw.length > 0) {
+            if (raw.length > 0 && String(req.headers["content-type"] ?? "").includes("application/x-www-form-urlencoded")) {
+                body = Object.fromEntries(new URLSearchParams(raw));
+            } else if (raw.length > 0) {
                 try {
                     body = JSON.parse(raw);
                 } catch {
@@ -74,10 +77,10 @@ export async function serveRoutes(apiKey: () => string, routes: RouteTable[]): P
             }
             try {
                 const result = found.r.route({ method: req.method ?? "", path: url.pathname, query: url.searchParams, body, headers: req.headers }, found.m);
-                if (result instanceof HttpAnswer) return answer(result.status, result.body);
+                if (result instanceof HttpAnswer) return answer(result.status, result.body, result.headers);
                 return answer(200, result);
             } catch (e) {
-                if (e instanceof HttpAnswer) return answer(e.status, e.body);
+                if (e instanceof HttpAnswer) return answer(e.status, e.body, e.headers);
                 return answer(500, { message: String(e) });
             }
         });
@@ -86,7 +89,8 @@ export async function serveRoutes(apiKey: () => string, routes: RouteTable[]): P
     return {
         port: (server.address() as AddressInfo).port,
         log,
-        writes: () => log.filter((l) => l.method !== "GET" && !/\/test(all)?$/.test(l.path) && l.status < 400),
+        // A sign-in (POST /login) changes nothing the program manages.
+        writes: () => log.filter((l) => l.method !== "GET" && !/\/test(all)?$/.test(l.path) && l.path !== "/login" && l.status < 400),
         close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
     };
 }
@@ -149,6 +153,11 @@ export class ProviderStore {
         private readonly nextId: () => number,
         private readonly infoLink: (impl: string) => string,
         private readonly extraValidation: (props: Record<string, unknown>) => ValidationFailure[] = () => [],
+        /**
+         * ProviderDefinition.Enable: `enable` for download clients and applications; overridden where the app
+         * derives it (NotificationDefinition: any trigger on; IndexerProxyDefinition: `Tags.Any()`).
+         */
+        private readonly enabled: (record: ProviderRecord) => boolean = (record) => record.props.enable === true,
     ) {}
 
     spec(implementation: string): ImplementationSpec | undefined {
@@ -231,10 +240,12 @@ export class ProviderStore {
         rejectIfAny([...spec.validate(record.values), ...this.extraValidation(record.props)]);
     }
 
-    create(body: unknown, forceSave: boolean): HttpAnswer {
+    create(body: unknown, _forceSave: boolean): HttpAnswer {
         const record = this.fromBody(body, undefined, true);
         this.validate(record);
-        if (!forceSave) rejectIfAny(this.spec(record.implementation)!.test?.(record.values) ?? []);
+        // ProviderControllerBase.CreateProvider: `if (providerDefinition.Enable) Test(providerDefinition, !forceSave)`:
+        // the test runs whatever forceSave says, which only lets warnings through (the fakes' tests give errors only).
+        if (this.enabled(record)) rejectIfAny(this.spec(record.implementation)!.test?.(record.values) ?? []);
         record.id = this.nextId();
         this.items.push(record);
         return new HttpAnswer(201, this.toResource(record));
@@ -244,7 +255,8 @@ export class ProviderStore {
         const existing = this.find(id);
         const record = this.fromBody(body, existing, false);
         this.validate(record);
-        if (!forceSave) rejectIfAny(this.spec(record.implementation)!.test?.(record.values) ?? []);
+        // ProviderControllerBase.UpdateProvider: tested only when enabled, not forceSave, and changed (not modelled).
+        if (this.enabled(record) && !forceSave) rejectIfAny(this.spec(record.implementation)!.test?.(record.values) ?? []);
         Object.assign(existing, record, { id: existing.id });
         return new HttpAnswer(202, this.toResource(existing));
     }
@@ -297,4 +309,116 @@ export function validUrl(property: string, v: unknown): ValidationFailure[] {
     } catch {
         return [failure(property, "Invalid Url", v)];
     }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// What a fake app reaches by the addresses written into it
+
+/**
+ * The network as seen from inside the app's container: whether something answers at `host:port` (Docker's DNS
+ * and the VPN namespace, as a test sets them up). The create-time connection tests ask it before anything else,
+ * and fail as the app does when nothing answers.
+ */
+export type Reach = (host: string, port: number) => boolean;
+
+/** Host and port of an http(s) URL, as the app's HttpClient would connect (default ports by scheme). */
+export function hostPortOf(url: unknown): { host: string; port: number } | undefined {
+    try {
+        const u = new URL(String(url));
+        return { host: u.hostname, port: u.port ? Number(u.port) : u.protocol === "https:" ? 443 : 80 };
+    } catch {
+        return undefined;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The forms login: host config and /login (same code in Sonarr, Radarr, Lidarr and Prowlarr)
+
+export interface FakeUser { username: string; salt: string; password: string }
+
+/** The single user (UserRepository), null until the host config upserts one. */
+export interface LoginState { user: FakeUser | null; hostConfig: Record<string, unknown> }
+
+/** UserService.SetUserHashedPassword: PBKDF2 (HMAC-SHA512, 10000 iterations, 16-byte salt, 32 bytes) in base64. */
+function hashedPassword(password: string, salt: string): string {
+    return crypto.pbkdf2Sync(password, Buffer.from(salt, "base64"), 10000, 32, "sha512").toString("base64");
+}
+
+function newSalt(): string {
+    return crypto.randomBytes(16).toString("base64");
+}
+
+/** The host config resource an app starts with (HostConfigResourceMapper.ToResource), forms login from the env. */
+export function defaultHostConfig(port: number, apiKey: string, instanceName: string): Record<string, unknown> {
+    return {
+        bindAddress: "*", port, sslPort: 9898, enableSsl: false, launchBrowser: true, authenticationMethod: "forms",
+        authenticationRequired: "enabled", analyticsEnabled: true, logLevel: "debug", logSizeLimit: 1, consoleLogLevel: "",
+        branch: "main", apiKey, sslCertPath: "", sslCertPassword: "", urlBase: "", instanceName, applicationUrl: "",
+        updateAutomatically: false, updateMechanism: "docker", updateScriptPath: "", proxyEnabled: false, proxyType: "http",
+        proxyHostname: "", proxyPort: 8080, proxyUsername: "", proxyPassword: "", proxyBypassFilter: "",
+        proxyBypassLocalAddresses: true, certificateValidation: "enabled", backupFolder: "Backups", backupInterval: 7,
+        backupRetention: 28, trustCgnatIpAddresses: false,
+    };
+}
+
+/**
+ * `config/host` under `api` and the anonymous `POST /login`, as HostConfigController, UserService and
+ * AuthenticationController do at the pinned versions:
+ * - GET returns the resource with `username` and `password` = the stored hash ("" with no user) and
+ *   `passwordConfirmation` "" (GetHostConfig);
+ * - PUT validates (Username and Password NotEmpty with forms/basic; PasswordConfirmation must match unless the
+ *   password sent is the stored hash: IsMatchingPassword), saves, and upserts the user when both are set (Upsert
+ *   keeps the hash when the password sent is the stored hash, stores the name lower-cased); answers 202;
+ * - POST /login answers 302 to `/` on success and to `/login?returnUrl=...&loginFailed=true` otherwise; with no
+ *   user every login fails (FindUser(username, password) returns null).
+ */
+export function loginRoutes(api: string, login: LoginState): RouteTable[] {
+    const esc = api.replace(/\//g, "\\/");
+    const resource = (): Record<string, unknown> => ({
+        ...login.hostConfig, id: 1, username: login.user?.username ?? "", password: login.user?.password ?? "", passwordConfirmation: "",
+    });
+    return [
+        { method: "GET", pattern: new RegExp(`^${esc}/config/host$`), route: () => resource() },
+        { method: "GET", pattern: new RegExp(`^${esc}/config/host/(\\d+)$`), route: () => resource() },
+        {
+            method: "PUT", pattern: new RegExp(`^${esc}/config/host/(\\d+)$`), route: (r) => {
+                const b = (r.body ?? {}) as Record<string, unknown>;
+                const str = (v: unknown): string => (typeof v === "string" ? v : "");
+                const forms = ["forms", "basic"].includes(str(b.authenticationMethod).toLowerCase());
+                const out: ValidationFailure[] = [];
+                if (forms && !str(b.username).trim()) out.push(failure("Username", "'Username' must not be empty."));
+                if (forms && !str(b.password).trim()) out.push(failure("Password", "'Password' must not be empty."));
+                const matching = (login.user !== null && login.user.password === b.password) || b.password === b.passwordConfirmation;
+                if (!matching) out.push(failure("PasswordConfirmation", "Must match Password"));
+                rejectIfAny(out);
+                const { id: _id, username, password, passwordConfirmation: _c, ...rest } = b;
+                login.hostConfig = { ...login.hostConfig, ...rest };
+                if (str(username).trim() && str(password).trim()) {
+                    if (!login.user) {
+                        const salt = newSalt();
+                        login.user = { username: str(username).toLowerCase(), salt, password: hashedPassword(str(password), salt) };
+                    } else {
+                        if (login.user.password !== password) {
+                            login.user.salt = newSalt();
+                            login.user.password = hashedPassword(str(password), login.user.salt);
+                        }
+                        login.user.username = str(username).toLowerCase();
+                    }
+                }
+                return new HttpAnswer(202, resource());
+            },
+        },
+        {
+            method: "POST", pattern: /^\/login$/, anonymous: true, route: (r) => {
+                const b = (r.body ?? {}) as Record<string, unknown>;
+                const username = typeof b.username === "string" ? b.username : "";
+                const password = typeof b.password === "string" ? b.password : "";
+                const returnUrl = r.query.get("returnUrl") ?? "";
+                const user = login.user;
+                const ok = user !== null && username.trim() !== "" && password.trim() !== ""
+                    && user.username === username.toLowerCase() && user.password === hashedPassword(password, user.salt);
+                return new HttpAnswer(302, undefined, { Location: ok ? "/" : `/login?returnUrl=${returnUrl}&loginFailed=true` });
+            },
+        },
+    ];
 }

@@ -1,6 +1,7 @@
 /**
- * Stateful fake of a Servarr library app (Sonarr, Radarr, Lidarr, Readarr), one fake parameterised per app, written
- * from the apps' API code at the pinned versions (Sonarr 4.0.15, Radarr 5.21.1, Lidarr 2.13.3, Readarr develop):
+ * Stateful fake of a Servarr library app (Sonarr, Radarr, Lidarr; Readarr's branches are left from before its
+ * removal), one fake parameterised per app, written from the apps' API code at the pinned versions (Sonarr
+ * 4.0.19.2979, Radarr 6.2.1.10461, Lidarr 3.1.0.4875; FAKE_OF says what was read where):
  * root folders, download clients, notifications (connections), quality profiles and their schema, media
  * management config, `/ping` and `system/status`. Answers with the real status codes (201 create, 202 update,
  * 200 delete, 401 without a valid X-Api-Key, 400 with [{propertyName, errorMessage}] on validation errors) and
@@ -8,10 +9,40 @@
  */
 import {
     FakeHttpServer, failure, FieldSpec, HttpAnswer, ImplementationSpec, ProviderStore, rejectIfAny, RouteTable, serveRoutes,
-    validHost, ValidationFailure,
+    validHost, ValidationFailure, Reach, LoginState, loginRoutes, defaultHostConfig,
 } from "./servarr-http";
 
+import type { FakeProvenance } from "./provenance";
+
 export type ServarrKind = "sonarr" | "radarr" | "lidarr" | "readarr";
+
+/** What every Servarr fake follows, in each app's repository (same file layout, own API namespace). */
+const SERVARR_SOURCES = (api: string, http: string): string[] => [
+    `src/${api}/ProviderControllerBase.cs: CreateProvider (Test when Enable, whatever forceSave), UpdateProvider, TestProvider`,
+    `src/${api}/Config/HostConfigController.cs: GetHostConfig, SaveHostConfig (_userService.Upsert), IsMatchingPassword`,
+    "src/NzbDrone.Core/Authentication/UserService.cs: FindUser, Upsert, SetUserHashedPassword",
+    `src/${http}/Authentication/AuthenticationController.cs: Login (redirect with loginFailed=true)`,
+    "src/NzbDrone.Core/Download/Clients/QBittorrent/QBittorrent.cs: Test, TestConnection",
+    "src/NzbDrone.Core/Notifications/MediaBrowser/MediaBrowserService.cs: Test; MediaBrowserProxy.cs: Notify (404 swallowed)",
+    "src/NzbDrone.Core/Notifications/NotificationDefinition.cs: Enable",
+    `src/${api}/RootFolders/RootFolderController.cs, Config/MediaManagementConfigController.cs, Profiles/Quality/QualityProfileController.cs`,
+];
+
+/** One record per app this fake stands for (the test of the pins reads them). */
+export const FAKE_OF: FakeProvenance[] = [
+    {
+        app: "sonarr", version: "4.0.19.2979", repository: "Sonarr/Sonarr", sources: SERVARR_SOURCES("Sonarr.Api.V3", "Sonarr.Http"),
+        assumed: ["the QBittorrentSettings field apiKey (new in 4.0.16+) is not modelled: the wiring never sets it"],
+    },
+    {
+        app: "radarr", version: "6.2.1.10461", repository: "Radarr/Radarr", sources: SERVARR_SOURCES("Radarr.Api.V3", "Radarr.Http"),
+        assumed: ["read at v6.0.3.10276, the newest tag in the mirror; 6.1/6.2 release notes list no change to these endpoints"],
+    },
+    {
+        app: "lidarr", version: "3.1.0.4875", repository: "Lidarr/Lidarr", sources: SERVARR_SOURCES("Lidarr.Api.V1", "Lidarr.Http"),
+        assumed: ["read at v2.14.5.4836, the newest tag in the mirror; 3.0 moved to .NET 8 and dropped Basic auth (release notes), the endpoints are assumed unchanged"],
+    },
+];
 
 interface KindSpec {
     title: string;
@@ -34,7 +65,7 @@ interface KindSpec {
 
 export const KINDS: Record<ServarrKind, KindSpec> = {
     sonarr: {
-        title: "Sonarr", apiVersion: "v3", version: "4.0.15.2941", mediaKind: "tv", categoryField: "tvCategory",
+        title: "Sonarr", apiVersion: "v3", version: "4.0.19.2979", mediaKind: "tv", categoryField: "tvCategory",
         importedCategoryField: "tvImportedCategory", priorityNoun: "Tv", defaultCategory: "tv-sonarr", richRootFolders: false,
         triggers: ["onGrab", "onDownload", "onUpgrade", "onImportComplete", "onRename", "onSeriesAdd", "onSeriesDelete",
             "onEpisodeFileDelete", "onEpisodeFileDeleteForUpgrade", "onHealthIssue", "includeHealthWarnings", "onHealthRestored",
@@ -42,7 +73,7 @@ export const KINDS: Record<ServarrKind, KindSpec> = {
         mediaBrowser: "mapped", qualities: "sonarr",
     },
     radarr: {
-        title: "Radarr", apiVersion: "v3", version: "5.21.1.9799", mediaKind: "movies", categoryField: "movieCategory",
+        title: "Radarr", apiVersion: "v3", version: "6.2.1.10461", mediaKind: "movies", categoryField: "movieCategory",
         importedCategoryField: "movieImportedCategory", priorityNoun: "Movie", defaultCategory: "radarr", richRootFolders: false,
         triggers: ["onGrab", "onDownload", "onUpgrade", "onRename", "onMovieAdded", "onMovieDelete", "onMovieFileDelete",
             "onMovieFileDeleteForUpgrade", "onHealthIssue", "includeHealthWarnings", "onHealthRestored", "onApplicationUpdate",
@@ -50,7 +81,7 @@ export const KINDS: Record<ServarrKind, KindSpec> = {
         mediaBrowser: "mapped", qualities: "radarr",
     },
     lidarr: {
-        title: "Lidarr", apiVersion: "v1", version: "2.13.3.4711", mediaKind: "music", categoryField: "musicCategory",
+        title: "Lidarr", apiVersion: "v1", version: "3.1.0.4875", mediaKind: "music", categoryField: "musicCategory",
         importedCategoryField: "musicImportedCategory", priorityNoun: "Music", defaultCategory: "lidarr", richRootFolders: true,
         triggers: ["onGrab", "onReleaseImport", "onUpgrade", "onRename", "onArtistAdd", "onArtistDelete", "onAlbumDelete",
             "onHealthIssue", "onHealthRestored", "onDownloadFailure", "onImportFailure", "onTrackRetag", "onApplicationUpdate",
@@ -182,6 +213,8 @@ function qbittorrentSpec(kind: KindSpec, opts: FakeServarrOptions): Implementati
         ],
         test: (v) => {
             const qb = opts.qbittorrent;
+            // QBittorrent.TestConnection: a WebUI that does not answer at host:port fails on Host.
+            if (opts.reach && !opts.reach(String(v.host), Number(v.port))) return [failure("Host", `Unable to connect to qBittorrent: connection refused (${String(v.host)}:${String(v.port)})`)];
             if (!qb || (qb.host !== undefined && qb.host !== v.host) || (qb.port !== undefined && qb.port !== v.port)) {
                 return [failure("Host", "Unable to connect to qBittorrent")];
             }
@@ -190,7 +223,7 @@ function qbittorrentSpec(kind: KindSpec, opts: FakeServarrOptions): Implementati
     };
 }
 
-function mediaBrowserSpec(k: KindSpec): ImplementationSpec {
+function mediaBrowserSpec(k: KindSpec, opts: FakeServarrOptions): ImplementationSpec {
     const fields: FieldSpec[] = [
         { name: "host", value: null }, { name: "port", value: 8096 }, { name: "useSsl", value: false, type: "checkbox" },
         { name: "urlBase", value: null, advanced: true }, { name: "apiKey", value: null, privacy: "apiKey" },
@@ -204,8 +237,11 @@ function mediaBrowserSpec(k: KindSpec): ImplementationSpec {
             ...validHost("Host", v.host),
             ...(typeof v.apiKey === "string" && v.apiKey.trim() ? [] : [failure("ApiKey", "'Api Key' must not be empty.")]),
         ],
-        // The apps' test posts to /Notifications/Admin, which Jellyfin removed in 10.9: 404, counted as success.
-        test: () => [],
+        // MediaBrowserService.Test -> MediaBrowserProxy.Notify posts /Notifications/Admin, which Jellyfin removed in 10.9:
+        // its 404 counts as success; a Jellyfin that does not answer fails on Host ("Unable to send test message").
+        test: (v) => (opts.reach && !opts.reach(String(v.host), Number(v.port))
+            ? [failure("Host", `Unable to send test message: Connection refused (${String(v.host)}:${String(v.port)})`)]
+            : []),
     };
 }
 
@@ -223,6 +259,8 @@ function triggerTemplate(k: KindSpec): Record<string, unknown> {
     return { link: "https://emby.media/", ...Object.fromEntries(k.triggers.map((t) => [t, false])) };
 }
 
+const KIND_PORTS: Record<ServarrKind, number> = { sonarr: 8989, radarr: 7878, lidarr: 8686, readarr: 8787 };
+
 // ----------------------------------------------------------------------------------------------------------------
 
 export interface RootFolder { id: number; path: string; [k: string]: unknown }
@@ -236,6 +274,8 @@ export interface ServarrState {
     mediaManagement: Record<string, unknown>;
     /** Directories that exist and are writable inside the app's container. */
     folders: Set<string>;
+    /** The host config and the single forms user (none at first start: nobody can sign in). */
+    login: LoginState;
 }
 
 export interface FakeServarrOptions {
@@ -249,6 +289,8 @@ export interface FakeServarrOptions {
     categoryField?: string;
     /** Initial `copyUsingHardlinks` (the apps default to true). */
     hardlinks?: boolean;
+    /** What answers inside the app's container, for the connection tests (default: everything). */
+    reach?: Reach;
 }
 
 export interface FakeServarr extends FakeHttpServer {
@@ -280,12 +322,14 @@ export async function startServarr(options: FakeServarrOptions): Promise<FakeSer
     let lastId = 100;
     const nextId = (): number => ++lastId;
     const infoLink = (impl: string): string => `https://wiki.servarr.com/${kind}/supported#${impl.toLowerCase()}`;
-    const notificationSpecs = [...(k.mediaBrowser === "none" ? [] : [mediaBrowserSpec(k)]), webhookSpec(k)];
+    const notificationSpecs = [...(k.mediaBrowser === "none" ? [] : [mediaBrowserSpec(k, options)]), webhookSpec(k)];
     const state: ServarrState = {
         rootFolders: [],
         downloadClients: new ProviderStore([qbittorrentSpec(k, options)], nextId, infoLink, (props) =>
             typeof props.priority === "number" && props.priority >= 1 && props.priority <= 50 ? [] : [failure("Priority", "'Priority' must be between 1 and 50.", props.priority)]),
-        notifications: new ProviderStore(notificationSpecs, nextId, infoLink),
+        // NotificationDefinition.Enable: any of the On* triggers.
+        notifications: new ProviderStore(notificationSpecs, nextId, infoLink, undefined,
+            (record) => Object.entries(record.props).some(([key, value]) => /^on[A-Z]/.test(key) && value === true)),
         qualityProfiles: [],
         metadataProfiles: k.richRootFolders ? [{ id: 1, name: "Standard" }, { id: 2, name: "None" }] : [],
         mediaManagement: {
@@ -296,6 +340,7 @@ export async function startServarr(options: FakeServarrOptions): Promise<FakeSer
             scriptImportPath: "", importExtraFiles: false, extraFileExtensions: "srt", enableMediaInfo: true,
         },
         folders: new Set(options.folders ?? ["/data", "/data/media", `/data/media/${k.mediaKind}`]),
+        login: { user: null, hostConfig: defaultHostConfig(KIND_PORTS[kind], options.apiKey, k.title) },
     };
     if (k.qualities) {
         const schema = schemaProfile(kind);
@@ -357,6 +402,7 @@ export async function startServarr(options: FakeServarrOptions): Promise<FakeSer
     const routes: RouteTable[] = [
         route("GET", "/ping", () => ({ status: "OK" }), true),
         route("GET", "/system/status", () => ({ appName: k.title, instanceName: k.title, version: k.version, urlBase: "" })),
+        ...loginRoutes(api, state.login),
         route("GET", "/rootfolder", () => state.rootFolders.map(rootFolderResource)),
         route("GET", "/rootfolder/(\\d+)", (_r, m) => {
             const f = state.rootFolders.find((r) => r.id === Number(m[1]));
