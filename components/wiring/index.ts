@@ -56,7 +56,7 @@ export function libraryApps(cfg: HomelabConfig): AppId[] {
     return appsWithRole("library").filter((id) => isEnabled(cfg, id));
 }
 
-/** Readarr has no Emby/Jellyfin connection; the other library managers tell Jellyfin about imports. */
+/** The library managers tell Jellyfin about imports (when their kind has Jellyfin triggers). */
 function notifiesJellyfinOf(id: AppId): boolean {
     return SERVARR_KINDS[id as ServarrKind].jellyfinTriggers.length > 0;
 }
@@ -70,7 +70,6 @@ const JELLYFIN_LIBRARIES: Record<MediaKind, { name: string; collectionType: Jell
     tv: { name: "Shows", collectionType: "tvshows" },
     movies: { name: "Movies", collectionType: "movies" },
     music: { name: "Music", collectionType: "music" },
-    books: { name: "Books", collectionType: "books" },
 };
 
 /** Jellyfin's API key for the apps that call it is issued under this app name. */
@@ -300,7 +299,7 @@ export class Wiring extends pulumi.ComponentResource {
                     ...base,
                     apiKey: this.apiKey("prowlarr"),
                     name: CATALOG[target].title,
-                    implementation: CATALOG[target].title as "Sonarr" | "Radarr" | "Lidarr" | "Readarr",
+                    implementation: CATALOG[target].title as "Sonarr" | "Radarr" | "Lidarr",
                     prowlarrUrl: seenFrom(cfg, target, "prowlarr").url,
                     baseUrl: seenFrom(cfg, "prowlarr", target).url,
                     appApiKey: this.apiKey(target),

@@ -19,13 +19,13 @@ import { secretHash } from "./core/secrets";
 import type { AppAddress, AppConnection, HttpRequest } from "./core/types";
 import { WIRING_VERSION } from "./core/version";
 
-export type ServarrKind = "sonarr" | "radarr" | "lidarr" | "readarr";
+export type ServarrKind = "sonarr" | "radarr" | "lidarr";
 
 interface KindFacts {
     title: string;
     apiVersion: "v1" | "v3";
     /** Media kind of the hardlink layout: root folder `/data/media/<kind>`, qBittorrent category. */
-    mediaKind: "tv" | "movies" | "music" | "books";
+    mediaKind: "tv" | "movies" | "music";
     /** Notification triggers that make Jellyfin rescan (import, upgrade, rename, deletions); none: no MediaBrowser. */
     jellyfinTriggers: string[];
     /** Lidarr/Readarr root folders need a name and default quality/metadata profiles. */
@@ -47,7 +47,6 @@ export const SERVARR_KINDS: Readonly<Record<ServarrKind, KindFacts>> = {
         title: "Lidarr", apiVersion: "v1", mediaKind: "music", richRootFolders: true, qualityProfile: false,
         jellyfinTriggers: ["onReleaseImport", "onUpgrade", "onRename", "onArtistDelete", "onAlbumDelete", "onTrackRetag"],
     },
-    readarr: { title: "Readarr", apiVersion: "v1", mediaKind: "books", richRootFolders: true, qualityProfile: false, jellyfinTriggers: [] },
 };
 
 /** Names the wiring gives the objects it creates (objects of the same name are adopted). */

@@ -11,7 +11,6 @@ export const APP_PORTS: Record<string, number> = {
     sonarr: 8989,
     radarr: 7878,
     lidarr: 8686,
-    readarr: 8787,
     bazarr: 6767,
     jellyfin: 8096,
     jellyseerr: 5055,
@@ -22,10 +21,10 @@ export const DEFAULT_APPS = [
 ];
 
 /** Apps that mount the whole data tree at /data (hardlinks between torrents/ and media/). */
-export const SHARED_DATA_APPS = ["qbittorrent", "sonarr", "radarr", "lidarr", "readarr", "bazarr"];
+export const SHARED_DATA_APPS = ["qbittorrent", "sonarr", "radarr", "lidarr", "bazarr"];
 
 /** Servarr apps whose API key is fixed through `<APP>__AUTH__APIKEY`. */
-export const SERVARR_APPS = ["prowlarr", "sonarr", "radarr", "lidarr", "readarr"];
+export const SERVARR_APPS = ["prowlarr", "sonarr", "radarr", "lidarr"];
 
 /** Gluetun's control server: never published. qBittorrent's torrent port: never published. */
 export const NEVER_PUBLISHED = [8000, 6881];
