@@ -9,7 +9,7 @@ import { CapturedResource, isSecretEnvelope, ProgramRun, readableInputs, runProg
 import {
     CONTAINER, container, containers, DOCKER_PROVIDER, env, envOf, inputs, nonSecretText, ofType, portsOf, REMOTE_COMMAND, REMOTE_IMAGE, upload,
 } from "../support/graph";
-import { APP_PORTS, DEFAULT_APPS, isPinnedImage, NEVER_PUBLISHED, SERVARR_APPS, SHARED_DATA_APPS } from "../support/expected";
+import { APP_PORTS, DEFAULT_APPS, GLUETUN_VARIABLES, isPinnedImage, NEVER_PUBLISHED, SERVARR_APPS, SHARED_DATA_APPS } from "../support/expected";
 
 let run: ProgramRun;
 
@@ -87,6 +87,7 @@ describe("VPN namespace", () => {
         expect(env(gluetun, "DNS_KEEP_NAMESERVER")).toBeUndefined();
         expect(env(gluetun, "FIREWALL_VPN_INPUT_PORTS")).toBeUndefined();
         expect(env(gluetun, "VPN_PORT_FORWARDING")).toBeUndefined();
+        expect([...envOf(gluetun).keys()].filter((name) => !(name in GLUETUN_VARIABLES))).toEqual([]);
     });
 
     test("bridge apps are on the stack network under their own name, each at its own fixed address", () => {
