@@ -55,7 +55,7 @@ test("a healthy stack: every line ok, one line per app, on one screen", () => {
     const lines = evaluateStatus(cfg, healthyFacts(cfg));
     expect(bad(lines)).toEqual([]);
     const screen = renderStatus("root@192.168.1.10:22", lines);
-    expect(screen).toContain("ok  sonarr        running, healthy, 0 restarts, up 3d 1h, 4.0.15, 256 / 1024 MiB");
+    expect(screen).toContain("ok  sonarr        running, healthy, 0 restarts, up 3d 1h, 4.0.19.2979-ls316, 256 / 1024 MiB");
     expect(screen).toContain("address       VPN 185.159.157.10, host 203.0.113.7");
     expect(screen).toContain("torrents/ and media/ on one filesystem");
     expect(screen).toContain("last          5h 0m ago to /mnt/usb/homelab");
@@ -96,13 +96,13 @@ test("apps: stopped, unhealthy, crash-looping, a tag other than the pin, memory 
     const cfg = config();
     const started = new Date((NOW - 60) * 1000).toISOString();
     expect(bad(withFacts(cfg, { "app.radarr": "exited|unhealthy|0|x|sha256:r|1073741824" }))).toEqual([
-        "apps/radarr: is exited; (exited, unhealthy, 0 restarts, 5.21.1, 256 / 1024 MiB)"]);
+        "apps/radarr: is exited; (exited, unhealthy, 0 restarts, 6.2.1.10461-ls308, 256 / 1024 MiB)"]);
     expect(bad(withFacts(cfg, { "app.radarr": `running|unhealthy|0|${started}|sha256:r|1073741824` }))).toEqual([
-        "apps/radarr: is unhealthy; (running, unhealthy, 0 restarts, up 1m 0s, 5.21.1, 256 / 1024 MiB)"]);
+        "apps/radarr: is unhealthy; (running, unhealthy, 0 restarts, up 1m 0s, 6.2.1.10461-ls308, 256 / 1024 MiB)"]);
     expect(bad(withFacts(cfg, { "app.sonarr": `running|starting|9|${started}|sha256:s|1073741824` }))).toEqual([
-        "apps/sonarr: restarted 9 times (crash loop? npm run logs -- sonarr); (running, starting, 9 restarts, up 1m 0s, 4.0.15, 256 / 1024 MiB)"]);
+        "apps/sonarr: restarted 9 times (crash loop? npm run logs -- sonarr); (running, starting, 9 restarts, up 1m 0s, 4.0.19.2979-ls316, 256 / 1024 MiB)"]);
     expect(bad(withFacts(cfg, { "tags.sonarr": "lscr.io/linuxserver/sonarr:4.0.14" }))[0]).toMatch(
-        /^apps\/sonarr: runs lscr.io\/linuxserver\/sonarr:4.0.14, pinned lscr.io\/linuxserver\/sonarr:4.0.15 \(pulumi up\)/);
+        /^apps\/sonarr: runs lscr.io\/linuxserver\/sonarr:4.0.14, pinned lscr.io\/linuxserver\/sonarr:4.0.19.2979-ls316 \(pulumi up\)/);
     expect(bad(withFacts(cfg, { "mem.jellyfin": "3.9GiB / 4GiB" }))[0]).toMatch(/^apps\/jellyfin: uses 98% of its memory limit \(homelab:memoryLimits.jellyfin\)/);
     expect(bad(withFacts(cfg, { "app.caddy": "missing" }))).toEqual(["apps/caddy: no container (pulumi up creates it)"]);
 });
