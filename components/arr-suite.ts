@@ -1,6 +1,6 @@
 /**
  * ArrSuite: the indexer manager (Prowlarr) and its Cloudflare solver (FlareSolverr), the library managers
- * (Sonarr, Radarr, Lidarr, Readarr) and Bazarr, each switched on or off by the config. Prowlarr and
+ * (Sonarr, Radarr, Lidarr) and Bazarr, each switched on or off by the config. Prowlarr and
  * FlareSolverr live in the VPN namespace by default; the library managers share the /data tree with the
  * download client so imports are hardlinks.
  */

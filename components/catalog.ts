@@ -13,7 +13,6 @@ export const APP_IDS = [
     "sonarr",
     "radarr",
     "lidarr",
-    "readarr",
     "bazarr",
     "jellyfin",
     "seerr",
@@ -47,7 +46,7 @@ export type AppRole =
     | "streaming" | "requests" | "reverse-proxy";
 
 /** Media kinds of the hardlink layout: `torrents/<kind>` and `media/<kind>` under the data root. */
-export const MEDIA_KINDS = ["tv", "movies", "music", "books"] as const;
+export const MEDIA_KINDS = ["tv", "movies", "music"] as const;
 export type MediaKind = (typeof MEDIA_KINDS)[number];
 
 export interface AppSpec {
@@ -153,7 +152,7 @@ export const CATALOG: Readonly<Record<AppId, AppSpec>> = {
         id: "flaresolverr",
         role: "captcha-solver",
         title: "FlareSolverr",
-        image: "ghcr.io/flaresolverr/flaresolverr:v3.3.21",
+        image: "ghcr.io/flaresolverr/flaresolverr:v3.5.0",
         port: 8191,
         probe: { tool: "python", path: "/health" },
         placement: "vpn-by-default",
@@ -214,25 +213,6 @@ export const CATALOG: Readonly<Record<AppId, AppSpec>> = {
         loginLog: { file: "logs/lidarr.txt", filter: "servarr" },
         memoryMb: 768,
     },
-    readarr: {
-        id: "readarr",
-        role: "library", mediaKind: "books",
-        title: "Readarr",
-        // Retired upstream in mid-2025: the last published build, kept for people who still run it.
-        image: "lscr.io/linuxserver/readarr:develop-0.4.18.2805-ls157",
-        port: 8787,
-        probe: { tool: "curl", path: "/ping" },
-        placement: "bridge",
-        data: "shared",
-        configPath: "/config",
-        identity: "linuxserver-env",
-        optionalDefault: false,
-        servarrPrefix: "READARR",
-        subdomain: "readarr",
-        exposure: "lan",
-        loginLog: { file: "logs/readarr.txt", filter: "servarr" },
-        memoryMb: 768,
-    },
     bazarr: {
         id: "bazarr",
         role: "subtitles",
@@ -255,7 +235,9 @@ export const CATALOG: Readonly<Record<AppId, AppSpec>> = {
         title: "Jellyfin",
         image: "jellyfin/jellyfin:10.11.11",
         port: 8096,
-        probe: { tool: "curl", path: "/health" },
+        // Not /health: while 10.11 starts (and while it migrates a 10.10 database) a setup server answers
+        // /health with 200 ("Degraded") and every API path with 503; /System/Ping only the real server answers.
+        probe: { tool: "curl", path: "/System/Ping" },
         placement: "bridge",
         data: "media-readonly",
         configPath: "/config",
@@ -293,7 +275,7 @@ export const CATALOG: Readonly<Record<AppId, AppSpec>> = {
         id: "caddy",
         role: "reverse-proxy",
         title: "Caddy",
-        image: "caddy:2.10.0-alpine",
+        image: "caddy:2.11.4-alpine",
         port: 443,
         probe: { tool: "wget", path: "/config/", port: 2019, host: "127.0.0.1" },
         placement: "bridge",
@@ -327,6 +309,35 @@ export const GLUETUN_HEALTH_URL = "http://127.0.0.1:9999";
 export const TORRENTING_PORT = 6881;
 
 export const PROXY_PORTS = [80, 443] as const;
+
+export interface RetiredApp {
+    /** What happened to it and to what it left behind: the text of the config error that names it. */
+    reason: string;
+    /**
+     * The app that followed it in APP_IDS: its fixed address stays reserved there, so no other app's address
+     * moves (addresses live on in app settings seeded once, e.g. qBittorrent's trusted proxy).
+     */
+    slotBefore: AppId;
+}
+
+/**
+ * Apps this stack deployed once and that were retired upstream. Config that still names one fails with its
+ * reason (`homelab:apps.<id>: false` is accepted: it asks for what the stack does anyway).
+ */
+export const RETIRED_APPS: ReadonlyMap<string, RetiredApp> = new Map([
+    ["readarr", {
+        reason: "Readarr was retired upstream (repository archived in June 2025, image no longer published) and is no longer deployed; " +
+            "its config volume homelab-readarr-config and the books folders of the data tree are kept as they are",
+        slotBefore: "bazarr",
+    }],
+]);
+
+/** An app's fixed-address slot on the stack network: its catalog position, counting the slots retired apps keep. */
+export function addressSlot(id: AppId): number {
+    const position = APP_IDS.indexOf(id);
+    const reserved = [...RETIRED_APPS.values()].filter((r) => APP_IDS.indexOf(r.slotBefore) <= position).length;
+    return position + reserved;
+}
 
 export const OPTIONAL_APPS: readonly AppId[] = APP_IDS.filter((id) => CATALOG[id].optionalDefault !== undefined);
 

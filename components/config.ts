@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { z } from "zod";
-import { APP_IDS, AppId, CATALOG, listenPortFor, livesInVpnNamespace, OPTIONAL_APPS, PROXY_PORTS, RENAMED_APPS, TORRENTING_PORT } from "./catalog";
+import { APP_IDS, AppId, CATALOG, listenPortFor, livesInVpnNamespace, OPTIONAL_APPS, PROXY_PORTS, RENAMED_APPS, RETIRED_APPS, TORRENTING_PORT } from "./catalog";
 import {
     cidrContains, cidrsOverlap, GLUETUN_CONTROL_PORT, GLUETUN_OWN_PORTS, isIpv4Address, killSwitchSubnetProblem, normalizePath, parseCidr, sensitiveHostPath,
 } from "./invariants";
@@ -294,10 +294,14 @@ const key = (name: string) => `${NAMESPACE}:${name}`;
 function unknownAppProblems(raw: RawConfig): Problem[] {
     const problems: Problem[] = [];
     const check = (field: "apps" | "images" | "memoryLimits" | "hostPorts", allowed: readonly AppId[]) => {
-        for (const name of Object.keys(raw[field])) {
+        for (const [name, value] of Object.entries(raw[field])) {
             const renamed = RENAMED_APPS[name];
+            const retired = RETIRED_APPS.get(name);
             if (renamed !== undefined) {
                 problems.push(`${key(field)}: "${name}" is now "${renamed}" (${CATALOG[renamed].title} replaced it and keeps its data): rename the key to ${key(field)}.${renamed}`);
+            } else if (retired !== undefined) {
+                // Switching a retired app off asks for what the stack does anyway.
+                if (!(field === "apps" && value === false)) problems.push(`${key(field)}.${name}: ${retired.reason}. Remove the key: pulumi config rm --path '${key(field)}.${name}'`);
             } else if (!(allowed as readonly string[]).includes(name)) {
                 problems.push(`${key(field)}: "${name}" is not an app this stack can ${field === "apps" ? "switch" : "configure"}. Allowed: ${allowed.join(", ")}`);
             }

@@ -5,7 +5,7 @@
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
-import { APP_IDS, AppId, AppSpec, CATALOG, DATA_MOUNT_PATH, GLUETUN_HEALTH_URL, listenPortFor, livesInVpnNamespace } from "./catalog";
+import { addressSlot, AppId, AppSpec, CATALOG, DATA_MOUNT_PATH, GLUETUN_HEALTH_URL, listenPortFor, livesInVpnNamespace } from "./catalog";
 import { HomelabConfig } from "./config";
 import { addressInSubnet } from "./invariants";
 
@@ -55,12 +55,12 @@ export function appPort(cfg: HomelabConfig, id: AppId): number {
 const FIRST_APP_HOST = 10;
 
 /**
- * Every app on the bridge gets a fixed address, derived from its catalog position: members of the VPN
+ * Every app on the bridge gets a fixed address, derived from its catalog slot: members of the VPN
  * namespace resolve names through Gluetun's DNS, which does not know Docker's container names, so they
  * reach bridge apps by address.
  */
 export function stackAddress(cfg: HomelabConfig, id: AppId): string {
-    return addressInSubnet(cfg.dockerSubnet, FIRST_APP_HOST + APP_IDS.indexOf(id));
+    return addressInSubnet(cfg.dockerSubnet, FIRST_APP_HOST + addressSlot(id));
 }
 
 /** Where other containers reach an app on the stack network: members answer on the gateway's alias. */

@@ -44,13 +44,13 @@ describe("a valid config", () => {
 
     test("accepts values as the CLI hands them over (strings, JSON-encoded maps and lists)", () => {
         const cfg = parseConfig(rawConfig({
-            puid: "1001", sshPort: "2222", vpnPortForwarding: "true", apps: '{"readarr":true}', vpnCountries: "Netherlands, Switzerland",
+            puid: "1001", sshPort: "2222", vpnPortForwarding: "true", apps: '{"lidarr":false}', vpnCountries: "Netherlands, Switzerland",
             hostPorts: '{"sonarr":18989}',
         }), allSecret);
         expect(cfg.puid).toBe(1001);
         expect(cfg.target).toMatchObject({ port: 2222 });
         expect(cfg.vpn.portForwarding).toBe(true);
-        expect(cfg.enabledApps).toContain("readarr");
+        expect(cfg.enabledApps).not.toContain("lidarr");
         expect(cfg.vpn.countries).toEqual(["Netherlands", "Switzerland"]);
         expect(cfg.hostPorts.sonarr).toBe(18989);
     });
@@ -61,6 +61,11 @@ describe("a valid config", () => {
         ["qBittorrent on 9696 while Prowlarr is on the bridge", { indexersThroughVpn: false, hostPorts: { qbittorrent: 9696, prowlarr: 19696 } }],
     ])("accepts a host port that is taken only inside the VPN namespace, where the app does not listen on it: %s", (_what, overrides) => {
         expect(() => parseConfig(rawConfig(overrides), allSecret)).not.toThrow();
+    });
+
+    test("apps.readarr: false, left from before Readarr was retired, is accepted and changes nothing", () => {
+        expect(parseConfig(rawConfig({ apps: { readarr: false } }), allSecret).enabledApps).toEqual(parseConfig(rawConfig(), allSecret).enabledApps);
+        expect(parseConfig(rawConfig({ apps: '{"readarr":false}' }), allSecret).enabledApps).not.toContain("readarr");
     });
 
     test("accepts host names, including ones with digits", () => {
@@ -166,9 +171,13 @@ const CASES: [string, Record<string, unknown>, string, RegExp, ((k: SecretKey) =
     ["a VPN member asking for a bridge app's port", { hostPorts: { prowlarr: 8096 } }, "homelab:hostPorts", /jellyfin and prowlarr both ask for host port 8096/],
     ["host port out of range", { hostPorts: { sonarr: 70000 } }, "homelab:hostPorts.sonarr", /must be 65535 or less/],
     ["host port for the gateway", { hostPorts: { gluetun: 8000 } }, "homelab:hostPorts", /"gluetun" is not an app this stack can configure.*Allowed: qbittorrent/],
-    ["unknown app in apps", { apps: { plex: true } }, "homelab:apps", /"plex" is not an app this stack can switch\. Allowed: flaresolverr, lidarr, readarr, bazarr, seerr/],
+    ["unknown app in apps", { apps: { plex: true } }, "homelab:apps", /"plex" is not an app this stack can switch\. Allowed: flaresolverr, lidarr, bazarr, seerr/],
     ["Jellyseerr's old switch (Seerr replaced it)", { apps: { jellyseerr: false } }, "homelab:apps", /^homelab:apps: "jellyseerr" is now "seerr" \(Seerr replaced it and keeps its data\): rename the key to homelab:apps\.seerr$/m],
     ["Jellyseerr's old image pin", { images: { jellyseerr: "fallenbagel/jellyseerr:2.7.3" } }, "homelab:images", /"jellyseerr" is now "seerr" .*rename the key to homelab:images\.seerr/],
+    ["Readarr switched on (retired upstream)", { apps: { readarr: true } }, "homelab:apps.readarr",
+        /^homelab:apps\.readarr: Readarr was retired upstream .* no longer deployed; its config volume homelab-readarr-config .* kept .*Remove the key: pulumi config rm --path 'homelab:apps\.readarr'$/],
+    ["an image for Readarr (retired upstream)", { images: { readarr: "lscr.io/linuxserver/readarr:develop-0.4.18.2805-ls157" } }, "homelab:images.readarr",
+        /Readarr was retired upstream.*pulumi config rm --path 'homelab:images\.readarr'$/],
     ["a required app in apps", { apps: { sonarr: false } }, "homelab:apps", /"sonarr" is not an app this stack can switch\. Allowed: /],
     ["unknown app in images", { images: { plex: "plexinc/pms-docker:1.40.0" } }, "homelab:images", /"plex" is not an app this stack can configure\. Allowed: gluetun, qbittorrent/],
     ["unknown app in memoryLimits", { memoryLimits: { sonar: 512 } }, "homelab:memoryLimits", /"sonar" is not an app this stack can configure\. Allowed: .*sonarr/],
@@ -203,6 +212,15 @@ describe.each(CASES)("%s", (_what, overrides, key, allowed, isSecret) => {
         expect(problems[0].startsWith(`${key}: `)).toBe(true);
         expect(problems[0]).toMatch(allowed);
     });
+});
+
+test("apps.readarr: true is one line, however the CLI hands it over", () => {
+    for (const apps of [{ readarr: true }, '{"readarr":true}']) {
+        const problems = problemsOf({ apps });
+        expect(problems).toHaveLength(1);
+        expect(problems[0]).not.toContain("\n");
+        expect(problems[0]).toMatch(/^homelab:apps\.readarr: Readarr was retired upstream/);
+    }
 });
 
 describe("several problems", () => {

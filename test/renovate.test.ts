@@ -10,7 +10,7 @@ const ROOT = path.join(__dirname, "..");
 const CATALOG_FILE = "components/catalog.ts";
 
 interface RegexManager { customType: string; managerFilePatterns: string[]; matchStrings: string[]; datasourceTemplate: string }
-interface PackageRule { matchDatasources?: string[]; matchPackageNames?: string[]; allowedVersions?: string; groupName?: string; versioning?: string }
+interface PackageRule { description?: string; matchDatasources?: string[]; matchPackageNames?: string[]; allowedVersions?: string; groupName?: string; versioning?: string }
 interface RenovateConfig { customManagers: RegexManager[]; packageRules: PackageRule[] }
 
 const config = JSON.parse(fs.readFileSync(path.join(ROOT, "renovate.json"), "utf8")) as RenovateConfig;
@@ -85,12 +85,39 @@ describe("renovate.json", () => {
         }
     });
 
-    it("every tag-scheme rule parses the catalog's current tag of its image", () => {
-        for (const rule of config.packageRules.filter((r) => r.versioning?.startsWith("regex:"))) {
+    const schemes = config.packageRules.filter((r) => r.versioning?.startsWith("regex:"));
+    const schemeOf = (name: string): RegExp[] =>
+        schemes.filter((r) => matchesName(r, name)).map((r) => new RegExp(r.versioning!.slice("regex:".length)));
+
+    it("every tag-scheme rule parses the catalog's current tag of each image it names", () => {
+        for (const rule of schemes) {
             const scheme = new RegExp(rule.versioning!.slice("regex:".length));
             const images = catalogImages.filter((i) => matchesName(rule, i.split(":")[0]));
-            expect(images).toHaveLength(1);
-            expect([images[0], scheme.test(images[0].split(":").pop()!)]).toEqual([images[0], true]);
+            expect([rule.description, images.length > 0]).toEqual([rule.description, true]);
+            for (const image of images) expect([image, scheme.test(image.split(":").pop()!)]).toEqual([image, true]);
         }
+    });
+
+    // Docker versioning reads "-ls316" as a compatibility suffix and would never leave the pinned build.
+    it("every linuxserver image has exactly one tag scheme", () => {
+        for (const name of catalogImages.map((i) => i.split(":")[0]).filter((n) => n.startsWith("lscr.io/linuxserver/"))) {
+            expect([name, schemeOf(name).length]).toEqual([name, 1]);
+        }
+    });
+
+    it("the schemes take the next stable build and never a develop, nightly or libtorrent-1 build", () => {
+        // Tags as linuxserver publishes them (linuxserver/docker-<app> tags).
+        const cases: [string, string, boolean][] = [
+            ["lscr.io/linuxserver/sonarr", "4.0.19.2979-ls317", true],
+            ["lscr.io/linuxserver/sonarr", "develop-4.0.18.2978-ls176", false],
+            ["lscr.io/linuxserver/radarr", "nightly-6.3.0.10498-ls7", false],
+            ["lscr.io/linuxserver/lidarr", "develop-3.1.3.4987-ls259", false],
+            ["lscr.io/linuxserver/prowlarr", "2.5.2.5491-ls156", true],
+            ["lscr.io/linuxserver/qbittorrent", "5.2.4_v2.0.13-ls470", true],
+            ["lscr.io/linuxserver/qbittorrent", "libtorrentv1-5.2.3_v1.2.20-ls126", false],
+            ["lscr.io/linuxserver/bazarr", "v1.6.1-ls361", true],
+            ["lscr.io/linuxserver/bazarr", "development-v1.6.1-beta.27-ls9", false],
+        ];
+        for (const [name, tag, taken] of cases) expect([name, tag, schemeOf(name)[0].test(tag)]).toEqual([name, tag, taken]);
     });
 });

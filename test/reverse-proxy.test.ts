@@ -185,11 +185,11 @@ describe("real caddy", () => {
     });
 
     test("with indexers outside the VPN, Prowlarr's route goes to its own container", () => {
-        const cfg = parseConfig(rawConfig({ indexersThroughVpn: false, apps: { readarr: true } }), () => true);
+        const cfg = parseConfig(rawConfig({ indexersThroughVpn: false }), () => true);
         const routes = adaptedRoutes(caddyfile(cfg, proxyRoutes(cfg)), "Caddyfile.bridge");
         const dial = (host: string) => handlersOf(routes, host).handlers.filter((h) => h.handler === "reverse_proxy").flatMap((h) => h.upstreams ?? []).map((u) => u.dial);
         expect(dial(`prowlarr.${DOMAIN}`)).toEqual(["prowlarr:9696"]);
-        expect(dial(`readarr.${DOMAIN}`)).toEqual(["readarr:8787"]);
+        expect(dial(`sonarr.${DOMAIN}`)).toEqual(["sonarr:8989"]);
         expect(dial(`qbittorrent.${DOMAIN}`)).toEqual(["gluetun:8080"]);
     });
 });

@@ -11,7 +11,7 @@ const config = (overrides: Record<string, unknown> = {}) => parseConfig(rawConfi
 const keys = (overrides: Record<string, unknown> = {}) => wiringPlan(config(overrides)).map((s) => s.key).sort();
 
 test("every optional app off: only the core wiring remains", () => {
-    expect(keys({ apps: { lidarr: false, readarr: false, bazarr: false, seerr: false, flaresolverr: false } })).toEqual([
+    expect(keys({ apps: { lidarr: false, bazarr: false, seerr: false, flaresolverr: false } })).toEqual([
         "jellyfin", "jellyfin-setup", "prowlarr-login", "prowlarr-radarr", "prowlarr-sonarr", "qbittorrent", "radarr", "radarr-login", "sonarr", "sonarr-login",
     ]);
 });

@@ -75,7 +75,7 @@ done <<<"$JAILS"
 filter_body() {
     case "$1" in
         servarr)
-            # Sonarr/Radarr/Lidarr/Readarr/Prowlarr /config/logs/<app>.txt:
+            # Sonarr/Radarr/Lidarr/Prowlarr /config/logs/<app>.txt:
             # 2024-05-01 10:00:00.1|Warn|Auth|Auth-Failure ip 203.0.113.9 username 'admin'
             echo 'failregex = ^\|Warn\|Auth\|Auth-Failure ip <ADDR> username '
             ;;

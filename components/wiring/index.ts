@@ -62,12 +62,12 @@ export function libraryApps(cfg: HomelabConfig): AppId[] {
     return appsWithRole("library").filter((id) => isEnabled(cfg, id));
 }
 
-/** The Servarr apps with a UI that run (Readarr is not among them). */
+/** The Servarr apps with a UI that run. */
 export function servarrLoginApps(cfg: HomelabConfig): ServarrLoginApp[] {
     return (Object.keys(SERVARR_LOGIN_APPS) as ServarrLoginApp[]).filter((id) => isEnabled(cfg, id));
 }
 
-/** Readarr has no Emby/Jellyfin connection; the other library managers tell Jellyfin about imports. */
+/** The library managers tell Jellyfin about imports (when their kind has Jellyfin triggers). */
 function notifiesJellyfinOf(id: AppId): boolean {
     return SERVARR_KINDS[id as ServarrKind].jellyfinTriggers.length > 0;
 }
@@ -81,7 +81,6 @@ const JELLYFIN_LIBRARIES: Record<MediaKind, { name: string; collectionType: Jell
     tv: { name: "Shows", collectionType: "tvshows" },
     movies: { name: "Movies", collectionType: "movies" },
     music: { name: "Music", collectionType: "music" },
-    books: { name: "Books", collectionType: "books" },
 };
 
 /** Jellyfin's API key for the apps that call it is issued under this app name. */
@@ -339,7 +338,7 @@ export class Wiring extends pulumi.ComponentResource {
                     ...base,
                     apiKey: this.apiKey("prowlarr"),
                     name: CATALOG[target].title,
-                    implementation: CATALOG[target].title as "Sonarr" | "Radarr" | "Lidarr" | "Readarr",
+                    implementation: CATALOG[target].title as "Sonarr" | "Radarr" | "Lidarr",
                     prowlarrUrl: seenFrom(cfg, target, "prowlarr").url,
                     baseUrl: seenFrom(cfg, "prowlarr", target).url,
                     appApiKey: this.apiKey(target),

@@ -1,15 +1,14 @@
 /**
- * Wiring of a Servarr library app (Sonarr, Radarr, Lidarr, Readarr: one resource class, the kind picks the
+ * Wiring of a Servarr library app (Sonarr, Radarr, Lidarr: one resource class, the kind picks the
  * differences): root folder `/data/media/<kind>`, qBittorrent as download client (category = media kind),
  * hardlinks on, an Emby/Jellyfin connection that rescans Jellyfin on import, and for Sonarr/Radarr a 1080p
  * quality profile built from the app's own `qualityprofile/schema`.
  *
- * Facts from the apps' API code (pinned versions): Sonarr/Radarr `/api/v3`, Lidarr/Readarr `/api/v1`; provider
+ * Facts from the apps' API code (pinned versions): Sonarr/Radarr `/api/v3`, Lidarr `/api/v1`; provider
  * objects (download clients, notifications) carry their settings as `fields: [{name, value}]` and a field left
  * out falls back to its default, so writes send the whole object (schema template or the object as read);
- * secrets come back as `********` and a `********` sent back keeps the stored value. Readarr's qBittorrent
- * category field is `musicCategory` (inherited from Lidarr) and Readarr has no Emby/Jellyfin connection at all,
- * so field names are taken from the app's schema and `jellyfin` must be left unset for Readarr.
+ * secrets come back as `********` and a `********` sent back keeps the stored value. Field names (the
+ * qBittorrent category field differs per app) are taken from the app's schema.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { AppClient, WiringError } from "./core/client";
@@ -19,16 +18,16 @@ import { secretHash } from "./core/secrets";
 import type { AppAddress, AppConnection, HttpRequest } from "./core/types";
 import { WIRING_VERSION } from "./core/version";
 
-export type ServarrKind = "sonarr" | "radarr" | "lidarr" | "readarr";
+export type ServarrKind = "sonarr" | "radarr" | "lidarr";
 
 interface KindFacts {
     title: string;
     apiVersion: "v1" | "v3";
     /** Media kind of the hardlink layout: root folder `/data/media/<kind>`, qBittorrent category. */
-    mediaKind: "tv" | "movies" | "music" | "books";
+    mediaKind: "tv" | "movies" | "music";
     /** Notification triggers that make Jellyfin rescan (import, upgrade, rename, deletions); none: no MediaBrowser. */
     jellyfinTriggers: string[];
-    /** Lidarr/Readarr root folders need a name and default quality/metadata profiles. */
+    /** Lidarr root folders need a name and default quality/metadata profiles. */
     richRootFolders: boolean;
     /** Sonarr/Radarr: the 1080p quality profile. */
     qualityProfile: boolean;
@@ -47,7 +46,6 @@ export const SERVARR_KINDS: Readonly<Record<ServarrKind, KindFacts>> = {
         title: "Lidarr", apiVersion: "v1", mediaKind: "music", richRootFolders: true, qualityProfile: false,
         jellyfinTriggers: ["onReleaseImport", "onUpgrade", "onRename", "onArtistDelete", "onAlbumDelete", "onTrackRetag"],
     },
-    readarr: { title: "Readarr", apiVersion: "v1", mediaKind: "books", richRootFolders: true, qualityProfile: false, jellyfinTriggers: [] },
 };
 
 /** Names the wiring gives the objects it creates (objects of the same name are adopted). */
@@ -278,7 +276,7 @@ export interface ServarrInputs extends WiringBaseInputs {
     downloadClient: DownloadClientSettings;
     /** qBittorrent WebUI password (secret). */
     downloadClientPassword: string;
-    /** Absent: no Jellyfin connection (and one this resource created is removed). Must be absent for Readarr. */
+    /** Absent: no Jellyfin connection (and one this resource created is removed). */
     jellyfin?: JellyfinSettings;
     /** Jellyfin API key (secret); required with `jellyfin`. */
     jellyfinApiKey?: string;
@@ -572,7 +570,7 @@ export interface ServarrWiringArgs {
     /** qBittorrent as this app's container reaches it; `category` defaults to the media kind, `useSsl` to false. */
     downloadClient: pulumi.Input<{ host: pulumi.Input<string>; port: pulumi.Input<number>; username: pulumi.Input<string>; useSsl?: pulumi.Input<boolean>; category?: pulumi.Input<string> }>;
     downloadClientPassword: pulumi.Input<string>;
-    /** Jellyfin as this app's container reaches it; leave unset for Readarr (it has no Emby/Jellyfin connection). */
+    /** Jellyfin as this app's container reaches it. */
     jellyfin?: pulumi.Input<{ host: pulumi.Input<string>; port: pulumi.Input<number>; useSsl?: pulumi.Input<boolean> }>;
     jellyfinApiKey?: pulumi.Input<string>;
     /** Sonarr/Radarr: default "1080p" (sorts before the built-in profiles, so the add dialogs preselect it). */
@@ -582,7 +580,7 @@ export interface ServarrWiringArgs {
 }
 
 /**
- * Sonarr, Radarr, Lidarr or Readarr wired to the stack. `qualityProfileId`/`qualityProfileName` (Sonarr/Radarr)
+ * Sonarr, Radarr or Lidarr wired to the stack. `qualityProfileId`/`qualityProfileName` (Sonarr/Radarr)
  * are what Jellyseerr needs to pick the 1080p profile.
  */
 export class ServarrWiring extends WiringResource {

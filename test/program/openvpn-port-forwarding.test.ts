@@ -2,6 +2,7 @@
 import { OPENVPN_PASSWORD, OPENVPN_USER, programOptions } from "../support/fixtures";
 import { ProgramRun, runProgram } from "../../scripts/mock-engine";
 import { container, env, envOf } from "../support/graph";
+import { GLUETUN_VARIABLES } from "../support/expected";
 
 let run: ProgramRun;
 
@@ -17,4 +18,10 @@ test("OPENVPN_USER carries +pmp exactly once, the password stays secret", () => 
     expect(envOf(gluetun).get("OPENVPN_PASSWORD")).toEqual({ value: OPENVPN_PASSWORD, secret: true });
     expect(env(gluetun, "VPN_PORT_FORWARDING")).toBe("on");
     expect(env(gluetun, "VPN_PORT_FORWARDING_UP_COMMAND")).toContain("setPreferences");
+});
+
+test("every variable set on the gateway is one the pinned Gluetun reads", () => {
+    const names = [...envOf(container(run, "gluetun")).keys()];
+    expect(names).toEqual(expect.arrayContaining(["OPENVPN_USER", "OPENVPN_PASSWORD", "VPN_PORT_FORWARDING_UP_COMMAND", "VPN_PORT_FORWARDING_DOWN_COMMAND"]));
+    expect(names.filter((name) => !(name in GLUETUN_VARIABLES))).toEqual([]);
 });

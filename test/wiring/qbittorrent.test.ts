@@ -59,7 +59,7 @@ beforeAll(async () => {
         address: { host: "127.0.0.1", port: qbt.port, basePath: "" },
         username: qbt.username,
         password: pulumi.secret(qbt.password),
-        kinds: ["tv", "movies", "music", "books"],
+        kinds: ["tv", "movies", "music"],
     }));
     // The owner made a `movies` category by hand before the first deploy.
     expect(await qbt.api.createCategory("movies", "/data/torrents/movies")).toBe(200);
@@ -81,15 +81,15 @@ describe("qBittorrent wiring through SSH and the dynamic-provider host", () => {
         expect(wiring.inputs.providerVersion).toBe(WIRING_VERSION);
         // Outputs repeat the inputs: the ones holding the SSH key and the WebUI password are stored as secrets.
         expect(wiring.additionalSecretOutputs.sort()).toEqual(["connection", "password"]);
-        expect(wiring.inputs.categories).toEqual({ tv: "/data/torrents/tv", movies: "/data/torrents/movies", music: "/data/torrents/music", books: "/data/torrents/books" });
+        expect(wiring.inputs.categories).toEqual({ tv: "/data/torrents/tv", movies: "/data/torrents/movies", music: "/data/torrents/music" });
     });
 
     it("first deploy wires every category and preference, never the listening port, adopting what exists", async () => {
         expect(await upWith(inputs())).toBe("create");
         const now = await snapshot();
-        expect(now.categories).toEqual({ tv: "/data/torrents/tv", movies: "/data/torrents/movies", music: "/data/torrents/music", books: "/data/torrents/books" });
+        expect(now.categories).toEqual({ tv: "/data/torrents/tv", movies: "/data/torrents/movies", music: "/data/torrents/music" });
         expect(now.preferences).toMatchObject({ save_path: "/data/torrents", auto_tmm_enabled: true, upnp: false, listen_port: qbt.torrentingPort });
-        expect(state!.props.created).toEqual(["category:books", "category:music", "category:tv"]);
+        expect(state!.props.created).toEqual(["category:music", "category:tv"]);
         expect(state!.props.observed).toEqual({
             categories: now.categories,
             preferences: { save_path: "/data/torrents", auto_tmm_enabled: true, upnp: false },
@@ -135,8 +135,8 @@ describe("qBittorrent wiring through SSH and the dynamic-provider host", () => {
         const { categories } = wiring.inputs as { categories: Record<string, string> };
         const { music: _music, ...withoutMusic } = categories;
         expect(await upWith(inputs({ categories: withoutMusic }))).toBe("update");
-        expect(Object.keys((await snapshot()).categories).sort()).toEqual(["books", "movies", "tv"]);
-        expect(state!.props.created).toEqual(["category:books", "category:tv"]);
+        expect(Object.keys((await snapshot()).categories).sort()).toEqual(["movies", "tv"]);
+        expect(state!.props.created).toEqual(["category:tv"]);
 
         expect(await upWith(inputs())).toBe("update");
         expect((await snapshot()).categories.music).toBe("/data/torrents/music");

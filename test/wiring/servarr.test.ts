@@ -1,5 +1,5 @@
 /**
- * Sonarr, Radarr, Lidarr and Readarr wiring run as `pulumi up` runs it: the serialized provider of ServarrWiring,
+ * Sonarr, Radarr and Lidarr wiring run as `pulumi up` runs it: the serialized provider of ServarrWiring,
  * in the real dynamic-provider host over gRPC, against stateful fakes of the apps.
  */
 import { ServarrKind, ServarrObserved, ServarrWiring, servarrImplementation } from "../../components/wiring/servarr";
@@ -13,7 +13,7 @@ jest.setTimeout(60_000);
 const API_KEY = "0123456789abcdef0123456789abcdef";
 const QB = { host: "gluetun", port: 8080, username: "admin", password: "qb-generated-Pa55" };
 const JELLYFIN = { host: "jellyfin", port: 8096, apiKey: "jellyfin-api-key-1" };
-const KIND_LIST: ServarrKind[] = ["sonarr", "radarr", "lidarr", "readarr"];
+const KIND_LIST: ServarrKind[] = ["sonarr", "radarr", "lidarr"];
 
 let host: DynamicProviderHost;
 const registered: Partial<Record<ServarrKind, Props>> = {};
@@ -27,7 +27,8 @@ function args(kind: ServarrKind) {
         apiKey: API_KEY,
         downloadClient: { host: QB.host, port: QB.port, username: QB.username },
         downloadClientPassword: QB.password,
-        ...(kind === "readarr" ? {} : { jellyfin: { host: JELLYFIN.host, port: JELLYFIN.port }, jellyfinApiKey: JELLYFIN.apiKey }),
+        jellyfin: { host: JELLYFIN.host, port: JELLYFIN.port },
+        jellyfinApiKey: JELLYFIN.apiKey,
     };
 }
 
@@ -50,14 +51,14 @@ async function app(kind: ServarrKind, extra: { hardlinks?: boolean; categoryFiel
 }
 
 const inputsFor = (fake: FakeServarr, extra: Props = {}): Props => ({
-    ...registered[fake.kind]!, address: { host: "127.0.0.1", port: fake.port, basePath: "" }, readyTimeoutSeconds: 2, ...extra,
+    ...registered[fake.kind as ServarrKind]!, address: { host: "127.0.0.1", port: fake.port, basePath: "" }, readyTimeoutSeconds: 2, ...extra,
 });
 const observed = (s: Deployed) => s.props.observed as ServarrObserved;
 const client = (fake: FakeServarr) => fake.state.downloadClients.items.find((c) => c.name === "qBittorrent");
 const connection = (fake: FakeServarr) => fake.state.notifications.items.find((c) => c.name === "Jellyfin");
 const namesOf = (items: QualityItem[]): string[] => items.flatMap((i) => (i.quality ? [String(i.quality.name)] : namesOf(i.items)));
 const allowedNames = (p: QualityProfile) => namesOf(p.items.filter((i) => i.allowed)).sort();
-const MEDIA_KIND: Record<ServarrKind, string> = { sonarr: "tv", radarr: "movies", lidarr: "music", readarr: "books" };
+const MEDIA_KIND: Record<ServarrKind, string> = { sonarr: "tv", radarr: "movies", lidarr: "music" };
 
 describe.each(KIND_LIST)("%s", (kind) => {
     test("first deploy wires root folder, qBittorrent, hardlinks and the Jellyfin connection", async () => {
@@ -72,15 +73,11 @@ describe.each(KIND_LIST)("%s", (kind) => {
             host: QB.host, port: QB.port, username: QB.username, password: QB.password, [KINDS[kind].categoryField]: MEDIA_KIND[kind],
         });
         expect(fake.state.mediaManagement.copyUsingHardlinks).toBe(true);
-        if (kind === "readarr") {
-            expect(fake.state.notifications.items).toEqual([]);
-        } else {
-            const jf = connection(fake)!;
-            expect(jf.implementation).toBe("MediaBrowser");
-            expect(jf.values).toMatchObject({ host: JELLYFIN.host, port: JELLYFIN.port, apiKey: JELLYFIN.apiKey, updateLibrary: true, notify: false });
-            const importTrigger = kind === "lidarr" ? "onReleaseImport" : "onDownload";
-            expect(jf.props).toMatchObject({ [importTrigger]: true, onUpgrade: true, onRename: true });
-        }
+        const jf = connection(fake)!;
+        expect(jf.implementation).toBe("MediaBrowser");
+        expect(jf.values).toMatchObject({ host: JELLYFIN.host, port: JELLYFIN.port, apiKey: JELLYFIN.apiKey, updateLibrary: true, notify: false });
+        const importTrigger = kind === "lidarr" ? "onReleaseImport" : "onDownload";
+        expect(jf.props).toMatchObject({ [importTrigger]: true, onUpgrade: true, onRename: true });
         if (KINDS[kind].richRootFolders) {
             expect(fake.state.rootFolders[0]).toMatchObject({ name: expect.any(String), defaultQualityProfileId: 1, defaultMetadataProfileId: 1 });
         }
@@ -120,10 +117,10 @@ describe.each(["sonarr", "radarr"] as const)("%s quality profile", (kind) => {
     });
 });
 
-test("the category field is the one the app's schema names (Readarr kept musicCategory; a build calling it bookCategory works too)", async () => {
-    const fake = await app("readarr", { categoryField: "bookCategory" });
+test("the category field is the one the app's schema names (a build calling it otherwise works too)", async () => {
+    const fake = await app("lidarr", { categoryField: "artistCategory" });
     await up(host, inputsFor(fake));
-    expect(client(fake)!.values).toMatchObject({ bookCategory: "books" });
+    expect(client(fake)!.values).toMatchObject({ artistCategory: "music" });
 });
 
 test("a second up with nothing changed writes nothing, even after a refresh", async () => {
@@ -270,13 +267,6 @@ test("a media folder missing on the host fails with the app's own reason, naming
     const { message } = await failure(() => up(host, inputsFor(fake)));
     expect(message).toContain(`Sonarr at 127.0.0.1:${fake.port}: add root folder /data/media/tv failed`);
     expect(message).toContain("Path '/data/media/tv' does not exist");
-});
-
-test("Readarr has no Emby/Jellyfin connection: asking for one fails at check, before any app is contacted", async () => {
-    const fake = await app("readarr");
-    const { message } = await failure(() => up(host, inputsFor(fake, { jellyfin: { host: "jellyfin", port: 8096, useSsl: false }, jellyfinApiKey: "k" })));
-    expect(message).toContain("Readarr has no Emby/Jellyfin connection");
-    expect(fake.log).toEqual([]);
 });
 
 test("credentials stay out of the serialized provider and are secret outputs", async () => {
