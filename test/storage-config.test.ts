@@ -56,7 +56,7 @@ const CASES: [string, unknown, string, RegExp][] = [
     ["a soft NFS mount", { ...NFS, options: "soft" }, "homelab:storage.options", /soft mount.*corrupts/],
     ["NFS version 3", { ...NFS, options: "vers=3" }, "homelab:storage.options", /4\.2 or 4\.1/],
     ["SMB version 2.1", { ...SMB, options: "vers=2.1" }, "homelab:storage.options", /SMB version must be 3\.x/],
-    ["unknown type", { type: "iscsi" }, "homelab:storage", /local, nfs .* or smb/],
+    ["unknown type", { type: "iscsi" }, "homelab:storage.type", /local, nfs .* or smb/],
     ["unknown field", { ...NFS, share: "data" }, "homelab:storage", /"share" is not a setting here/],
     ["smb without password", { ...SMB, password: undefined }, "homelab:storage.password", /password/],
 ];

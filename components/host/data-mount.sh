@@ -110,18 +110,6 @@ containers_using_data_root() {
     done
 }
 
-# The local folder under the mount: empty, and immutable so nothing (not even root) writes into it unmounted.
-prepare_mountpoint() {
-    mkdir -p "$DATA_ROOT"
-    if mountpoint -q "$DATA_ROOT"; then return; fi
-    if [[ -n "$(ls -A "$DATA_ROOT")" ]]; then
-        fail "data-mount ($DATA_ROOT on the server's disk is not empty: move its content onto the NAS share $MOUNT_WHAT first; nothing was mounted over it)"
-    fi
-    if ! chattr +i "$DATA_ROOT" 2>/dev/null; then
-        fail "data-mount (cannot make the empty mountpoint $DATA_ROOT immutable (chattr +i): its filesystem does not support it)"
-    fi
-}
-
 docker_was_active=no
 stop_docker() {
     if systemctl is-active -q docker.service || systemctl is-active -q docker.socket; then docker_was_active=yes; fi
@@ -134,13 +122,29 @@ start_docker_again() {
         echo "homelab: Docker started again (the apps start) on $(hostname)"
     fi
 }
+# Stops the deploy with the reason, with Docker as it was found.
+refuse() {
+    start_docker_again
+    fail "data-mount ($1)"
+}
+
+# The local folder under the mount: empty, and immutable so nothing (not even root) writes into it unmounted.
+prepare_mountpoint() {
+    mkdir -p "$DATA_ROOT"
+    if mountpoint -q "$DATA_ROOT"; then return; fi
+    if [[ -n "$(ls -A "$DATA_ROOT")" ]]; then
+        refuse "$DATA_ROOT on the server's disk is not empty: move its content onto the NAS share $MOUNT_WHAT first; nothing was mounted over it"
+    fi
+    if ! chattr +i "$DATA_ROOT" 2>/dev/null; then
+        refuse "cannot make the empty mountpoint $DATA_ROOT immutable (chattr +i): its filesystem does not support it"
+    fi
+}
 
 mount_now() {
     if ! systemctl start "$MOUNT_UNIT"; then
         local why
         why="$(journalctl -u "$MOUNT_UNIT" -n 3 --no-pager -o cat 2>/dev/null | tr '\n' ' ')"
-        start_docker_again
-        fail "data-mount (mounting $MOUNT_WHAT at $DATA_ROOT failed: ${why:-see journalctl -u $MOUNT_UNIT})"
+        refuse "mounting $MOUNT_WHAT at $DATA_ROOT failed: ${why:-see journalctl -u $MOUNT_UNIT}"
     fi
 }
 

@@ -42,7 +42,7 @@ tree_dirs() {
 }
 
 STORAGE="${STORAGE:-local}"
-STORAGE_SOURCE="${STORAGE_SOURCE:-the server's disk}"
+STORAGE_SOURCE="${STORAGE_SOURCE:-local disk}"
 
 # What to change on the NAS when the check fails, per storage kind.
 advice() {
@@ -67,6 +67,7 @@ check_hardlinks() {
     target="$DATA_ROOT/media/$name"
     as_media() { setpriv --reuid="$PUID" --regid="$PGID" --clear-groups -- "$@"; }
     cleanup_check() { rm -f "$target" "$source"; }
+    # shellcheck disable=SC2016 # $1 is expanded by the inner shell, running as the media user
     if ! out="$(as_media sh -c 'echo homelab > "$1"' sh "$source" 2>&1)"; then
         cleanup_check
         fail "hardlink check (uid $PUID / gid $PGID cannot write under $DATA_ROOT/torrents on $STORAGE_SOURCE: ${out##*: }; $(advice write))"
