@@ -49,6 +49,8 @@ mount_unit() {
 Description=homelab data root from $MOUNT_WHAT
 Wants=network-online.target
 After=network-online.target
+# A NAS may be away for hours: the retry timer (and Docker's socket) may try again at any time.
+StartLimitIntervalSec=0
 
 [Mount]
 What=$MOUNT_WHAT

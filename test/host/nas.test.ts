@@ -29,9 +29,9 @@ const OTHER_SHARE = `${NAS.ip}:/export/data2`;
 const SMB_PASSWORD = "nas-smb-password-do-not-leak";
 /**
  * sshfs standing for a hard NFS mount: the NAS's media user (uid 1000, like an NFS export mapped to PUID), the
- * server's pinned key, and `reconnect` (a hard NFS mount resumes by itself when the NAS is back).
+ * server's pinned key (the user from root's ssh_config: sshfs has no option for it), and `reconnect` (a hard NFS mount resumes by itself when the NAS is back).
  */
-const SSHFS_OPTIONS = ["_netdev", "allow_other", "User=media", "IdentityFile=/root/.ssh/nas_key", "UserKnownHostsFile=/root/.ssh/nas_known_hosts",
+const SSHFS_OPTIONS = ["_netdev", "allow_other", "IdentityFile=/root/.ssh/nas_key", "UserKnownHostsFile=/root/.ssh/nas_known_hosts",
     "StrictHostKeyChecking=yes", "BatchMode=yes", "ConnectTimeout=5", "ServerAliveInterval=5", "ServerAliveCountMax=2", "reconnect"];
 /** A container that uses the data root, like qBittorrent: writes a heartbeat under torrents/ every second. */
 const WRITER = "writer";
@@ -144,7 +144,7 @@ beforeAll(async () => {
         "install -d -o media -g media /export/data /export/data2 /export/other",
         "cut -d' ' -f1,2 /etc/ssh/ssh_host_ed25519_key.pub",
     ].join(" && "), serverKey);
-    mustOn(SERVER, `echo '${NAS.ip} ${nasHostKey.trim()}' > /root/.ssh/nas_known_hosts`);
+    mustOn(SERVER, `echo '${NAS.ip} ${nasHostKey.trim()}' > /root/.ssh/nas_known_hosts && printf 'Host ${NAS.ip}\n    User media\n' > /root/.ssh/config`);
 }, 600_000);
 
 afterAll(() => {
