@@ -513,6 +513,9 @@ function storageProblems(raw: RawConfig): Problem[] {
     if (raw.storage.type === "local") return [];
     const problems: Problem[] = [];
     if (raw.host === undefined) problems.push(`${key("storage")}: a NAS data root is mounted on the server over SSH: set ${key("host")} too, or use type local`);
+    if (!/^\/[A-Za-z0-9._/-]+$/.test(raw.dataRoot)) {
+        problems.push(`${key("dataRoot")}: a NAS data root becomes a systemd mount unit: use letters, digits and . _ - / only (e.g. ${DEFAULTS.dataRoot})`);
+    }
     const inside = (path: string, root: string) => path === root || path.startsWith(`${root}/`);
     if (inside(raw.dockerRoot, raw.dataRoot)) {
         problems.push(`${key("dockerRoot")}: ${raw.dockerRoot} is inside ${key("dataRoot")} ${raw.dataRoot}, which is mounted from the NAS: the apps' config volumes (SQLite databases) would be on the share, where they lock or corrupt. Keep Docker's data root on the server's own disk`);

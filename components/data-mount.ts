@@ -31,14 +31,15 @@ export function smbDefaultOptions(cfg: Pick<HomelabConfig, "puid" | "pgid">, cre
 
 /** systemd-escape --path: the unit name of a mount at this absolute path (without the .mount suffix). */
 export function escapeUnitPath(path: string): string {
-    const trimmed = path.replace(/^\/+|\/+$/g, "");
+    const trimmed = path.split("/").filter(Boolean).join("/");
     if (trimmed === "") return "-";
-    return trimmed.split("/").filter(Boolean).map((segment) =>
-        [...Buffer.from(segment, "utf8")].map((byte, index) => {
-            const c = String.fromCharCode(byte);
-            if (/[A-Za-z0-9:_]/.test(c) || (c === "." && index > 0)) return c;
-            return `\\x${byte.toString(16).padStart(2, "0")}`;
-        }).join("")).join("-");
+    return [...Buffer.from(trimmed, "utf8")].map((byte, index) => {
+        const c = String.fromCharCode(byte);
+        if (c === "/") return "-";
+        // A dot is kept except as the very first character (a hidden unit name).
+        if (/[A-Za-z0-9:_]/.test(c) || (c === "." && index > 0)) return c;
+        return `\\x${byte.toString(16).padStart(2, "0")}`;
+    }).join("");
 }
 
 export function mountUnitName(dataRoot: string): string {

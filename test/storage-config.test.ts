@@ -5,7 +5,6 @@
 import { rawConfig } from "./support/fixtures";
 import { ConfigError, isSharedDataRoot, parseConfig, SecretSetting } from "../components/config";
 import { escapeUnitPath, mountSpec, mountUnitName, NFS_DEFAULT_OPTIONS } from "../components/data-mount";
-import { execFileSync } from "child_process";
 import * as pulumi from "@pulumi/pulumi";
 
 const allSecret = (): boolean => true;
@@ -91,6 +90,10 @@ describe("refused with the reason", () => {
         expect(() => parseConfig(rawConfig({ dataRoot: "/srv/nas", dockerRoot: "/srv/nas/docker" }), allSecret)).not.toThrow();
     });
 
+    test("a NAS data root with characters a mount unit cannot carry", () => {
+        expect(problemsOf({ storage: NFS, dataRoot: "/srv/my media" })).toEqual([expect.stringMatching(/^homelab:dataRoot: a NAS data root becomes a systemd mount unit/)]);
+    });
+
     test("a NAS without a server to mount it on", () => {
         const problems = problemsOf({ storage: NFS, host: undefined, sshHostKey: undefined, sshPrivateKey: undefined });
         expect(problems).toEqual([expect.stringMatching(/^homelab:storage: a NAS data root is mounted on the server over SSH: set homelab:host/)]);
@@ -98,11 +101,16 @@ describe("refused with the reason", () => {
 });
 
 describe("the mount unit", () => {
-    test("is named as systemd names it (systemd-escape --path)", () => {
-        for (const p of ["/srv/homelab/data", "/mnt/nas-media", "/srv/my.data/x_y", "/data/ü"]) {
-            const real = execFileSync("systemd-escape", ["--path", "--suffix=mount", p], { encoding: "utf8" }).trim();
-            expect(mountUnitName(p)).toBe(real);
-        }
+    test("is named as systemd names it (the values printed by systemd 252's systemd-escape --path --suffix=mount)", () => {
+        const systemdEscape: Record<string, string> = {
+            "/srv/homelab/data": "srv-homelab-data.mount",
+            "/mnt/nas-media": "mnt-nas\\x2dmedia.mount",
+            "/srv/my.data/x_y": "srv-my.data-x_y.mount",
+            "/data/ü": "data-\\xc3\\xbc.mount",
+            "/srv/.hidden": "srv-.hidden.mount",
+            "/srv/homelab/data/": "srv-homelab-data.mount",
+        };
+        for (const [p, unit] of Object.entries(systemdEscape)) expect({ p, unit: mountUnitName(p) }).toEqual({ p, unit });
         expect(escapeUnitPath("/srv/homelab/data")).toBe("srv-homelab-data");
     });
 
