@@ -9,7 +9,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { HomelabConfig, StorageSettings } from "./config";
 import { SshTarget, sshConnection } from "./host-hardening";
-import { renderRemoteScript } from "./host-scripts";
+import { renderRemoteScript, renderScriptStdin } from "./host-scripts";
 
 export type NasStorage = Exclude<StorageSettings, { type: "local" }>;
 
@@ -105,17 +105,21 @@ export class DataMount extends pulumi.ComponentResource {
         const sudo = target.user !== "root";
         const spec = mountSpec(cfg, storage);
         const variables = mountVariables(cfg.dataRoot, spec);
-        // The password only ever travels inside the script on the SSH session's stdin (never a command line),
-        // and the whole create string is then a secret in Pulumi's state.
-        const create = storage.type === "smb"
+        // SMB: the password travels with the script on the SSH session's stdin (a secret input), never in the
+        // command string, which sshd runs as `$SHELL -c <command>` (visible in the process list).
+        const smbStdin = storage.type === "smb"
             ? pulumi.secret(storage.password).apply((password) =>
-                renderRemoteScript("data-mount", "create", { ...variables, CREDENTIALS: smbCredentials(storage.username, password) }, { sudo }))
-            : pulumi.output(renderRemoteScript("data-mount", "create", variables, { sudo }));
+                renderScriptStdin("data-mount", { ...variables, CREDENTIALS: smbCredentials(storage.username, password) }).stdin)
+            : undefined;
+        const create = storage.type === "smb"
+            ? renderScriptStdin("data-mount", variables).command("create", { sudo })
+            : renderRemoteScript("data-mount", "create", variables, { sudo });
         this.source = spec.what;
         this.mount = new command.remote.Command(`${name}-data-mount`, {
             connection: sshConnection(target),
             create,
             update: create,
+            stdin: smbStdin,
             delete: renderRemoteScript("data-mount", "delete", variables, { sudo }),
             // A different share is a new mount: `pulumi preview` shows the replacement and why. The new create
             // stops Docker, swaps the unit and starts Docker again; the old delete then finds the unit is no

@@ -109,6 +109,20 @@ export function shellQuote(value: string | number): string {
 }
 
 /**
+ * A script run whose variables and body travel on the SSH session's stdin (`remote.Command`'s `stdin`), for
+ * scripts that carry a secret: sshd runs the command string as `$SHELL -c <command>`, so anything in it is in
+ * the process list for as long as the script runs. The command itself is then only `bash -s -- <action>`.
+ */
+export function renderScriptStdin<S extends HostScript>(script: S, variables: HostScriptVariables[S]): { command: (action: HostScriptAction, options: { sudo: boolean }) => string; stdin: string } {
+    const body = `${fs.readFileSync(HOST_SCRIPT_COMMON, "utf8")}\n${fs.readFileSync(hostScriptPath(script), "utf8")}`;
+    const assignments = Object.entries(variables)
+        .filter(([, value]) => value !== undefined)
+        .map(([key, value]) => `export ${key}=${shellQuote(value as string | number)}`)
+        .join("\n");
+    return { command: (action, options) => `${options.sudo ? "sudo -n bash" : "bash"} -s -- ${action}`, stdin: `${assignments}\n${body}` };
+}
+
+/**
  * The command string for one script run: a heredoc that feeds the variables and the script to bash
  * (through `sudo -n` when the SSH user is not root), so nothing has to be copied to the host first.
  */

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # homelab data mount: a NAS share at DATA_ROOT through a systemd mount unit, with Docker waiting for it.
 #   create: write the mount unit MOUNT_UNIT (What/Type/Options), the SMB credentials file (mode 600, from
-#           CREDENTIALS, which arrives inside this script on stdin), a RequiresMountsFor= drop-in on
+#           CREDENTIALS: for SMB this whole script arrives on the SSH session's stdin), a RequiresMountsFor= drop-in on
 #           docker.service and a timer that retries the mount (and Docker) while the NAS is away; make the empty
 #           mountpoint immutable, then mount. A changed unit while mounted stops Docker (the apps stop), swaps
 #           the share and starts Docker again (the apps start: restart policy). Idempotent.
@@ -199,6 +199,8 @@ case "$ACTION" in
         stop_docker
         systemctl disable -q --now "$RETRY.timer" 2>/dev/null || true
         systemctl stop "$MOUNT_UNIT" 2>/dev/null || true
+        # A FUSE/network mount still held (busy) is detached now and let go once released.
+        if mountpoint -q "$DATA_ROOT" 2>/dev/null || findmnt -n --mountpoint "$DATA_ROOT" >/dev/null 2>&1; then umount -l "$DATA_ROOT" || true; fi
         systemctl disable -q "$MOUNT_UNIT" 2>/dev/null || true
         rm -f "$UNIT_FILE" "$DROPIN" "$UNIT_DIR/$RETRY.service" "$UNIT_DIR/$RETRY.timer"
         if [[ -n "$CREDENTIALS_FILE" ]]; then rm -f "$CREDENTIALS_FILE"; fi

@@ -44,9 +44,9 @@ function mustOn(host: { name: string }, script: string, input?: string): string 
     if (r.status !== 0) throw new Error(`on ${host.name}: ${script}\nexit ${r.status}\n${r.stdout}\n${r.stderr}`);
     return r.stdout;
 }
-/** A command string exactly as `remote.Command` sends it: the SSH session runs it with bash -c. */
-function send(command: string): Run {
-    return on(SERVER, 'exec bash -c "$(cat)"', command);
+/** A command as `remote.Command` sends it: sshd runs the command string with `bash -c`, `stdin` on its stdin. */
+function send(command: string, stdin?: string): Run {
+    return run("docker", ["exec", "-i", SERVER.name, "bash", "-c", command], { input: stdin ?? "" });
 }
 
 function sshfsMount(action: "create" | "delete", what: string): string {
@@ -96,7 +96,7 @@ function firstAt(lines: [number, string][], pattern: RegExp): number | undefined
     return lines.find(([, m]) => pattern.test(m))?.[0];
 }
 
-type Commands = Record<string, { create: string; delete: string }>;
+type Commands = Record<string, { create: string; delete: string; stdin?: string }>;
 let nfsRun: Commands;
 let smbRun: Commands;
 let statusCfg: HomelabConfig;
@@ -107,7 +107,7 @@ function programCommands(config: Record<string, unknown>, secretKeys: string[]):
         JSON.stringify(config), JSON.stringify(secretKeys)])) as Commands;
 }
 
-function commandOf(commands: Commands, suffix: string): { create: string; delete: string } {
+function commandOf(commands: Commands, suffix: string): { create: string; delete: string; stdin?: string } {
     const names = Object.keys(commands).filter((n) => n.endsWith(suffix));
     expect(names).toHaveLength(1);
     return commands[names[0]];
@@ -272,9 +272,10 @@ test("another share: the apps stop, the unit changes, the apps start; the old de
 test("the program's SMB and NFS units pass systemd-analyze verify; the SMB password is only in the mode-600 credentials file", async () => {
     const smb = commandOf(smbRun, "-data-mount");
     expect(smb.delete).not.toContain(SMB_PASSWORD);
+    expect(smb.create).not.toContain(SMB_PASSWORD);
     // Every process's command line, sampled while the create runs.
     mustOn(SERVER, "(while :; do ps -eo args; sleep 0.05; done) > /root/ps.log 2>&1 & echo $! > /root/ps.pid");
-    const created = send(smb.create);
+    const created = send(smb.create, smb.stdin);
     mustOn(SERVER, "kill $(cat /root/ps.pid)");
     // No CIFS client in this kernel: the deploy stops, naming the share.
     expect(created.status).not.toBe(0);

@@ -10,8 +10,8 @@ async function main(): Promise<void> {
     const [config, secretKeys] = process.argv.slice(2).map((a) => JSON.parse(a) as unknown);
     const run = await runProgram({ config: config as Record<string, unknown>, secretKeys: secretKeys as string[], preview: false, revealSecrets: true });
     const commands = Object.fromEntries(run.resources.filter((r) => r.type === "command:remote:Command").map((r) => {
-        const inputs = readableInputs(r.serializedInputs, true) as { create: string; delete: string };
-        return [r.name, { create: inputs.create, delete: inputs.delete }];
+        const inputs = readableInputs(r.serializedInputs, true) as { create: string; delete: string; stdin?: string };
+        return [r.name, { create: inputs.create, delete: inputs.delete, stdin: inputs.stdin }];
     }));
     process.stdout.write(JSON.stringify(commands));
 }

@@ -21,13 +21,14 @@ function step(name: string) {
     return found[0];
 }
 
-test("the mount step: a secret create carrying the credentials, a delete without them, triggers naming the share", () => {
+test("the mount step: the credentials only on the session's stdin (a secret), never in a command line; triggers name the share", () => {
     const mount = step("homelab-data-data-mount");
     expect(mount.parent).toMatch(/homelab:host:DataMount::homelab-data$/);
-    expect(isSecretEnvelope(mount.serializedInputs.create)).toBe(true);
-    expect(isSecretEnvelope(mount.serializedInputs.update)).toBe(true);
-    const create = readableInputs(mount.serializedInputs.create, true) as string;
-    expect(create).toMatch(/^bash -s -- create <<'HOMELAB_SCRIPT_EOF'\n/);
+    // sshd runs the command string as `$SHELL -c <command>`: it is in the process list while the script runs.
+    expect(mount.serializedInputs.create).toBe("bash -s -- create");
+    expect(mount.serializedInputs.update).toBe("bash -s -- create");
+    expect(isSecretEnvelope(mount.serializedInputs.stdin)).toBe(true);
+    const create = readableInputs(mount.serializedInputs.stdin, true) as string;
     expect(create).toContain(`export CREDENTIALS='username=media\npassword=${PASSWORD}\n'\n`);
     expect(create).toContain("export MOUNT_WHAT='//nas.lan/data'\nexport MOUNT_TYPE='cifs'\n");
     expect(create).toContain("export MOUNT_UNIT='srv-homelab-data.mount'\n");
