@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { z } from "zod";
-import { APP_IDS, AppId, CATALOG, listenPortFor, livesInVpnNamespace, OPTIONAL_APPS, PROXY_PORTS, TORRENTING_PORT } from "./catalog";
+import { APP_IDS, AppId, CATALOG, listenPortFor, livesInVpnNamespace, OPTIONAL_APPS, PROXY_PORTS, RENAMED_APPS, TORRENTING_PORT } from "./catalog";
 import {
     cidrContains, cidrsOverlap, GLUETUN_CONTROL_PORT, GLUETUN_OWN_PORTS, isIpv4Address, killSwitchSubnetProblem, normalizePath, parseCidr, sensitiveHostPath,
 } from "./invariants";
@@ -368,7 +368,10 @@ function unknownAppProblems(raw: RawConfig): Problem[] {
     const problems: Problem[] = [];
     const check = (field: "apps" | "images" | "memoryLimits" | "hostPorts", allowed: readonly AppId[]) => {
         for (const name of Object.keys(raw[field])) {
-            if (!(allowed as readonly string[]).includes(name)) {
+            const renamed = RENAMED_APPS[name];
+            if (renamed !== undefined) {
+                problems.push(`${key(field)}: "${name}" is now "${renamed}" (${CATALOG[renamed].title} replaced it and keeps its data): rename the key to ${key(field)}.${renamed}`);
+            } else if (!(allowed as readonly string[]).includes(name)) {
                 problems.push(`${key(field)}: "${name}" is not an app this stack can ${field === "apps" ? "switch" : "configure"}. Allowed: ${allowed.join(", ")}`);
             }
         }
