@@ -8,9 +8,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { ArrSuite } from "./components/arr-suite";
 import { Backup } from "./components/backup";
 import { CATALOG } from "./components/catalog";
-import { loadConfig } from "./components/config";
+import { isSharedDataRoot, loadConfig } from "./components/config";
 import { lanPublishedApps, userFacingApps, vpnMembers } from "./components/container";
 import { dockerHostUri, dockerProvider, stackNetwork } from "./components/docker-host";
+import { DataMount } from "./components/data-mount";
 import { Downloader } from "./components/downloader";
 import { HostHardening } from "./components/host-hardening";
 import { proxyHost, ReverseProxy } from "./components/reverse-proxy";
@@ -25,8 +26,12 @@ const onHost = { providers: { docker: provider } };
 // Fail2Ban reads the apps' logs, so it waits for apps that are declared further down.
 let appsDeclared: (apps: pulumi.Resource[]) => void = () => undefined;
 const logWriters = new Promise<pulumi.Resource[]>((resolve) => (appsDeclared = resolve));
+// A NAS data root is mounted before the data tree is made on it; config validation guarantees a host then.
+const dataMount = cfg.target.kind === "ssh" && cfg.storage.type !== "local"
+    ? new DataMount("homelab-data", { cfg, target: cfg.target, storage: cfg.storage })
+    : undefined;
 const hardening = cfg.target.kind === "ssh"
-    ? new HostHardening("homelab-host", { cfg, target: cfg.target, lanAppPorts: lanPublishedApps(cfg).map((id) => cfg.hostPorts[id]), logWriters })
+    ? new HostHardening("homelab-host", { cfg, target: cfg.target, lanAppPorts: lanPublishedApps(cfg).map((id) => cfg.hostPorts[id]), logWriters, dataMount })
     : undefined;
 if (!hardening) {
     pulumi.log.warn(`homelab:host is not set: deploying to the local Docker engine and skipping host hardening (UFW, Fail2Ban, data tree). Create ${cfg.dataRoot} owned by ${cfg.puid}:${cfg.pgid} yourself.`);
@@ -86,6 +91,9 @@ export const bazarrLogin = arrs.bazarr ? { user: arrs.bazarr.user, password: arr
 /** Sonarr, Radarr, Lidarr and Prowlarr: their forms login, by app (with wiring on; `--show-secrets`). */
 export const servarrLogins = Object.keys(arrs.logins).length > 0 ? arrs.logins : undefined;
 export const gluetunControlApiKey = gateway.controlApiKey;
+export const dataStorage = isSharedDataRoot(cfg) && dataMount
+    ? `${cfg.dataRoot} mounted from ${dataMount.source} (${cfg.storage.type}); app config volumes stay on the server's disk`
+    : `${cfg.dataRoot} on the server's disk`;
 export const hostHardening = hardening ? "ufw, fail2ban, data tree, vpn recovery" : "skipped (local Docker engine)";
 export const enabledApps = cfg.enabledApps.map((id) => CATALOG[id].title);
 export const backups = cfg.backup

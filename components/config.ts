@@ -34,6 +34,8 @@ export const DEFAULTS = {
     jellyfinAdmin: "admin",
     /** What `npm run status` asks for the public address, from the host and from inside the VPN namespace. */
     ipEchoUrl: "https://api.ipify.org",
+    /** Where the data root lives: the server's own disk unless `storage` names a NAS share. */
+    storage: { type: "local" as const },
     /** Backups are off until `backup.repository` is set. */
     backup: { schedule: "daily", keep: { daily: 7, weekly: 4, monthly: 0 } },
 };
@@ -41,6 +43,8 @@ export const DEFAULTS = {
 /** Keys that hold credentials: they must be set with `pulumi config set --secret`. */
 export const SECRET_KEYS = ["sshPrivateKey", "wireguardPrivateKey", "openvpnPassword"] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
+/** Settings whose value holds a credential: the secret keys, and `storage` (the SMB password inside it). */
+export type SecretSetting = SecretKey | "storage";
 
 export type VpnSettings =
     | { type: "wireguard"; privateKey: pulumi.Output<string>; countries: string[]; cities: string[]; portForwarding: boolean }
@@ -50,12 +54,29 @@ export type DeployTarget =
     | { kind: "local" }
     | { kind: "ssh"; host: string; port: number; user: string; hostKey: string; privateKey: pulumi.Output<string> };
 
+/**
+ * Where the data root lives. `local`: a folder on the server's disk. `nfs` / `smb`: a share of a NAS that the
+ * server mounts at the data root (systemd mount unit, Docker waits for it). `options` are extra mount options,
+ * appended to the defaults (components/data-mount.ts).
+ */
+export type StorageSettings =
+    | { type: "local" }
+    | { type: "nfs"; server: string; export: string; options?: string[] }
+    | { type: "smb"; server: string; share: string; username: string; password: pulumi.Output<string>; options?: string[] };
+
+/** True when the data root is a NAS share mounted on the server (not the server's own disk). */
+export function isSharedDataRoot(cfg: Pick<HomelabConfig, "storage">): boolean {
+    return cfg.storage.type !== "local";
+}
+
 export interface HomelabConfig {
     target: DeployTarget;
     puid: number;
     pgid: number;
     timezone: string;
     dataRoot: string;
+    /** Where the data root lives (server disk or NAS share); app config volumes are always on the server's disk. */
+    storage: StorageSettings;
     domain: string;
     acmeEmail?: string;
     lanSubnet: string;
@@ -247,6 +268,57 @@ const backupSettings = z.preprocess(parseJsonish, z.object({
     }, { message: "must be a map with daily, weekly and/or monthly counts" }).strict()).default(DEFAULTS.backup.keep),
 }, { message: "must be a map: repository, schedule, keep" }).strict());
 
+/** Mount options: a comma-separated string or a list, one option per item. */
+const mountOptions = (type: "nfs" | "smb") => z.preprocess(
+    (v) => {
+        const parsed = parseJsonish(v);
+        return typeof parsed === "string" ? parsed.split(",").map((s) => s.trim()).filter(Boolean) : parsed;
+    },
+    z.array(z.string(), { message: "must be mount options, comma-separated (e.g. noatime) or a list" }).superRefine((options, ctx) => {
+        for (const option of options) {
+            const name = option.split("=")[0].trim().toLowerCase();
+            if (/[\s"'\\`$;]/.test(option)) {
+                ctx.addIssue({ code: "custom", message: `"${option.replace(/\n/g, "\\n")}" must be one mount option on one line, without spaces, quotes or shell characters` });
+            } else if (["credentials", "cred", "username", "user", "password", "pass", "password2"].includes(name)) {
+                ctx.addIssue({ code: "custom", message: `must not set ${name}=: the credentials come from ${key("storage")}.username/password, written to a root-only file (mode 600)` });
+            } else if (name === "soft" || name === "softerr") {
+                ctx.addIssue({ code: "custom", message: `must not contain ${name}: a soft mount gives up on a slow NAS and corrupts files being written; the mount is hard` });
+            } else if (type === "nfs" && (name === "vers" || name === "nfsvers") && !["4.1", "4.2"].includes(option.split("=")[1] ?? "")) {
+                ctx.addIssue({ code: "custom", message: `${option}: NFS version must be 4.2 or 4.1 (the default is 4.2)` });
+            } else if (type === "smb" && name === "vers" && !/^3(\.[01](\.1)?)?$/.test(option.split("=")[1] ?? "")) {
+                ctx.addIssue({ code: "custom", message: `${option}: SMB version must be 3.x (3, 3.0, 3.1.1; the default is 3)` });
+            }
+        }
+    }),
+);
+
+const nasServer = hostName.refine((v) => v.length > 0, { message: "must be the NAS's host name or IPv4 address, e.g. nas.lan" });
+
+const storageSettings = z.preprocess(parseJsonish, z.discriminatedUnion("type", [
+    z.object({ type: z.literal("local") }).strict(),
+    z.object({
+        type: z.literal("nfs"),
+        server: nasServer,
+        export: z.string({ message: "must be the exported path on the NAS, e.g. /volume1/data" }).trim().regex(/^\/[\w./@+-]*$/, {
+            message: "must be the exported path on the NAS, starting with / (e.g. /volume1/data), letters, digits and . _ - @ + only",
+        }),
+        options: mountOptions("nfs").optional(),
+    }).strict(),
+    z.object({
+        type: z.literal("smb"),
+        server: nasServer,
+        share: z.string({ message: "must be the share's name on the NAS, e.g. data" }).trim().regex(/^[\w.$@+-]+$/, {
+            message: "must be the share's name only (e.g. data), without slashes, spaces or the server",
+        }),
+        username: z.string({ message: "must be the NAS user the share is mounted as" }).trim().regex(/^[\w.@+-]+$/, {
+            message: "must be the NAS user name the share is mounted as (letters, digits and . _ - @ +)",
+        }),
+        password: z.string({ message: "must be that NAS user's password (set it with --secret)" }).min(1, { message: "must be that NAS user's password (set it with --secret)" })
+            .refine((v) => !/[\n\r]/.test(v), { message: "must be on one line" }),
+        options: mountOptions("smb").optional(),
+    }).strict(),
+], { message: "must be a map whose type is local, nfs (server, export) or smb (server, share, username, password)" }));
+
 const schema = z.object({
     host: hostName.optional(),
     sshPort: integer(1, 65535, "a TCP port").default(DEFAULTS.sshPort),
@@ -281,6 +353,7 @@ const schema = z.object({
     jellyfinAdmin: jellyfinUserName.default(DEFAULTS.jellyfinAdmin),
     ipEchoUrl: httpUrl.default(DEFAULTS.ipEchoUrl),
     backup: backupSettings.optional(),
+    storage: storageSettings.default(DEFAULTS.storage),
 });
 type RawConfig = z.infer<typeof schema>;
 
@@ -430,6 +503,35 @@ function jellyfinProblems(raw: RawConfig): Problem[] {
     return [];
 }
 
+/** The SMB password is the only credential nested in a map: the whole `storage` key must be a secret. */
+function storagePasswordProblems(rawValues: Record<string, unknown>, isSecret: (k: SecretSetting) => boolean): Problem[] {
+    const storage = parseJsonish(rawValues.storage);
+    const hasPassword = typeof storage === "object" && storage !== null && "password" in storage;
+    return hasPassword && !isSecret("storage")
+        ? [`${key("storage")}.password: is stored in plain text. Set it again with \`pulumi config set --secret --path '${key("storage")}.password' ...\``]
+        : [];
+}
+
+/**
+ * A NAS data root is mounted on the server, and the apps' config volumes (SQLite databases, which lock or
+ * corrupt on NFS and SMB) must stay on the server's own disk, outside the mount.
+ */
+function storageProblems(raw: RawConfig): Problem[] {
+    if (raw.storage.type === "local") return [];
+    const problems: Problem[] = [];
+    if (raw.host === undefined) problems.push(`${key("storage")}: a NAS data root is mounted on the server over SSH: set ${key("host")} too, or use type local`);
+    if (!/^\/[A-Za-z0-9._/-]+$/.test(raw.dataRoot)) {
+        problems.push(`${key("dataRoot")}: a NAS data root becomes a systemd mount unit: use letters, digits and . _ - / only (e.g. ${DEFAULTS.dataRoot})`);
+    }
+    const inside = (path: string, root: string) => path === root || path.startsWith(`${root}/`);
+    if (inside(raw.dockerRoot, raw.dataRoot)) {
+        problems.push(`${key("dockerRoot")}: ${raw.dockerRoot} is inside ${key("dataRoot")} ${raw.dataRoot}, which is mounted from the NAS: the apps' config volumes (SQLite databases) would be on the share, where they lock or corrupt. Keep Docker's data root on the server's own disk`);
+    } else if (inside(raw.dataRoot, raw.dockerRoot)) {
+        problems.push(`${key("dataRoot")}: ${raw.dataRoot} is inside ${key("dockerRoot")} ${raw.dockerRoot}: the NAS share would be mounted among Docker's own files and the apps' config volumes. Use a folder of its own such as ${DEFAULTS.dataRoot}`);
+    }
+    return problems;
+}
+
 function backupProblems(raw: RawConfig): Problem[] {
     const backup = raw.backup;
     if (!backup?.repository) return [];
@@ -468,7 +570,7 @@ export function readRawConfig(): Record<string, string> {
     );
 }
 
-function isSecretKey(name: SecretKey): boolean {
+function isSecretKey(name: SecretSetting): boolean {
     const check = (runtimeConfig as unknown as { isConfigSecret?: (k: string) => boolean }).isConfigSecret;
     return check ? check(key(name)) : true;
 }
@@ -477,8 +579,8 @@ function isSecretKey(name: SecretKey): boolean {
  * Validates the raw settings and returns the typed config, or throws ConfigError listing every problem.
  * `isSecret` tells whether a key was stored with --secret (the engine knows; tests may pass their own).
  */
-export function parseConfig(rawValues: Record<string, unknown>, isSecret: (k: SecretKey) => boolean = isSecretKey): HomelabConfig {
-    const secretProblems = plainTextSecretProblems(rawValues, isSecret);
+export function parseConfig(rawValues: Record<string, unknown>, isSecret: (k: SecretSetting) => boolean = isSecretKey): HomelabConfig {
+    const secretProblems = [...plainTextSecretProblems(rawValues, isSecret), ...storagePasswordProblems(rawValues, isSecret)];
     const parsed = schema.strict().safeParse(rawValues);
     if (!parsed.success) throw new ConfigError([...secretProblems, ...zodProblems(parsed.error)]);
     const raw = parsed.data;
@@ -491,6 +593,7 @@ export function parseConfig(rawValues: Record<string, unknown>, isSecret: (k: Se
         ...networkProblems(raw),
         ...hostPortProblems(raw, enabledApps),
         ...jellyfinProblems(raw),
+        ...storageProblems(raw),
         ...backupProblems(raw),
     ];
     if (problems.length > 0) throw new ConfigError(problems);
@@ -499,6 +602,17 @@ export function parseConfig(rawValues: Record<string, unknown>, isSecret: (k: Se
 
 function perApp<T>(overrides: Record<string, T>, fallback: (id: AppId) => T): Record<AppId, T> {
     return Object.fromEntries(APP_IDS.map((id) => [id, overrides[id] ?? fallback(id)])) as Record<AppId, T>;
+}
+
+function toStorageSettings(storage: RawConfig["storage"]): StorageSettings {
+    switch (storage.type) {
+        case "local":
+            return { type: "local" };
+        case "nfs":
+            return { type: "nfs", server: storage.server, export: storage.export, options: storage.options };
+        case "smb":
+            return { type: "smb", server: storage.server, share: storage.share, username: storage.username, password: pulumi.secret(storage.password), options: storage.options };
+    }
 }
 
 function toHomelabConfig(raw: RawConfig, enabledApps: AppId[]): HomelabConfig {
@@ -515,6 +629,7 @@ function toHomelabConfig(raw: RawConfig, enabledApps: AppId[]): HomelabConfig {
         pgid: raw.pgid,
         timezone: raw.timezone,
         dataRoot: raw.dataRoot,
+        storage: toStorageSettings(raw.storage),
         domain: raw.domain,
         acmeEmail: raw.acmeEmail,
         lanSubnet: raw.lanSubnet,

@@ -14,6 +14,27 @@ export interface HostScriptVariables {
         PGID: number;
         /** Space-separated media kinds, e.g. "tv movies music books". */
         MEDIA_KINDS: string;
+        /** local, nfs or smb: what the hardlink check's failure message advises. */
+        STORAGE: string;
+        /** Where the data root comes from (`server:/export`, `//server/share`, or the server's disk). */
+        STORAGE_SOURCE: string;
+    };
+    "data-mount": {
+        DATA_ROOT: string;
+        /** `systemd-escape --path --suffix=mount DATA_ROOT`. */
+        MOUNT_UNIT: string;
+        /** The unit's What=, Type= and Options=. */
+        MOUNT_WHAT: string;
+        MOUNT_TYPE: string;
+        MOUNT_OPTIONS: string;
+        /** SMB: where the credentials file is written (mode 600); empty otherwise. */
+        CREDENTIALS_FILE: string;
+        /** SMB, create only: the credentials file's text (the command string is then a secret). */
+        CREDENTIALS?: string;
+        /** Seconds one mount attempt may take (default 60). */
+        MOUNT_TIMEOUT?: number;
+        /** How often the mount is retried while the NAS is away (systemd time span, default 30s). */
+        RETRY_INTERVAL?: string;
     };
     firewall: {
         SSH_PORT: number;
@@ -101,6 +122,20 @@ export function hostScriptPath(script: HostScript | typeof BACKUP_RUNNER): strin
 /** Single-quotes a value for POSIX shells. */
 export function shellQuote(value: string | number): string {
     return `'${String(value).replace(/'/g, `'\\''`)}'`;
+}
+
+/**
+ * A script run whose variables and body travel on the SSH session's stdin (`remote.Command`'s `stdin`), for
+ * scripts that carry a secret: sshd runs the command string as `$SHELL -c <command>`, so anything in it is in
+ * the process list for as long as the script runs. The command itself is then only `bash -s -- <action>`.
+ */
+export function renderScriptStdin<S extends HostScript>(script: S, variables: HostScriptVariables[S]): { command: (action: HostScriptAction, options: { sudo: boolean }) => string; stdin: string } {
+    const body = `${fs.readFileSync(HOST_SCRIPT_COMMON, "utf8")}\n${fs.readFileSync(hostScriptPath(script), "utf8")}`;
+    const assignments = Object.entries(variables)
+        .filter(([, value]) => value !== undefined)
+        .map(([key, value]) => `export ${key}=${shellQuote(value as string | number)}`)
+        .join("\n");
+    return { command: (action, options) => `${options.sudo ? "sudo -n bash" : "bash"} -s -- ${action}`, stdin: `${assignments}\n${body}` };
 }
 
 /**

@@ -58,12 +58,32 @@ interface StackConfig {
 }
 
 /** Reads Pulumi.<stack>.yaml the way the CLI hands config to a program: `secure:` values decrypted (here: placeholders). */
+function isSecure(value: unknown): boolean {
+    return !!value && typeof value === "object" && !Array.isArray(value) && "secure" in (value as Record<string, unknown>);
+}
+
+function containsSecure(value: unknown): boolean {
+    if (isSecure(value)) return true;
+    return !!value && typeof value === "object" && Object.values(value as Record<string, unknown>).some(containsSecure);
+}
+
+function withPlaceholders(value: unknown): unknown {
+    if (isSecure(value)) return "plan-placeholder";
+    if (Array.isArray(value)) return value.map(withPlaceholders);
+    if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withPlaceholders(v)]));
+    return value;
+}
+
 export function readStackConfig(file: string): StackConfig {
     const document = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
     const config: Record<string, unknown> = {};
     const secretKeys: string[] = [];
     for (const [key, value] of Object.entries(document.config ?? {})) {
-        if (value && typeof value === "object" && "secure" in (value as Record<string, unknown>)) {
+        if (value && typeof value === "object" && !("secure" in (value as Record<string, unknown>)) && containsSecure(value)) {
+            // A secret set with --path inside a map (homelab:storage.password): the whole key is a secret.
+            config[key] = withPlaceholders(value);
+            secretKeys.push(key);
+        } else if (value && typeof value === "object" && "secure" in (value as Record<string, unknown>)) {
             const name = key.startsWith(`${NAMESPACE}:`) ? key.slice(NAMESPACE.length + 1) : key;
             config[key] = SECRET_PLACEHOLDERS[name as SecretKey] ?? "plan-placeholder";
             secretKeys.push(key);
