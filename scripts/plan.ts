@@ -16,7 +16,7 @@ import { buildStackView, renderPlanText, renderStackMarkdown } from "./stack-vie
 const ROOT = path.join(__dirname, "..");
 
 /** Shape-valid stand-ins for secrets, which only the Pulumi CLI can decrypt. */
-const SECRET_PLACEHOLDERS: Record<SecretKey, string> = {
+const SECRET_PLACEHOLDERS: Partial<Record<SecretKey, string>> = {
     sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nplan-placeholder\n-----END OPENSSH PRIVATE KEY-----\n",
     wireguardPrivateKey: `${"A".repeat(43)}=`,
     openvpnPassword: "plan-placeholder",
@@ -67,11 +67,32 @@ export function readStackConfig(file: string): StackConfig {
             const name = key.startsWith(`${NAMESPACE}:`) ? key.slice(NAMESPACE.length + 1) : key;
             config[key] = SECRET_PLACEHOLDERS[name as SecretKey] ?? "plan-placeholder";
             secretKeys.push(key);
+        } else if (value && typeof value === "object" && containsSecure(value)) {
+            // A map with a secret inside (`pulumi config set --secret --path homelab:alerts.ntfy.token`): the
+            // CLI decrypts it in place and reports the whole key as secret.
+            config[key] = withPlaceholders(value);
+            secretKeys.push(key);
         } else {
             config[key] = value;
         }
     }
     return { config, secretKeys };
+}
+
+function isSecure(value: unknown): boolean {
+    return !!value && typeof value === "object" && !Array.isArray(value) && "secure" in (value as Record<string, unknown>);
+}
+
+function containsSecure(value: unknown): boolean {
+    if (isSecure(value)) return true;
+    return !!value && typeof value === "object" && Object.values(value as Record<string, unknown>).some(containsSecure);
+}
+
+function withPlaceholders(value: unknown): unknown {
+    if (isSecure(value)) return "plan-placeholder";
+    if (Array.isArray(value)) return value.map(withPlaceholders);
+    if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withPlaceholders(v)]));
+    return value;
 }
 
 /** The graph for `--json`: everything the engine would see, secrets redacted. */

@@ -1,12 +1,33 @@
 #!/usr/bin/env bash
-# Collects what `npm run status` reports, on the host (as root), read-only: one "<key>\t<value>" line per fact;
-# scripts/status.ts judges them. Nothing here changes the host.
-# Variables: APPS (space-separated app names = container names), GATEWAY (the VPN gateway's container),
-#            TUNNEL (its tunnel interface), ECHO_URL (address-echo service), PROBE_ADDRESSES (public addresses
-#            whose route from inside the VPN namespace must use the tunnel), DATA_ROOT.
+# What "healthy" means for the stack, in one place: `npm run status` sends this script over SSH, and the
+# watcher (homelab-watch) runs the copy installed on the host as /usr/local/sbin/homelab-status. Read-only.
+#   collect: gathers facts on the host (as root): one "<key>\t<value>" line per fact
+#   judge:   reads facts on stdin and prints the verdicts and the metrics derived from them:
+#            "check\t<section>\t<name>\t<ok|bad>\t<text>" and "metric\t<name>{<labels>}\t<value>"
+#   (none):  collect | judge
+# Variables (exported by `npm run status`, or read from /etc/homelab/status.env on the host):
+#   APPS (space-separated app names = container names), PINS (one "<app>=<pinned image>" per line),
+#   GATEWAY (the VPN gateway's container), TUNNEL (its tunnel interface), ECHO_URL (address-echo service),
+#   PROBE_ADDRESSES (public addresses whose route from inside the VPN namespace must use the tunnel),
+#   PORT_FORWARDING (yes/no), TORRENTING_PORT, DATA_ROOT, DOCKER_ROOT, LAN_BIND (empty: none),
+#   LAN_PORTS (host ports published on LAN_BIND), BACKUP_REPOSITORY (empty: backups off), BACKUP_SCHEDULE,
+#   MIN_FREE_BYTES, MAX_RESTARTS, MEMORY_WARN_PERCENT, FORECAST_DAYS,
+#   SAMPLES (the watcher's free-space samples, "<time> <filesystem> <free bytes>" per line).
 set -uo pipefail
 
+MODE="${1:-all}"
+if [[ -z "${APPS:-}" && -r /etc/homelab/status.env ]]; then
+    # shellcheck disable=SC1091 # written by the watcher's install step
+    source /etc/homelab/status.env
+fi
 : "${APPS:?}" "${GATEWAY:?}" "${TUNNEL:?}" "${ECHO_URL:?}" "${PROBE_ADDRESSES:?}" "${DATA_ROOT:?}"
+PINS="${PINS:-}" PORT_FORWARDING="${PORT_FORWARDING:-no}" TORRENTING_PORT="${TORRENTING_PORT:-6881}"
+DOCKER_ROOT="${DOCKER_ROOT:-/var/lib/docker}" LAN_BIND="${LAN_BIND:-}" LAN_PORTS="${LAN_PORTS:-}"
+BACKUP_REPOSITORY="${BACKUP_REPOSITORY:-}" BACKUP_SCHEDULE="${BACKUP_SCHEDULE:-daily}"
+MIN_FREE_BYTES="${MIN_FREE_BYTES:-5368709120}" MAX_RESTARTS="${MAX_RESTARTS:-5}" MEMORY_WARN_PERCENT="${MEMORY_WARN_PERCENT:-90}"
+FORECAST_DAYS="${FORECAST_DAYS:-7}" SAMPLES="${SAMPLES:-/var/lib/homelab/watch/disk-samples}"
+
+# ================================================================ collect ================================
 
 fact() { printf '%s\t%s\n' "$1" "$(printf '%s' "$2" | tr '\t\n' '  ')"; }
 
@@ -32,54 +53,343 @@ http_get() {
     printf '%s' "${reply#*$'\r\n\r\n'}"
 }
 
-fact now "$(date +%s)"
+# "<free> <total> <device>" of the filesystem holding $1.
+filesystem() {
+    printf '%s %s\n' "$(df -PB1 "$1" | awk 'NR == 2 {print $4, $2}')" "$(stat -c %d "$1")"
+}
 
-# ---- apps ----
-for app in $APPS; do
-    if ! info="$(docker inspect -f '{{.State.Status}}|{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}|{{.RestartCount}}|{{.State.StartedAt}}|{{.Image}}|{{.HostConfig.Memory}}' "$app" 2>/dev/null)"; then
-        fact "app.$app" "missing"
-        continue
-    fi
-    fact "app.$app" "$info"
-    image="${info#*|*|*|*|}"
-    image="${image%%|*}"
-    fact "tags.$app" "$(docker image inspect -f '{{join .RepoTags ","}}' "$image" 2>/dev/null)"
-done
-# shellcheck disable=SC2086 # one argument per app
-docker stats --no-stream --format '{{.Name}}|{{.MemUsage}}' $APPS 2>/dev/null | while IFS='|' read -r name usage; do
-    fact "mem.$name" "$usage"
-done
+# The oldest free-space sample of filesystem $1 from the last day: "<time> <free>".
+oldest_sample() {
+    [[ -r "$SAMPLES" ]] || return 0
+    awk -v fs="$1" -v since="$(($(date +%s) - 86400))" '$2 == fs && $1 >= since {print $1, $3; exit}' "$SAMPLES"
+}
 
-# ---- VPN ----
-pid="$(docker inspect -f '{{.State.Pid}}' "$GATEWAY" 2>/dev/null || echo 0)"
-if [[ "$pid" =~ ^[1-9][0-9]*$ ]]; then
-    fact vpn.links "$(nsenter -t "$pid" -n ip -o link show up 2>&1 | awk -F': ' '{print $2}' | cut -d@ -f1 | tr '\n' ' ')"
-    for address in $PROBE_ADDRESSES; do
-        fact "vpn.route.$address" "$(nsenter -t "$pid" -n ip route get "$address" 2>&1 | head -n 1)"
+collect() {
+    fact now "$(date +%s)"
+
+    # ---- apps ----
+    local app info image pid address inside outside repository port
+    for app in $APPS; do
+        if ! info="$(docker inspect -f '{{.State.Status}}|{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}|{{.RestartCount}}|{{.State.StartedAt}}|{{.Image}}|{{.HostConfig.Memory}}' "$app" 2>/dev/null)"; then
+            fact "app.$app" "missing"
+            continue
+        fi
+        fact "app.$app" "$info"
+        image="${info#*|*|*|*|}"
+        image="${image%%|*}"
+        fact "tags.$app" "$(docker image inspect -f '{{join .RepoTags ","}}' "$image" 2>/dev/null)"
     done
-    # TCP ports listening on more than loopback (Docker's embedded DNS listens on 127.0.0.11 in every namespace).
-    fact vpn.listening "$(nsenter -t "$pid" -n ss -Hltn 2>/dev/null | awk '$4 !~ /^(127\.|\[::1\])/ {n = split($4, a, ":"); print a[n]}' | sort -un | tr '\n' ' ')"
-    fact vpn.forwarded "$(docker exec "$GATEWAY" cat /tmp/gluetun/forwarded_port 2>/dev/null)"
-    if inside="$(docker exec "$GATEWAY" wget -qO- -T 10 "$ECHO_URL" 2>&1)"; then fact vpn.inside "$inside"; else fact vpn.inside "ERROR $inside"; fi
-else
-    fact vpn.links "ERROR $GATEWAY is not running"
-fi
-if outside="$(http_get "$ECHO_URL" 2>&1)"; then fact vpn.host "$outside"; else fact vpn.host "ERROR ${outside:-no answer}"; fi
+    # shellcheck disable=SC2086 # one argument per app
+    docker stats --no-stream --format '{{.Name}}|{{.MemUsage}}' $APPS 2>/dev/null | while IFS='|' read -r name usage; do
+        fact "mem.$name" "$usage"
+    done
 
-# ---- storage ----
-if [[ -d "$DATA_ROOT" ]]; then
-    fact storage.df "$(df -PB1 "$DATA_ROOT" | awk 'NR == 2 {print $4, $2}')"
-    fact storage.devices "$(stat -c %d "$DATA_ROOT/torrents" "$DATA_ROOT/media" 2>&1 | tr '\n' ' ')"
-else
-    fact storage.df "ERROR $DATA_ROOT does not exist"
-fi
+    # ---- VPN ----
+    pid="$(docker inspect -f '{{.State.Pid}}' "$GATEWAY" 2>/dev/null || echo 0)"
+    if [[ "$pid" =~ ^[1-9][0-9]*$ ]]; then
+        fact vpn.links "$(nsenter -t "$pid" -n ip -o link show up 2>&1 | awk -F': ' '{print $2}' | cut -d@ -f1 | tr '\n' ' ')"
+        for address in $PROBE_ADDRESSES; do
+            fact "vpn.route.$address" "$(nsenter -t "$pid" -n ip route get "$address" 2>&1 | head -n 1)"
+        done
+        # TCP ports listening on more than loopback (Docker's embedded DNS listens on 127.0.0.11 in every namespace).
+        fact vpn.listening "$(nsenter -t "$pid" -n ss -Hltn 2>/dev/null | awk '$4 !~ /^(127\.|\[::1\])/ {n = split($4, a, ":"); print a[n]}' | sort -un | tr '\n' ' ')"
+        fact vpn.forwarded "$(docker exec "$GATEWAY" cat /tmp/gluetun/forwarded_port 2>/dev/null)"
+        if inside="$(docker exec "$GATEWAY" wget -qO- -T 10 "$ECHO_URL" 2>&1)"; then fact vpn.inside "$inside"; else fact vpn.inside "ERROR $inside"; fi
+    else
+        fact vpn.links "ERROR $GATEWAY is not running"
+    fi
+    if outside="$(http_get "$ECHO_URL" 2>&1)"; then fact vpn.host "$outside"; else fact vpn.host "ERROR ${outside:-no answer}"; fi
 
-# ---- backups ----
-if command -v homelab-backup >/dev/null 2>&1; then
-    fact backup.installed yes
-    fact backup.last "$(homelab-backup last 2>&1 | sed -n 's/^last_success=//p')"
-    fact backup.timer "$(systemctl is-active homelab-backup.timer 2>&1)"
-    if repository="$(homelab-backup check 2>&1)"; then fact backup.repository ok; else fact backup.repository "ERROR ${repository#homelab: }"; fi
-else
-    fact backup.installed no
-fi
+    # ---- storage ----
+    if [[ -d "$DATA_ROOT" ]]; then
+        fact storage.df "$(filesystem "$DATA_ROOT")"
+        fact storage.devices "$(stat -c %d "$DATA_ROOT/torrents" "$DATA_ROOT/media" 2>&1 | tr '\n' ' ')"
+        fact storage.sample.data "$(oldest_sample data)"
+    else
+        fact storage.df "ERROR $DATA_ROOT does not exist"
+    fi
+    if [[ -d "$DOCKER_ROOT/volumes" ]]; then
+        fact storage.config.df "$(filesystem "$DOCKER_ROOT/volumes")"
+        fact storage.sample.config "$(oldest_sample config)"
+    fi
+
+    # ---- backups ----
+    if command -v homelab-backup >/dev/null 2>&1; then
+        fact backup.installed yes
+        fact backup.last "$(homelab-backup last 2>&1 | sed -n 's/^last_success=//p')"
+        fact backup.timer "$(systemctl is-active homelab-backup.timer 2>&1)"
+        fact backup.result "$(systemctl show -p Result --value homelab-backup.service 2>&1)"
+        if repository="$(homelab-backup check 2>&1)"; then fact backup.repository ok; else fact backup.repository "ERROR ${repository#homelab: }"; fi
+    else
+        fact backup.installed no
+    fi
+
+    # ---- the stack reachable on the LAN ----
+    if [[ -n "$LAN_BIND" ]]; then
+        for port in $LAN_PORTS; do
+            if timeout 5 bash -c "exec 3<>/dev/tcp/$LAN_BIND/$port" 2>/dev/null; then fact lan.reach "ok $LAN_BIND:$port"; else fact lan.reach "ERROR $LAN_BIND:$port does not answer"; fi
+            break
+        done
+    fi
+}
+
+# ================================================================ judge ==================================
+
+declare -A F=()
+read_facts() {
+    local key value
+    while IFS=$'\t' read -r key value; do
+        [[ -n "$key" ]] || continue
+        value="${value#"${value%%[![:space:]]*}"}"
+        F[$key]="${value%"${value##*[![:space:]]}"}"
+    done
+}
+has() { [[ -v "F[$1]" ]]; }
+get() { if has "$1"; then printf '%s' "${F[$1]}"; else printf '%s' "${2:-}"; fi; }
+
+verdict() { printf 'check\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4"; }
+metric() { printf 'metric\t%s\t%s\n' "$1" "$2"; }
+is_number() { [[ "$1" =~ ^[0-9]+$ ]]; }
+
+# 3d 1h / 5h 0m / 1m 0s, as `npm run status` always printed it.
+human_duration() {
+    local s="${1%.*}" d h m
+    ((s < 0)) && s=0
+    d=$((s / 86400)) h=$((s % 86400 / 3600)) m=$((s % 3600 / 60))
+    if ((d > 0)); then echo "${d}d ${h}h"; elif ((h > 0)); then echo "${h}h ${m}m"; else echo "${m}m $((s % 60))s"; fi
+}
+gib() { awk -v b="$1" 'BEGIN {printf "%.1f GiB", b / 1024 ^ 3}'; }
+# Docker's human sizes ("312.4MiB") in bytes; nothing for anything else.
+size_bytes() {
+    awk -v t="$1" 'BEGIN {
+        gsub(/^[ \t]+|[ \t]+$/, "", t)
+        if (!match(t, /^[0-9.]+[ \t]*[KMGTkmgt]?[iI]?[bB]$/)) exit
+        n = t; sub(/[ \t]*[A-Za-z]+$/, "", n); u = toupper(substr(t, length(n) + 1)); gsub(/[ \t]/, "", u)
+        f["B"] = 1; f["KIB"] = 1024; f["MIB"] = 1024 ^ 2; f["GIB"] = 1024 ^ 3; f["TIB"] = 1024 ^ 4
+        f["KB"] = 1e3; f["MB"] = 1e6; f["GB"] = 1e9; f["TB"] = 1e12
+        if (u in f) printf "%.0f\n", n * f[u]
+    }'
+}
+# How old the last good backup may be for a schedule before it counts as missed.
+max_backup_age() {
+    case "${1,,}" in
+        minutely) echo 600 ;; hourly) echo 7200 ;; daily) echo 172800 ;; weekly) echo 691200 ;; monthly) echo 2764800 ;;
+        *) echo 172800 ;;
+    esac
+}
+pin_of() { awk -F= -v app="$1" '$1 == app {print substr($0, length(app) + 2); exit}' <<<"$PINS"; }
+
+judge_apps() {
+    local id info state health restarts started limit problems parts pinned tags used tag
+    for id in $APPS; do
+        info="$(get "app.$id" missing)"
+        metric "homelab_app_running{app=\"$id\"}" "$([[ "$info" == running\|* ]] && echo 1 || echo 0)"
+        if [[ "$info" == missing ]]; then
+            verdict apps "$id" bad "no container (pulumi up creates it)"
+            metric "homelab_app_healthy{app=\"$id\"}" 0
+            continue
+        fi
+        IFS='|' read -r state health restarts started _ limit <<<"$info"
+        problems=() parts=("$state")
+        [[ "$state" != running ]] && problems+=("is $state")
+        [[ "$health" != none ]] && parts+=("$health")
+        [[ "$health" == unhealthy && "$state" == running ]] && problems+=("is unhealthy")
+        parts+=("$restarts restart$([[ "$restarts" == 1 ]] || echo s)")
+        ((restarts > MAX_RESTARTS)) && problems+=("restarted $restarts times (crash loop? npm run logs -- $id)")
+        [[ "$state" == running ]] && parts+=("up $(human_duration $(($(get now) - $(date -d "$started" +%s 2>/dev/null || get now))))")
+        metric "homelab_app_healthy{app=\"$id\"}" "$([[ "$state" == running && "$health" =~ ^(healthy|none)$ ]] && echo 1 || echo 0)"
+        metric "homelab_app_restarts{app=\"$id\"}" "$restarts"
+        pinned="$(pin_of "$id")"
+        tags="$(get "tags.$id")"
+        if [[ "$pinned" == *@sha256:* ]]; then
+            parts+=("pinned by digest")
+        elif [[ ",$tags," == *",$pinned,"* ]]; then
+            tag="${pinned##*:}"
+            parts+=("$tag")
+        else
+            local shown="${tags//,/, }"
+            problems+=("runs ${shown:-an untagged image}, pinned $pinned (pulumi up)")
+        fi
+        used="$(size_bytes "$(get "mem.$id" | cut -d/ -f1)")"
+        if [[ -n "$used" ]] && is_number "$limit" && ((limit > 0)); then
+            parts+=("$(awk -v u="$used" -v l="$limit" 'BEGIN {printf "%d / %d MiB", int(u / 1048576 + 0.5), int(l / 1048576 + 0.5)}')")
+            if awk -v u="$used" -v l="$limit" -v p="$MEMORY_WARN_PERCENT" 'BEGIN {exit !(u > l * p / 100)}'; then
+                problems+=("uses $(awk -v u="$used" -v l="$limit" 'BEGIN {printf "%d", int(100 * u / l + 0.5)}')% of its memory limit (homelab:memoryLimits.$id)")
+            fi
+        fi
+        if ((${#problems[@]} > 0)); then
+            verdict apps "$id" bad "$(printf '%s; ' "${problems[@]}")($(join ', ' "${parts[@]}"))"
+        else
+            verdict apps "$id" ok "$(join ', ' "${parts[@]}")"
+        fi
+    done
+}
+join() { local sep="$1" out="" item; shift; for item in "$@"; do out+="${out:+$sep}$item"; done; printf '%s' "$out"; }
+
+judge_vpn() {
+    local links inside host listening forwarded address route leaks=() tunnel_up=0
+    links="$(get vpn.links "ERROR no answer")"
+    if [[ "$links" == ERROR* ]]; then
+        verdict vpn tunnel bad "${links#ERROR }"
+    else
+        if [[ " $links " == *" $TUNNEL "* ]]; then
+            tunnel_up=1
+            verdict vpn tunnel ok "$TUNNEL up"
+        else
+            verdict vpn tunnel bad "$TUNNEL is down (interfaces up: ${links:-none})"
+        fi
+        for address in $PROBE_ADDRESSES; do
+            route="$(get "vpn.route.$address")"
+            [[ " $route " == *" dev $TUNNEL "* ]] || leaks+=("${route:-no route}")
+        done
+        if ((${#leaks[@]} == 0)); then
+            verdict vpn routes ok "every public route goes through $TUNNEL"
+        else
+            verdict vpn routes bad "LEAK: a route from the VPN namespace avoids the tunnel: $(join '; ' "${leaks[@]}")"
+        fi
+    fi
+    metric homelab_vpn_tunnel_up "$tunnel_up"
+    inside="$(get vpn.inside)"
+    host="$(get vpn.host "ERROR no answer")"
+    local differs=0
+    if ! has vpn.inside || [[ "$inside" == ERROR* || -z "$inside" ]]; then
+        local why="${inside#ERROR}"
+        why="${why# }"
+        verdict vpn address bad "no answer from $ECHO_URL inside the VPN namespace${inside:+ ($why)}"
+    elif [[ "$host" == ERROR* || -z "$host" ]]; then
+        local why="${host#ERROR}"
+        why="${why# }"
+        verdict vpn address bad "VPN $inside, but the host's own address is unknown ($ECHO_URL: ${why:-no answer})"
+    elif [[ "$inside" == "$host" ]]; then
+        verdict vpn address bad "LEAK: the VPN namespace reaches the internet as the host ($host)"
+    else
+        differs=1
+        verdict vpn address ok "VPN $inside, host $host"
+    fi
+    metric homelab_vpn_public_address_differs "$differs"
+    read -r -a listening <<<"$(get vpn.listening)"
+    if [[ "$PORT_FORWARDING" == yes ]]; then
+        forwarded="$(get vpn.forwarded)"
+        is_number "$forwarded" && ((forwarded > 0)) || forwarded=0
+        metric homelab_vpn_forwarded_port "$forwarded"
+        if ((forwarded == 0)); then
+            verdict vpn port bad "no forwarded port yet (Gluetun's /tmp/gluetun/forwarded_port is empty)"
+        elif [[ " ${listening[*]} " != *" $forwarded "* ]]; then
+            verdict vpn port bad "forwarded $forwarded, but qBittorrent does not listen on it (listening: ${listening[*]:-nothing})"
+        else
+            verdict vpn port ok "forwarded $forwarded, qBittorrent listening on it"
+        fi
+    elif [[ " $APPS " == *" qbittorrent "* ]]; then
+        if [[ " ${listening[*]} " == *" $TORRENTING_PORT "* ]]; then
+            verdict vpn port ok "no port forwarding; qBittorrent listening on $TORRENTING_PORT"
+        else
+            verdict vpn port bad "qBittorrent does not listen on $TORRENTING_PORT"
+        fi
+    fi
+}
+
+# Free space of one filesystem: below MIN_FREE_BYTES or a tenth of the filesystem, whichever is less, is too
+# little; and a forecast from the watcher's samples of the last day.
+judge_filesystem() {
+    local label="$1" name="$2" where="$3" df="$4" sample="$5" free total limit
+    read -r free total _ <<<"$df"
+    limit=$((total / 10 < MIN_FREE_BYTES ? total / 10 : MIN_FREE_BYTES))
+    metric "homelab_filesystem_free_bytes{filesystem=\"$label\",path=\"$where\"}" "$free"
+    metric "homelab_filesystem_size_bytes{filesystem=\"$label\",path=\"$where\"}" "$total"
+    if ((free >= limit)); then
+        verdict storage "$name" ok "$(gib "$free") free of $(gib "$total") under $where"
+    else
+        verdict storage "$name" bad "$(gib "$free") free of $(gib "$total") under $where (less than $(gib "$limit"))"
+    fi
+    local then_time then_free seconds
+    read -r then_time then_free <<<"$sample"
+    is_number "${then_time:-}" && is_number "${then_free:-}" || return 0
+    seconds="$(awk -v now="$(get now)" -v t="$then_time" -v was="$then_free" -v free="$free" \
+        'BEGIN {span = now - t; if (span < 3600 || was <= free) {print -1; exit} printf "%d\n", free / ((was - free) / span)}')"
+    metric "homelab_filesystem_full_in_seconds{filesystem=\"$label\",path=\"$where\"}" "$seconds"
+    if ((seconds >= 0 && seconds < FORECAST_DAYS * 86400)); then
+        verdict storage "$name forecast" bad "full in about $(human_duration "$seconds") at the rate of the last $(human_duration $(($(get now) - then_time)))"
+    else
+        verdict storage "$name forecast" ok "not full within $FORECAST_DAYS days at the rate of the last $(human_duration $(($(get now) - then_time)))"
+    fi
+}
+
+judge_storage() {
+    local df devices config_df
+    df="$(get storage.df "ERROR no answer")"
+    if [[ "$df" == ERROR* ]]; then
+        verdict storage "data root" bad "${df#ERROR }"
+    else
+        judge_filesystem data free "$DATA_ROOT" "$df" "$(get storage.sample.data)"
+        read -r -a devices <<<"$(get storage.devices)"
+        if ((${#devices[@]} == 2)) && is_number "${devices[0]}" && [[ "${devices[0]}" == "${devices[1]}" ]]; then
+            verdict storage hardlinks ok "torrents/ and media/ on one filesystem"
+        else
+            verdict storage hardlinks bad "torrents/ and media/ are not on one filesystem: imports are copies, not hardlinks (${devices[*]})"
+        fi
+    fi
+    config_df="$(get storage.config.df)"
+    # The apps' config volumes: a line of their own when they are on another filesystem than the data root.
+    if [[ -n "$config_df" && "${config_df##* }" != "${df##* }" ]]; then
+        judge_filesystem config "config free" "$DOCKER_ROOT/volumes" "$config_df" "$(get storage.sample.config)"
+    fi
+}
+
+judge_backups() {
+    if [[ -z "$BACKUP_REPOSITORY" ]]; then
+        verdict backups last ok "off (homelab:backup.repository is not set)"
+        return
+    fi
+    if [[ "$(get backup.installed)" != yes ]]; then
+        verdict backups last bad "configured but not installed on the host (pulumi up)"
+        return
+    fi
+    local last age repository timer result
+    last="$(get backup.last)"
+    if ! is_number "$last" || ((last == 0)); then
+        verdict backups last bad "no good backup yet to $BACKUP_REPOSITORY"
+    else
+        age=$(($(get now) - last))
+        metric homelab_backup_age_seconds "$age"
+        if ((age <= $(max_backup_age "$BACKUP_SCHEDULE"))); then
+            verdict backups last ok "$(human_duration "$age") ago to $BACKUP_REPOSITORY"
+        else
+            verdict backups last bad "$(human_duration "$age") ago to $BACKUP_REPOSITORY (older than the $BACKUP_SCHEDULE schedule allows: journalctl -u homelab-backup)"
+        fi
+    fi
+    result="$(get backup.result success)"
+    metric homelab_backup_last_run_ok "$([[ "$result" == success ]] && echo 1 || echo 0)"
+    [[ "$result" == success ]] || verdict backups run bad "the last run failed ($result): journalctl -u homelab-backup"
+    repository="$(get backup.repository "ERROR not checked")"
+    [[ "$repository" == ok ]] || verdict backups repository bad "${repository#ERROR }"
+    timer="$(get backup.timer)"
+    [[ "$timer" == active ]] || verdict backups timer bad "homelab-backup.timer is ${timer:-unknown}"
+}
+
+judge_lan() {
+    has lan.reach || return 0
+    local reach
+    reach="$(get lan.reach)"
+    metric homelab_lan_reachable "$([[ "$reach" == ok* ]] && echo 1 || echo 0)"
+    if [[ "$reach" == ok* ]]; then verdict network lan ok "the stack answers on ${reach#ok }"; else verdict network lan bad "${reach#ERROR }"; fi
+}
+
+judge() {
+    read_facts
+    has now || F[now]="$(date +%s)"
+    judge_apps
+    judge_vpn
+    judge_storage
+    judge_backups
+    judge_lan
+}
+
+case "$MODE" in
+    collect) collect ;;
+    judge) judge ;;
+    all) collect | judge ;;
+    *)
+        echo "usage: homelab-status [collect|judge]" >&2
+        exit 2
+        ;;
+esac

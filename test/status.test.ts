@@ -11,7 +11,7 @@ import * as path from "path";
 import { stringify as toYaml } from "yaml";
 import { rawConfig } from "./support/fixtures";
 import { HomelabConfig, parseConfig } from "../components/config";
-import { evaluateStatus, Facts, parseFacts, parseSize, renderStatus, StatusLine } from "../scripts/status";
+import { evaluateStatus, Facts, parseFacts, renderStatus, StatusLine } from "../scripts/status";
 
 const ROOT = path.join(__dirname, "..");
 const NOW = 1_800_000_000;
@@ -129,11 +129,13 @@ test("backups: off is said (not a failure); none yet, too old, not installed, ti
         "backups/repository: wrong password for the backup repository /mnt/usb/homelab (it was initialised with another password)"]);
 });
 
-test("docker's memory sizes", () => {
-    expect(parseSize("312.5MiB")).toBe(312.5 * 1024 ** 2);
-    expect(parseSize("1.5GiB")).toBe(1.5 * GIB);
-    expect(parseSize("0B")).toBe(0);
-    expect(parseSize("n/a")).toBeUndefined();
+test("docker's memory sizes, as the probe reads them", () => {
+    const cfg = config();
+    const memoryOf = (usage: string) => withFacts(cfg, { "mem.sonarr": usage }).find((l) => l.name === "sonarr")!.text;
+    expect(memoryOf("312.5MiB / 1GiB")).toMatch(/, 313 \/ 1024 MiB$/);
+    expect(memoryOf("1000MiB / 1GiB")).toMatch(/^uses 98% of its memory limit/);
+    expect(memoryOf("0B / 1GiB")).toMatch(/, 0 \/ 1024 MiB$/);
+    expect(memoryOf("n/a")).toMatch(/, 4\.0\.15$/);
 });
 
 // ---- the CLIs, for real (child processes, started together: each loads the program's modules) ---------------
