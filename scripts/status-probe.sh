@@ -134,8 +134,9 @@ collect() {
 }
 
 # ================================================================ judge ==================================
+# Pure bash where it can be (no subshell per value): the watcher runs this every minute.
 
-declare -A F=()
+declare -A F=() PIN=()
 read_facts() {
     local key value
     while IFS=$'\t' read -r key value; do
@@ -143,47 +144,61 @@ read_facts() {
         value="${value#"${value%%[![:space:]]*}"}"
         F[$key]="${value%"${value##*[![:space:]]}"}"
     done
+    while IFS='=' read -r key value; do [[ -n "$key" ]] && PIN[$key]="$value"; done <<<"$PINS"
 }
-has() { [[ -v "F[$1]" ]]; }
-get() { if has "$1"; then printf '%s' "${F[$1]}"; else printf '%s' "${2:-}"; fi; }
 
 verdict() { printf 'check\t%s\t%s\t%s\t%s\n' "$1" "$2" "$3" "$4"; }
 metric() { printf 'metric\t%s\t%s\n' "$1" "$2"; }
 is_number() { [[ "$1" =~ ^[0-9]+$ ]]; }
 
-# 3d 1h / 5h 0m / 1m 0s, as `npm run status` always printed it.
-human_duration() {
-    local s="${1%.*}" d h m
+# duration VAR SECONDS: 3d 1h / 5h 0m / 1m 0s, as `npm run status` always printed it.
+duration() {
+    local s="${2%.*}" d h m
     ((s < 0)) && s=0
     d=$((s / 86400)) h=$((s % 86400 / 3600)) m=$((s % 3600 / 60))
-    if ((d > 0)); then echo "${d}d ${h}h"; elif ((h > 0)); then echo "${h}h ${m}m"; else echo "${m}m $((s % 60))s"; fi
+    if ((d > 0)); then printf -v "$1" '%dd %dh' "$d" "$h"; elif ((h > 0)); then printf -v "$1" '%dh %dm' "$h" "$m"; else printf -v "$1" '%dm %ds' "$m" $((s % 60)); fi
 }
-gib() { awk -v b="$1" 'BEGIN {printf "%.1f GiB", b / 1024 ^ 3}'; }
-# Docker's human sizes ("312.4MiB") in bytes; nothing for anything else.
+# gib VAR BYTES: "400.0 GiB" (below 1 GiB: "64 MiB")
+gib() {
+    local tenths=$((($2 * 10 + 536870912) / 1073741824))
+    if (($2 < 1073741824)); then printf -v "$1" '%d MiB' $((($2 + 524288) / 1048576)); else printf -v "$1" '%d.%d GiB' $((tenths / 10)) $((tenths % 10)); fi
+}
+# size_bytes VAR TEXT: Docker's human sizes ("312.4MiB") in bytes; empty for anything else.
 size_bytes() {
-    awk -v t="$1" 'BEGIN {
-        gsub(/^[ \t]+|[ \t]+$/, "", t)
-        if (!match(t, /^[0-9.]+[ \t]*[KMGTkmgt]?[iI]?[bB]$/)) exit
-        n = t; sub(/[ \t]*[A-Za-z]+$/, "", n); u = toupper(substr(t, length(n) + 1)); gsub(/[ \t]/, "", u)
-        f["B"] = 1; f["KIB"] = 1024; f["MIB"] = 1024 ^ 2; f["GIB"] = 1024 ^ 3; f["TIB"] = 1024 ^ 4
-        f["KB"] = 1e3; f["MB"] = 1e6; f["GB"] = 1e9; f["TB"] = 1e12
-        if (u in f) printf "%.0f\n", n * f[u]
-    }'
+    local text="${2//[[:space:]]/}" whole frac scale=1 factor
+    printf -v "$1" '%s' ""
+    [[ "$text" =~ ^([0-9]+)(\.([0-9]+))?([KMGTkmgt]?[iI]?[bB])$ ]] || return 0
+    whole="${BASH_REMATCH[1]}" frac="${BASH_REMATCH[3]:0:3}"
+    case "${BASH_REMATCH[4]^^}" in
+        B) factor=1 ;; KIB) factor=1024 ;; MIB) factor=1048576 ;; GIB) factor=1073741824 ;; TIB) factor=1099511627776 ;;
+        KB) factor=1000 ;; MB) factor=1000000 ;; GB) factor=1000000000 ;; TB) factor=1000000000000 ;;
+        *) return 0 ;;
+    esac
+    while ((${#frac} > 0 && scale < 10 ** ${#frac})); do scale=$((scale * 10)); done
+    printf -v "$1" '%d' $(((10#$whole * scale + 10#${frac:-0}) * factor / scale))
+}
+# join VAR SEPARATOR ITEMS...
+join() {
+    local out="" sep="$2" item
+    for item in "${@:3}"; do out+="${out:+$sep}$item"; done
+    printf -v "$1" '%s' "$out"
 }
 # How old the last good backup may be for a schedule before it counts as missed.
 max_backup_age() {
-    case "${1,,}" in
-        minutely) echo 600 ;; hourly) echo 7200 ;; daily) echo 172800 ;; weekly) echo 691200 ;; monthly) echo 2764800 ;;
-        *) echo 172800 ;;
+    case "${2,,}" in
+        minutely) printf -v "$1" 600 ;; hourly) printf -v "$1" 7200 ;; weekly) printf -v "$1" 691200 ;; monthly) printf -v "$1" 2764800 ;;
+        *) printf -v "$1" 172800 ;;
     esac
 }
-pin_of() { awk -F= -v app="$1" '$1 == app {print substr($0, length(app) + 2); exit}' <<<"$PINS"; }
 
 judge_apps() {
-    local id info state health restarts started limit problems parts pinned tags used tag
+    local id info state health restarts started limit pinned tags used up text parts_text problems parts running healthy
+    local now="${F[now]}"
     for id in $APPS; do
-        info="$(get "app.$id" missing)"
-        metric "homelab_app_running{app=\"$id\"}" "$([[ "$info" == running\|* ]] && echo 1 || echo 0)"
+        info="${F[app.$id]-missing}"
+        running=0
+        [[ "$info" == running\|* ]] && running=1
+        metric "homelab_app_running{app=\"$id\"}" "$running"
         if [[ "$info" == missing ]]; then
             verdict apps "$id" bad "no container (pulumi up creates it)"
             metric "homelab_app_healthy{app=\"$id\"}" 0
@@ -194,41 +209,46 @@ judge_apps() {
         [[ "$state" != running ]] && problems+=("is $state")
         [[ "$health" != none ]] && parts+=("$health")
         [[ "$health" == unhealthy && "$state" == running ]] && problems+=("is unhealthy")
-        parts+=("$restarts restart$([[ "$restarts" == 1 ]] || echo s)")
+        if [[ "$restarts" == 1 ]]; then parts+=("1 restart"); else parts+=("$restarts restarts"); fi
         ((restarts > MAX_RESTARTS)) && problems+=("restarted $restarts times (crash loop? npm run logs -- $id)")
-        [[ "$state" == running ]] && parts+=("up $(human_duration $(($(get now) - $(date -d "$started" +%s 2>/dev/null || get now))))")
-        metric "homelab_app_healthy{app=\"$id\"}" "$([[ "$state" == running && "$health" =~ ^(healthy|none)$ ]] && echo 1 || echo 0)"
+        if [[ "$state" == running ]]; then
+            started="$(date -d "$started" +%s 2>/dev/null || echo "$now")"
+            duration up $((now - started))
+            parts+=("up $up")
+        fi
+        healthy=0
+        [[ "$state" == running && "$health" =~ ^(healthy|none)$ ]] && healthy=1
+        metric "homelab_app_healthy{app=\"$id\"}" "$healthy"
         metric "homelab_app_restarts{app=\"$id\"}" "$restarts"
-        pinned="$(pin_of "$id")"
-        tags="$(get "tags.$id")"
+        pinned="${PIN[$id]-}"
+        tags="${F[tags.$id]-}"
         if [[ "$pinned" == *@sha256:* ]]; then
             parts+=("pinned by digest")
         elif [[ ",$tags," == *",$pinned,"* ]]; then
-            tag="${pinned##*:}"
-            parts+=("$tag")
+            parts+=("${pinned##*:}")
         else
-            local shown="${tags//,/, }"
-            problems+=("runs ${shown:-an untagged image}, pinned $pinned (pulumi up)")
+            text="${tags//,/, }"
+            problems+=("runs ${text:-an untagged image}, pinned $pinned (pulumi up)")
         fi
-        used="$(size_bytes "$(get "mem.$id" | cut -d/ -f1)")"
+        text="${F[mem.$id]-}"
+        size_bytes used "${text%%/*}"
         if [[ -n "$used" ]] && is_number "$limit" && ((limit > 0)); then
-            parts+=("$(awk -v u="$used" -v l="$limit" 'BEGIN {printf "%d / %d MiB", int(u / 1048576 + 0.5), int(l / 1048576 + 0.5)}')")
-            if awk -v u="$used" -v l="$limit" -v p="$MEMORY_WARN_PERCENT" 'BEGIN {exit !(u > l * p / 100)}'; then
-                problems+=("uses $(awk -v u="$used" -v l="$limit" 'BEGIN {printf "%d", int(100 * u / l + 0.5)}')% of its memory limit (homelab:memoryLimits.$id)")
-            fi
+            parts+=("$(((used + 524288) / 1048576)) / $(((limit + 524288) / 1048576)) MiB")
+            ((used * 100 > limit * MEMORY_WARN_PERCENT)) && problems+=("uses $(((100 * used + limit / 2) / limit))% of its memory limit (homelab:memoryLimits.$id)")
         fi
+        join parts_text ', ' "${parts[@]}"
         if ((${#problems[@]} > 0)); then
-            verdict apps "$id" bad "$(printf '%s; ' "${problems[@]}")($(join ', ' "${parts[@]}"))"
+            join text '; ' "${problems[@]}"
+            verdict apps "$id" bad "$text; ($parts_text)"
         else
-            verdict apps "$id" ok "$(join ', ' "${parts[@]}")"
+            verdict apps "$id" ok "$parts_text"
         fi
     done
 }
-join() { local sep="$1" out="" item; shift; for item in "$@"; do out+="${out:+$sep}$item"; done; printf '%s' "$out"; }
 
 judge_vpn() {
-    local links inside host listening forwarded address route leaks=() tunnel_up=0
-    links="$(get vpn.links "ERROR no answer")"
+    local links inside host forwarded address route leaks=() tunnel_up=0 differs=0 why text listening
+    links="${F[vpn.links]-ERROR no answer}"
     if [[ "$links" == ERROR* ]]; then
         verdict vpn tunnel bad "${links#ERROR }"
     else
@@ -239,25 +259,28 @@ judge_vpn() {
             verdict vpn tunnel bad "$TUNNEL is down (interfaces up: ${links:-none})"
         fi
         for address in $PROBE_ADDRESSES; do
-            route="$(get "vpn.route.$address")"
-            [[ " $route " == *" dev $TUNNEL "* ]] || leaks+=("${route:-no route}")
+            route="${F[vpn.route.$address]-}"
+            # No route at all (the tunnel is down) lets nothing out: the kill switch holding is not a leak.
+            [[ " $route " == *" dev $TUNNEL "* || "$route" == *"Network is unreachable"* ]] || leaks+=("${route:-no route}")
         done
         if ((${#leaks[@]} == 0)); then
             verdict vpn routes ok "every public route goes through $TUNNEL"
         else
-            verdict vpn routes bad "LEAK: a route from the VPN namespace avoids the tunnel: $(join '; ' "${leaks[@]}")"
+            join text '; ' "${leaks[@]}"
+            verdict vpn routes bad "LEAK: a route from the VPN namespace avoids the tunnel: $text"
         fi
     fi
     metric homelab_vpn_tunnel_up "$tunnel_up"
-    inside="$(get vpn.inside)"
-    host="$(get vpn.host "ERROR no answer")"
-    local differs=0
-    if ! has vpn.inside || [[ "$inside" == ERROR* || -z "$inside" ]]; then
-        local why="${inside#ERROR}"
-        why="${why# }"
-        verdict vpn address bad "no answer from $ECHO_URL inside the VPN namespace${inside:+ ($why)}"
+    inside="${F[vpn.inside]-}"
+    host="${F[vpn.host]-ERROR no answer}"
+    if [[ ("$inside" == ERROR* || -z "$inside") && "$tunnel_up" == 0 && "$links" != ERROR* ]]; then
+        # Without a tunnel nothing answers inside; that is the tunnel's failure, reported once above.
+        verdict vpn address ok "not checked while $TUNNEL is down (nothing answers inside the VPN namespace)"
+    elif [[ "$inside" == ERROR* || -z "$inside" ]]; then
+        why="${inside#ERROR}"
+        verdict vpn address bad "no answer from $ECHO_URL inside the VPN namespace${inside:+ (${why# })}"
     elif [[ "$host" == ERROR* || -z "$host" ]]; then
-        local why="${host#ERROR}"
+        why="${host#ERROR}"
         why="${why# }"
         verdict vpn address bad "VPN $inside, but the host's own address is unknown ($ECHO_URL: ${why:-no answer})"
     elif [[ "$inside" == "$host" ]]; then
@@ -267,9 +290,9 @@ judge_vpn() {
         verdict vpn address ok "VPN $inside, host $host"
     fi
     metric homelab_vpn_public_address_differs "$differs"
-    read -r -a listening <<<"$(get vpn.listening)"
+    read -r -a listening <<<"${F[vpn.listening]-}"
     if [[ "$PORT_FORWARDING" == yes ]]; then
-        forwarded="$(get vpn.forwarded)"
+        forwarded="${F[vpn.forwarded]-}"
         is_number "$forwarded" && ((forwarded > 0)) || forwarded=0
         metric homelab_vpn_forwarded_port "$forwarded"
         if ((forwarded == 0)); then
@@ -289,49 +312,60 @@ judge_vpn() {
 }
 
 # Free space of one filesystem: below MIN_FREE_BYTES or a tenth of the filesystem, whichever is less, is too
-# little; and a forecast from the watcher's samples of the last day.
+# little; and a forecast from the watcher's samples of the last day (a line once there are an hour's worth).
 judge_filesystem() {
-    local label="$1" name="$2" where="$3" df="$4" sample="$5" free total limit
+    local label="$1" name="$2" where="$3" df="$4" sample="$5" free total limit free_text total_text limit_text
     read -r free total _ <<<"$df"
+    if ! is_number "${free:-}" || ! is_number "${total:-}"; then
+        verdict storage "$name" bad "cannot read the free space under $where ($df)"
+        return 0
+    fi
     limit=$((total / 10 < MIN_FREE_BYTES ? total / 10 : MIN_FREE_BYTES))
     metric "homelab_filesystem_free_bytes{filesystem=\"$label\",path=\"$where\"}" "$free"
     metric "homelab_filesystem_size_bytes{filesystem=\"$label\",path=\"$where\"}" "$total"
+    gib free_text "$free"
+    gib total_text "$total"
     if ((free >= limit)); then
-        verdict storage "$name" ok "$(gib "$free") free of $(gib "$total") under $where"
+        verdict storage "$name" ok "$free_text free of $total_text under $where"
     else
-        verdict storage "$name" bad "$(gib "$free") free of $(gib "$total") under $where (less than $(gib "$limit"))"
+        gib limit_text "$limit"
+        verdict storage "$name" bad "$free_text free of $total_text under $where (less than $limit_text)"
     fi
-    local then_time then_free seconds
+    local then_time then_free span seconds full_in over
     read -r then_time then_free <<<"$sample"
-    is_number "${then_time:-}" && is_number "${then_free:-}" || return 0
-    seconds="$(awk -v now="$(get now)" -v t="$then_time" -v was="$then_free" -v free="$free" \
-        'BEGIN {span = now - t; if (span < 3600 || was <= free) {print -1; exit} printf "%d\n", free / ((was - free) / span)}')"
+    if ! is_number "${then_time:-}" || ! is_number "${then_free:-}"; then return 0; fi
+    span=$((F[now] - then_time))
+    ((span >= 3600)) || return 0
+    seconds=-1
+    ((then_free > free)) && seconds="$(awk -v span="$span" -v was="$then_free" -v free="$free" 'BEGIN {printf "%d\n", free / ((was - free) / span)}')"
     metric "homelab_filesystem_full_in_seconds{filesystem=\"$label\",path=\"$where\"}" "$seconds"
+    duration over "$span"
     if ((seconds >= 0 && seconds < FORECAST_DAYS * 86400)); then
-        verdict storage "$name forecast" bad "full in about $(human_duration "$seconds") at the rate of the last $(human_duration $(($(get now) - then_time)))"
+        duration full_in "$seconds"
+        verdict storage "$name forecast" bad "full in about $full_in at the rate of the last $over"
     else
-        verdict storage "$name forecast" ok "not full within $FORECAST_DAYS days at the rate of the last $(human_duration $(($(get now) - then_time)))"
+        verdict storage "$name forecast" ok "not full within $FORECAST_DAYS days at the rate of the last $over"
     fi
 }
 
 judge_storage() {
     local df devices config_df
-    df="$(get storage.df "ERROR no answer")"
+    df="${F[storage.df]-ERROR no answer}"
     if [[ "$df" == ERROR* ]]; then
         verdict storage "data root" bad "${df#ERROR }"
     else
-        judge_filesystem data free "$DATA_ROOT" "$df" "$(get storage.sample.data)"
-        read -r -a devices <<<"$(get storage.devices)"
+        judge_filesystem data free "$DATA_ROOT" "$df" "${F[storage.sample.data]-}"
+        read -r -a devices <<<"${F[storage.devices]-}"
         if ((${#devices[@]} == 2)) && is_number "${devices[0]}" && [[ "${devices[0]}" == "${devices[1]}" ]]; then
             verdict storage hardlinks ok "torrents/ and media/ on one filesystem"
         else
             verdict storage hardlinks bad "torrents/ and media/ are not on one filesystem: imports are copies, not hardlinks (${devices[*]})"
         fi
     fi
-    config_df="$(get storage.config.df)"
-    # The apps' config volumes: a line of their own when they are on another filesystem than the data root.
+    config_df="${F[storage.config.df]-}"
+    # The apps' config volumes: lines of their own when they are on another filesystem than the data root.
     if [[ -n "$config_df" && "${config_df##* }" != "${df##* }" ]]; then
-        judge_filesystem config "config free" "$DOCKER_ROOT/volumes" "$config_df" "$(get storage.sample.config)"
+        judge_filesystem config "config free" "$DOCKER_ROOT/volumes" "$config_df" "${F[storage.sample.config]-}"
     fi
 }
 
@@ -340,43 +374,53 @@ judge_backups() {
         verdict backups last ok "off (homelab:backup.repository is not set)"
         return
     fi
-    if [[ "$(get backup.installed)" != yes ]]; then
+    if [[ "${F[backup.installed]-}" != yes ]]; then
         verdict backups last bad "configured but not installed on the host (pulumi up)"
         return
     fi
-    local last age repository timer result
-    last="$(get backup.last)"
+    local last age max ago result repository timer
+    last="${F[backup.last]-}"
     if ! is_number "$last" || ((last == 0)); then
         verdict backups last bad "no good backup yet to $BACKUP_REPOSITORY"
     else
-        age=$(($(get now) - last))
+        age=$((F[now] - last))
         metric homelab_backup_age_seconds "$age"
-        if ((age <= $(max_backup_age "$BACKUP_SCHEDULE"))); then
-            verdict backups last ok "$(human_duration "$age") ago to $BACKUP_REPOSITORY"
+        max_backup_age max "$BACKUP_SCHEDULE"
+        duration ago "$age"
+        if ((age <= max)); then
+            verdict backups last ok "$ago ago to $BACKUP_REPOSITORY"
         else
-            verdict backups last bad "$(human_duration "$age") ago to $BACKUP_REPOSITORY (older than the $BACKUP_SCHEDULE schedule allows: journalctl -u homelab-backup)"
+            verdict backups last bad "$ago ago to $BACKUP_REPOSITORY (older than the $BACKUP_SCHEDULE schedule allows: journalctl -u homelab-backup)"
         fi
     fi
-    result="$(get backup.result success)"
-    metric homelab_backup_last_run_ok "$([[ "$result" == success ]] && echo 1 || echo 0)"
-    [[ "$result" == success ]] || verdict backups run bad "the last run failed ($result): journalctl -u homelab-backup"
-    repository="$(get backup.repository "ERROR not checked")"
+    result="${F[backup.result]-success}"
+    if [[ "$result" == success ]]; then
+        metric homelab_backup_last_run_ok 1
+    else
+        metric homelab_backup_last_run_ok 0
+        verdict backups run bad "the last run failed ($result): journalctl -u homelab-backup"
+    fi
+    repository="${F[backup.repository]-ERROR not checked}"
     [[ "$repository" == ok ]] || verdict backups repository bad "${repository#ERROR }"
-    timer="$(get backup.timer)"
+    timer="${F[backup.timer]-}"
     [[ "$timer" == active ]] || verdict backups timer bad "homelab-backup.timer is ${timer:-unknown}"
 }
 
 judge_lan() {
-    has lan.reach || return 0
-    local reach
-    reach="$(get lan.reach)"
-    metric homelab_lan_reachable "$([[ "$reach" == ok* ]] && echo 1 || echo 0)"
-    if [[ "$reach" == ok* ]]; then verdict network lan ok "the stack answers on ${reach#ok }"; else verdict network lan bad "${reach#ERROR }"; fi
+    [[ -v "F[lan.reach]" ]] || return 0
+    local reach="${F[lan.reach]}"
+    if [[ "$reach" == ok* ]]; then
+        metric homelab_lan_reachable 1
+        verdict network lan ok "the stack answers on ${reach#ok }"
+    else
+        metric homelab_lan_reachable 0
+        verdict network lan bad "${reach#ERROR }"
+    fi
 }
 
 judge() {
     read_facts
-    has now || F[now]="$(date +%s)"
+    [[ -v "F[now]" ]] || printf -v 'F[now]' '%(%s)T' -1
     judge_apps
     judge_vpn
     judge_storage

@@ -47,7 +47,7 @@ channels() {
 # ---- state of one check: a key=value file --------------------------------------------------------------
 declare -A S
 load_state() {
-    S=([raw]=ok [since]="$NOW" [effective]=ok [announced]=ok [announced_at]=0 [history]="" [text]="")
+    S=([id]="$1" [raw]=ok [since]="$NOW" [effective]=ok [announced]=ok [announced_at]=0 [history]="" [text]="")
     local file k v
     file="$STATE_DIR/checks/$(safe_name "$1")"
     [[ -r "$file" ]] || return 0
@@ -56,7 +56,7 @@ load_state() {
 save_state() {
     local file k
     file="$STATE_DIR/checks/$(safe_name "$1")"
-    for k in raw since effective announced announced_at history text; do printf '%s=%s\n' "$k" "${S[$k]}"; done >"$file.tmp"
+    for k in id raw since effective announced announced_at history text; do printf '%s=%s\n' "$k" "${S[$k]}"; done >"$file.tmp"
     mv "$file.tmp" "$file"
 }
 
@@ -190,7 +190,7 @@ run() {
     output="$("$STATUS_COMMAND" 2>"$STATE_DIR/status.err")" || code=$?
     if ! grep -q $'^check\t' <<<"$output"; then
         observe watch/probe bad "homelab-status gave no verdicts (exit $code): $(tail -n 1 "$STATE_DIR/status.err")"
-        seen+="watch_probe "
+        seen="*"
     else
         [[ -f "$STATE_DIR/checks/watch_probe" ]] && observe watch/probe ok "homelab-status answers again"
         while IFS=$'\t' read -r kind section name verdict text; do
@@ -203,9 +203,13 @@ run() {
             esac
         done <<<"$output"
     fi
-    # Checks that no longer exist (an app switched off) are forgotten.
+    # Checks that are no longer reported (a failed backup run followed by a good one, an app switched off)
+    # are forgotten; one that was announced as failing gets its recovery first.
     for file in "$STATE_DIR/checks"/*; do
-        [[ -e "$file" && "$seen" != *" $(basename "$file") "* && "$(basename "$file")" != watch_probe ]] && rm -f "$file"
+        [[ -e "$file" && "$seen" != "*" && "$seen" != *" $(basename "$file") "* && "$(basename "$file")" != watch_probe ]] || continue
+        load_state "$(sed -n 's/^id=//p' "$file")"
+        [[ "${S[announced]}" == failing ]] && queue "${S[id]}" ok recovery "no longer reported by homelab-status"
+        rm -f "$file"
     done
     deliver
     record_samples "$metrics"

@@ -252,7 +252,7 @@ describe("secrets stay secret", () => {
 
     test("the SSH private key travels only inside the remote commands' secret connection", () => {
         const commands = ofType(run, REMOTE_COMMAND);
-        expect(commands).toHaveLength(4);
+        expect(commands).toHaveLength(5);
         for (const command of commands) {
             expect(isSecretEnvelope(command.serializedInputs.connection)).toBe(true);
             expect((readableInputs(command.serializedInputs.connection, true) as { privateKey: string }).privateKey).toBe(SSH_PRIVATE_KEY);
