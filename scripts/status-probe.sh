@@ -67,17 +67,33 @@ oldest_sample() {
 collect() {
     fact now "$(date +%s)"
 
-    # ---- apps ----
-    local app info image pid address inside outside repository port
+    # ---- apps ---- (one docker call for all containers and one for their images: the watcher runs every minute)
+    local app info image pid address inside outside repository port name
+    declare -A found=() tags=()
+    # shellcheck disable=SC2086 # one argument per app
+    while IFS='|' read -r name info; do
+        [[ -n "$name" ]] && found[${name#/}]="$info"
+    done < <(docker inspect -f '{{.Name}}|{{.State.Status}}|{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}|{{.RestartCount}}|{{.State.StartedAt}}|{{.Image}}|{{.HostConfig.Memory}}' $APPS 2>/dev/null)
+    local images=()
+    for app in "${!found[@]}"; do
+        image="${found[$app]#*|*|*|*|}"
+        images+=("${image%%|*}")
+    done
+    if ((${#images[@]} > 0)); then
+        while IFS='|' read -r image info; do
+            [[ -n "$image" ]] && tags[$image]="$info"
+        done < <(docker image inspect -f '{{.Id}}|{{range $i, $t := .RepoTags}}{{if $i}},{{end}}{{$t}}{{end}}' "${images[@]}" 2>/dev/null)
+    fi
     for app in $APPS; do
-        if ! info="$(docker inspect -f '{{.State.Status}}|{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}|{{.RestartCount}}|{{.State.StartedAt}}|{{.Image}}|{{.HostConfig.Memory}}' "$app" 2>/dev/null)"; then
+        if [[ ! -v "found[$app]" ]]; then
             fact "app.$app" "missing"
             continue
         fi
+        info="${found[$app]}"
         fact "app.$app" "$info"
         image="${info#*|*|*|*|}"
         image="${image%%|*}"
-        fact "tags.$app" "$(docker image inspect -f '{{join .RepoTags ","}}' "$image" 2>/dev/null)"
+        fact "tags.$app" "${tags[$image]-}"
     done
     # shellcheck disable=SC2086 # one argument per app
     docker stats --no-stream --format '{{.Name}}|{{.MemUsage}}' $APPS 2>/dev/null | while IFS='|' read -r name usage; do
@@ -175,7 +191,7 @@ size_bytes() {
         *) return 0 ;;
     esac
     while ((${#frac} > 0 && scale < 10 ** ${#frac})); do scale=$((scale * 10)); done
-    printf -v "$1" '%d' $(((10#$whole * scale + 10#${frac:-0}) * factor / scale))
+    printf -v "$1" '%d' $((((10#$whole * scale + 10#${frac:-0}) * factor * 2 + scale) / (2 * scale)))
 }
 # join VAR SEPARATOR ITEMS...
 join() {

@@ -124,7 +124,7 @@ beforeAll(async () => {
     must("docker", ["exec", ECHO.name, "busybox", "ip", "route", "add", INNER.subnet, "via", HOST_IP]);
     must("docker", ["exec", ECHO.name, "busybox", "httpd", "-p", "8080", "-h", "/www"]);
     must("docker", ["run", "-d", "--name", RECEIVER.name, "--network", NET, "--ip", RECEIVER.ip, BUSYBOX, "sh", "-c", FOREVER]);
-    must("docker", ["exec", "-i", RECEIVER.name, "sh", "-c", "busybox mkdir -p /www/cgi-bin && cat > /www/cgi-bin/hook && busybox chmod 755 /www/cgi-bin/hook"], { input: HOOK_CGI });
+    must("docker", ["exec", "-i", RECEIVER.name, "sh", "-c", "busybox mkdir -p /www/cgi-bin /tmp && cat > /www/cgi-bin/hook && busybox chmod 755 /www/cgi-bin/hook"], { input: HOOK_CGI });
     must("docker", ["exec", RECEIVER.name, "busybox", "httpd", "-p", "8080", "-h", "/www"]);
 
     let hostKey: string;

@@ -90,14 +90,15 @@ describe("the program's watcher step", () => {
         expect(inputs.stdin).toContain(`export RUNNER='${fs.readFileSync(path.join(ROOT, "components", "host", "homelab-watch.sh"), "utf8").replace(/'/g, `'\\''`)}'\n`);
         expect(inputs.stdin).toContain("export INTERVAL='120'\nexport REPEAT='21600'\n");
         expect(inputs.stdin).toContain("export METRICS='yes'\nexport METRICS_LISTEN='192.168.1.10:9100'\n");
-        expect(inputs.stdin).toContain("APPS='gluetun qbittorrent");
+        // status.env: the probe's variables, as the status CLI exports them (quoted once more inside STATUS_ENV).
+        expect(inputs.stdin).toContain("export STATUS_ENV='APPS='\\''gluetun qbittorrent");
         expect(step().parent).toMatch(/homelab:host:Watcher::homelab-watch$/);
     });
 
     test("the token travels only on stdin, a secret; never in the command, the delete or a plain input", () => {
         const s = step();
         expect(isSecretEnvelope(s.serializedInputs.stdin)).toBe(true);
-        expect(readableInputs(s.serializedInputs.stdin, true)).toContain(`NTFY_TOKEN='${TOKEN}'`);
+        expect(readableInputs(s.serializedInputs.stdin, true)).toContain(`NTFY_TOKEN='\\''${TOKEN}'\\''`);
         const plain = JSON.stringify({ ...s.serializedInputs, stdin: undefined });
         expect(plain).not.toContain(TOKEN);
         expect(s.serializedInputs.delete).toMatch(/^bash -s -- delete <<'HOMELAB_SCRIPT_EOF'\n/);
