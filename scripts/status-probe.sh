@@ -279,7 +279,9 @@ judge_vpn() {
             # No route at all (the tunnel is down) lets nothing out: the kill switch holding is not a leak.
             [[ " $route " == *" dev $TUNNEL "* || "$route" == *"Network is unreachable"* ]] || leaks+=("${route:-no route}")
         done
-        if ((${#leaks[@]} == 0)); then
+        if ((${#leaks[@]} == 0 && tunnel_up == 0)); then
+            verdict vpn routes ok "no public route while $TUNNEL is down (nothing leaves)"
+        elif ((${#leaks[@]} == 0)); then
             verdict vpn routes ok "every public route goes through $TUNNEL"
         else
             join text '; ' "${leaks[@]}"
