@@ -14,6 +14,7 @@ import { dockerHostUri, dockerProvider, stackNetwork } from "./components/docker
 import { DataMount } from "./components/data-mount";
 import { Downloader } from "./components/downloader";
 import { HostHardening } from "./components/host-hardening";
+import { METRICS_PORT, Watcher } from "./components/watcher";
 import { proxyHost, ReverseProxy } from "./components/reverse-proxy";
 import { Streaming } from "./components/streaming";
 import { VpnGateway } from "./components/vpn-gateway";
@@ -31,7 +32,7 @@ const dataMount = cfg.target.kind === "ssh" && cfg.storage.type !== "local"
     ? new DataMount("homelab-data", { cfg, target: cfg.target, storage: cfg.storage })
     : undefined;
 const hardening = cfg.target.kind === "ssh"
-    ? new HostHardening("homelab-host", { cfg, target: cfg.target, lanAppPorts: lanPublishedApps(cfg).map((id) => cfg.hostPorts[id]), logWriters, dataMount })
+    ? new HostHardening("homelab-host", { cfg, target: cfg.target, lanAppPorts: lanPublishedApps(cfg).map((id) => cfg.hostPorts[id]), lanHostPorts: cfg.metrics && cfg.lanBindAddress ? [METRICS_PORT] : [], logWriters, dataMount })
     : undefined;
 if (!hardening) {
     pulumi.log.warn(`homelab:host is not set: deploying to the local Docker engine and skipping host hardening (UFW, Fail2Ban, data tree). Create ${cfg.dataRoot} owned by ${cfg.puid}:${cfg.pgid} yourself.`);
@@ -40,6 +41,10 @@ const afterDataTree = hardening ? [hardening.dataTree] : [];
 // Config validation guarantees a host when a repository is set; without one no timer is installed.
 const backup = cfg.backup && cfg.target.kind === "ssh"
     ? new Backup("homelab-backup", { cfg, target: cfg.target, settings: cfg.backup })
+    : undefined;
+// The watcher starts once the apps are declared, so a first deploy does not alert on containers not yet created.
+const watcher = cfg.target.kind === "ssh"
+    ? new Watcher("homelab-watch", { cfg, target: cfg.target }, { dependsOn: logWriters })
     : undefined;
 
 const network = stackNetwork("homelab-network", cfg, { provider });
@@ -99,5 +104,8 @@ export const enabledApps = cfg.enabledApps.map((id) => CATALOG[id].title);
 export const backups = cfg.backup
     ? `restic to ${cfg.backup.repository}, ${cfg.backup.schedule}, keeping ${cfg.backup.keep.daily} daily, ${cfg.backup.keep.weekly} weekly, ${cfg.backup.keep.monthly} monthly`
     : "off (homelab:backup.repository is not set)";
+export const alerts = watcher
+    ? `homelab-watch every ${cfg.alerts.intervalSeconds}s to ${[cfg.alerts.ntfy && "ntfy", cfg.alerts.gotify && "gotify", cfg.alerts.webhook && "webhook"].filter(Boolean).join(", ") || "the journal only"}${cfg.metrics ? `; metrics on ${cfg.lanBindAddress ?? "127.0.0.1"}:${METRICS_PORT}` : ""}`
+    : "off (local Docker engine)";
 /** The restic repository password: keep it outside the server, or the backups cannot be read without it. */
 export const backupPassword = backup?.password;

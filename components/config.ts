@@ -38,11 +38,17 @@ export const DEFAULTS = {
     storage: { type: "local" as const },
     /** Backups are off until `backup.repository` is set. */
     backup: { schedule: "daily", keep: { daily: 7, weekly: 4, monthly: 0 } },
+    /** How often the host's watcher runs its checks, and how often it reminds of a check that stays failing. */
+    alerts: { interval: "1min", repeat: "6h" },
+    /** node_exporter with the watcher's homelab_* metrics, on the LAN bind address. */
+    metrics: true,
 };
 
 /** Keys that hold credentials: they must be set with `pulumi config set --secret`. */
 export const SECRET_KEYS = ["sshPrivateKey", "wireguardPrivateKey", "openvpnPassword"] as const;
-export type SecretKey = (typeof SECRET_KEYS)[number];
+/** Settings that hold a credential inside a map (set with `pulumi config set --secret --path ...`). */
+export const NESTED_SECRET_KEYS = ["alerts"] as const;
+export type SecretKey = (typeof SECRET_KEYS)[number] | (typeof NESTED_SECRET_KEYS)[number];
 /** Settings whose value holds a credential: the secret keys, and `storage` (the SMB password inside it). */
 export type SecretSetting = SecretKey | "storage";
 
@@ -100,6 +106,20 @@ export interface HomelabConfig {
     ipEchoUrl: string;
     /** Scheduled restic backups of the apps' volumes; undefined when no repository is configured (off). */
     backup?: BackupSettings;
+    /** The host's watcher: its schedule and where its alerts go (none: journal and metrics only). */
+    alerts: AlertSettings;
+    /** node_exporter with the homelab_* metrics on the LAN bind address, port METRICS_PORT. */
+    metrics: boolean;
+}
+
+export interface AlertSettings {
+    /** Seconds between watcher runs (homelab:alerts.interval, a systemd time span). */
+    intervalSeconds: number;
+    /** Seconds between reminders while a check stays failing (homelab:alerts.repeat). */
+    repeatSeconds: number;
+    ntfy?: { url: string; topic: string; token?: pulumi.Output<string> };
+    gotify?: { url: string; token: pulumi.Output<string> };
+    webhook?: string;
 }
 
 export interface BackupSettings {
@@ -258,6 +278,56 @@ const calendar = z.string().trim().regex(/^[\w*:,./~ -]+$/, {
     message: "must be a systemd calendar expression such as daily, weekly or *-*-* 03:30:00",
 });
 
+/** The units systemd accepts in a time span (systemd.time(7)), in seconds. */
+const TIME_SPAN_UNITS: Record<string, number> = {
+    s: 1, sec: 1, second: 1, seconds: 1, m: 60, min: 60, minute: 60, minutes: 60, h: 3600, hr: 3600, hour: 3600, hours: 3600,
+    d: 86_400, day: 86_400, days: 86_400, w: 604_800, week: 604_800, weeks: 604_800,
+};
+
+/** A systemd time span such as 1min, 90s, 6h or "1h 30min" in seconds; undefined when systemd would refuse it. */
+export function timeSpanSeconds(value: string): number | undefined {
+    const parts = value.trim().match(/\d+\s*[a-z]*/gi);
+    if (!parts || parts.join("").replace(/\s/g, "") !== value.replace(/\s/g, "")) return undefined;
+    let total = 0;
+    for (const part of parts) {
+        const [, amount, unit] = part.match(/^(\d+)\s*([a-z]*)$/i)!;
+        const factor = unit === "" ? 1 : TIME_SPAN_UNITS[unit];
+        if (factor === undefined) return undefined;
+        total += Number(amount) * factor;
+    }
+    return total;
+}
+
+const timeSpan = (min: number, what: string) => z.string({ message: `must be a systemd time span such as 1min, 30s or 6h (${what})` }).trim().superRefine((v, ctx) => {
+    const seconds = timeSpanSeconds(v);
+    if (seconds === undefined) ctx.addIssue({ code: "custom", message: `"${v}" is not a time span systemd understands: write e.g. 1min, 30s, 6h or "1h 30min" (${what})` });
+    else if (seconds < min) ctx.addIssue({ code: "custom", message: `must be ${min} s or more (${what})` });
+});
+
+const alertUrl = z.string({ message: "must be an http:// or https:// URL" }).trim().refine((v) => {
+    try {
+        const url = new URL(v);
+        return (url.protocol === "http:" || url.protocol === "https:") && !/[\s'"`$\\]/.test(v);
+    } catch {
+        return false;
+    }
+}, { message: "must be an http:// or https:// URL, e.g. https://ntfy.sh" });
+
+// ntfy's own rule for topic names (server/server.go topicRegex: ^[-_A-Za-z0-9]{1,64}$).
+const ntfyTopic = z.string({ message: "must be an ntfy topic name" }).trim().regex(/^[-_A-Za-z0-9]{1,64}$/, {
+    message: "must be an ntfy topic: 1 to 64 letters, digits, - or _ (ntfy refuses anything else), e.g. homelab-alerts",
+});
+
+const credential = z.string({ message: "must be an access token (set it with --secret)" }).trim().min(1, { message: "must be an access token (set it with --secret)" });
+
+const alertSettings = z.preprocess(parseJsonish, z.object({
+    ntfy: z.preprocess(parseJsonish, z.object({ url: alertUrl, topic: ntfyTopic, token: credential.optional() }, { message: "must be a map: url, topic, token" }).strict()).optional(),
+    gotify: z.preprocess(parseJsonish, z.object({ url: alertUrl, token: credential }, { message: "must be a map: url, token" }).strict()).optional(),
+    webhook: alertUrl.optional(),
+    interval: timeSpan(10, "how often the watcher runs").default(DEFAULTS.alerts.interval),
+    repeat: timeSpan(60, "reminder while a check stays failing").default(DEFAULTS.alerts.repeat),
+}, { message: "must be a map: ntfy, gotify, webhook, interval, repeat" }).strict());
+
 const backupSettings = z.preprocess(parseJsonish, z.object({
     repository: backupRepository.optional(),
     schedule: calendar.default(DEFAULTS.backup.schedule),
@@ -354,6 +424,8 @@ const schema = z.object({
     ipEchoUrl: httpUrl.default(DEFAULTS.ipEchoUrl),
     backup: backupSettings.optional(),
     storage: storageSettings.default(DEFAULTS.storage),
+    alerts: alertSettings.default({ interval: DEFAULTS.alerts.interval, repeat: DEFAULTS.alerts.repeat }),
+    metrics: bool.default(DEFAULTS.metrics),
 });
 type RawConfig = z.infer<typeof schema>;
 
@@ -392,6 +464,21 @@ function plainTextSecretProblems(rawValues: Record<string, unknown>, isSecret: (
     return SECRET_KEYS.filter((secret) => rawValues[secret] !== undefined && !isSecret(secret)).map(
         (secret) => `${key(secret)}: is stored in plain text. Set it again with \`pulumi config set --secret ${key(secret)} ...\``,
     );
+}
+
+/** An alert token must come from a secret: `homelab:alerts` as a whole is then stored as one. */
+function plainTextAlertTokenProblems(raw: RawConfig, isSecret: (k: SecretKey) => boolean): Problem[] {
+    if (isSecret("alerts")) return [];
+    return (["ntfy", "gotify"] as const).filter((channel) => raw.alerts[channel]?.token !== undefined).map((channel) =>
+        `${key("alerts")}.${channel}.token: is stored in plain text. Set it again with \`pulumi config set --secret --path ${key("alerts")}.${channel}.token ...\``);
+}
+
+function alertProblems(raw: RawConfig): Problem[] {
+    const channels = [raw.alerts.ntfy, raw.alerts.gotify, raw.alerts.webhook].filter((c) => c !== undefined);
+    if (channels.length > 0 && raw.host === undefined) {
+        return [`${key("alerts")}: alerts are sent by a watcher on the server (a systemd timer installed over SSH): set ${key("host")} too, or unset them`];
+    }
+    return [];
 }
 
 function targetProblems(raw: RawConfig): Problem[] {
@@ -595,6 +682,8 @@ export function parseConfig(rawValues: Record<string, unknown>, isSecret: (k: Se
         ...jellyfinProblems(raw),
         ...storageProblems(raw),
         ...backupProblems(raw),
+        ...plainTextAlertTokenProblems(raw, isSecret),
+        ...alertProblems(raw),
     ];
     if (problems.length > 0) throw new ConfigError(problems);
     return toHomelabConfig(raw, enabledApps);
@@ -647,6 +736,19 @@ function toHomelabConfig(raw: RawConfig, enabledApps: AppId[]): HomelabConfig {
         jellyfinAdmin: raw.jellyfinAdmin,
         ipEchoUrl: raw.ipEchoUrl,
         backup: raw.backup?.repository ? { repository: raw.backup.repository, schedule: raw.backup.schedule, keep: raw.backup.keep } : undefined,
+        alerts: toAlertSettings(raw.alerts),
+        metrics: raw.metrics,
+    };
+}
+
+function toAlertSettings(alerts: RawConfig["alerts"]): AlertSettings {
+    const { ntfy, gotify, webhook } = alerts;
+    return {
+        intervalSeconds: timeSpanSeconds(alerts.interval)!,
+        repeatSeconds: timeSpanSeconds(alerts.repeat)!,
+        ntfy: ntfy && { url: ntfy.url, topic: ntfy.topic, token: ntfy.token === undefined ? undefined : pulumi.secret(ntfy.token) },
+        gotify: gotify && { url: gotify.url, token: pulumi.secret(gotify.token) },
+        webhook,
     };
 }
 

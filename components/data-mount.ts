@@ -9,7 +9,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { HomelabConfig, StorageSettings } from "./config";
 import { SshTarget, sshConnection } from "./host-hardening";
-import { renderRemoteScript, renderScriptStdin } from "./host-scripts";
+import { renderRemoteScript, renderStdinScript } from "./host-scripts";
 
 export type NasStorage = Exclude<StorageSettings, { type: "local" }>;
 
@@ -109,10 +109,10 @@ export class DataMount extends pulumi.ComponentResource {
         // command string, which sshd runs as `$SHELL -c <command>` (visible in the process list).
         const smbStdin = storage.type === "smb"
             ? pulumi.secret(storage.password).apply((password) =>
-                renderScriptStdin("data-mount", { ...variables, CREDENTIALS: smbCredentials(storage.username, password) }).stdin)
+                renderStdinScript("data-mount", "create", { ...variables, CREDENTIALS: smbCredentials(storage.username, password) }, { sudo }).stdin)
             : undefined;
         const create = storage.type === "smb"
-            ? renderScriptStdin("data-mount", variables).command("create", { sudo })
+            ? renderStdinScript("data-mount", "create", variables, { sudo }).command
             : renderRemoteScript("data-mount", "create", variables, { sudo });
         this.source = spec.what;
         this.mount = new command.remote.Command(`${name}-data-mount`, {

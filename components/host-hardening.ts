@@ -19,6 +19,8 @@ export interface HostHardeningArgs {
     target: SshTarget;
     /** Host ports that containers publish on the LAN bind address: reachable from the LAN subnet only. */
     lanAppPorts: number[];
+    /** Host ports of the server's own services (node_exporter) on the LAN bind address: LAN subnet only. */
+    lanHostPorts?: number[];
     /**
      * The apps whose logs Fail2Ban reads. It starts after them: Docker fills a named volume from the
      * image only while it is empty, so nothing may be written into an app's volume before its container.
@@ -94,6 +96,7 @@ export class HostHardening extends pulumi.ComponentResource {
             LAN_SUBNET: cfg.lanSubnet,
             PUBLIC_PORTS: PROXY_PORTS.join(" "),
             LAN_APP_PORTS: args.lanAppPorts.join(" "),
+            LAN_HOST_PORTS: (args.lanHostPorts ?? []).join(" "),
             DOCKER_SUBNET: cfg.dockerSubnet,
         }, { dependsOn: [this.dataTree] });
         this.fail2ban = run("fail2ban", {

@@ -43,6 +43,8 @@ export interface HostScriptVariables {
         PUBLIC_PORTS: string;
         /** Space-separated TCP ports published by containers on the LAN bind address: LAN sources only. */
         LAN_APP_PORTS: string;
+        /** Space-separated TCP ports of host services (node_exporter): LAN sources only, ufw only. */
+        LAN_HOST_PORTS?: string;
         /** The stack's Docker bridge subnet. */
         DOCKER_SUBNET: string;
     };
@@ -96,6 +98,24 @@ export interface HostScriptVariables {
         PORT: number;
         WAIT_SECONDS: number;
     };
+    watch: {
+        /** The text of /etc/homelab/status.env: the variables of homelab-status (statusVariables). */
+        STATUS_ENV: string;
+        /** The text of scripts/status-probe.sh, installed as /usr/local/sbin/homelab-status. */
+        PROBE: string;
+        /** The text of homelab-watch.sh, installed as /usr/local/sbin/homelab-watch. */
+        RUNNER: string;
+        /** Seconds between rounds, between reminders, of grace for the forwarded port; changes per hour. */
+        INTERVAL: number;
+        REPEAT: number;
+        PORT_GRACE: number;
+        FLAP_LIMIT: number;
+        /** The alert channels as shell assignments, tokens included: create only, sent on stdin. */
+        ALERTS_ENV?: string;
+        METRICS: "yes" | "no";
+        /** Where node_exporter listens: the LAN bind address (or 127.0.0.1) and its port. */
+        METRICS_LISTEN: string;
+    };
     "vpn-recovery": {
         /** `homelab.app` label value of the VPN gateway container. */
         GATEWAY_APP: string;
@@ -119,23 +139,27 @@ export function hostScriptPath(script: HostScript | typeof BACKUP_RUNNER): strin
     return path.join(HOST_SCRIPT_DIR, `${script}.sh`);
 }
 
-/** Single-quotes a value for POSIX shells. */
-export function shellQuote(value: string | number): string {
-    return `'${String(value).replace(/'/g, `'\\''`)}'`;
-}
-
 /**
- * A script run whose variables and body travel on the SSH session's stdin (`remote.Command`'s `stdin`), for
- * scripts that carry a secret: sshd runs the command string as `$SHELL -c <command>`, so anything in it is in
- * the process list for as long as the script runs. The command itself is then only `bash -s -- <action>`.
+ * One script run with nothing on the command line but `bash -s -- <action>`: the variables and the script
+ * arrive on stdin (a `remote.Command`'s `stdin`), so secret values never show in a process list or a log.
  */
-export function renderScriptStdin<S extends HostScript>(script: S, variables: HostScriptVariables[S]): { command: (action: HostScriptAction, options: { sudo: boolean }) => string; stdin: string } {
+export function renderStdinScript<S extends HostScript>(
+    script: S,
+    action: HostScriptAction,
+    variables: HostScriptVariables[S],
+    options: { sudo: boolean },
+): { command: string; stdin: string } {
     const body = `${fs.readFileSync(HOST_SCRIPT_COMMON, "utf8")}\n${fs.readFileSync(hostScriptPath(script), "utf8")}`;
     const assignments = Object.entries(variables)
         .filter(([, value]) => value !== undefined)
         .map(([key, value]) => `export ${key}=${shellQuote(value as string | number)}`)
         .join("\n");
-    return { command: (action, options) => `${options.sudo ? "sudo -n bash" : "bash"} -s -- ${action}`, stdin: `${assignments}\n${body}` };
+    return { command: `${options.sudo ? "sudo -n bash" : "bash"} -s -- ${action}`, stdin: `${assignments}\n${body}\n` };
+}
+
+/** Single-quotes a value for POSIX shells. */
+export function shellQuote(value: string | number): string {
+    return `'${String(value).replace(/'/g, `'\\''`)}'`;
 }
 
 /**

@@ -16,7 +16,7 @@ import { buildStackView, renderPlanText, renderStackMarkdown } from "./stack-vie
 const ROOT = path.join(__dirname, "..");
 
 /** Shape-valid stand-ins for secrets, which only the Pulumi CLI can decrypt. */
-const SECRET_PLACEHOLDERS: Record<SecretKey, string> = {
+const SECRET_PLACEHOLDERS: Partial<Record<SecretKey, string>> = {
     sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nplan-placeholder\n-----END OPENSSH PRIVATE KEY-----\n",
     wireguardPrivateKey: `${"A".repeat(43)}=`,
     openvpnPassword: "plan-placeholder",
@@ -80,7 +80,8 @@ export function readStackConfig(file: string): StackConfig {
     const secretKeys: string[] = [];
     for (const [key, value] of Object.entries(document.config ?? {})) {
         if (value && typeof value === "object" && !("secure" in (value as Record<string, unknown>)) && containsSecure(value)) {
-            // A secret set with --path inside a map (homelab:storage.password): the whole key is a secret.
+            // A secret set with --path inside a map (homelab:storage.password, homelab:alerts.ntfy.token): the CLI
+            // decrypts it in place and reports the whole key as secret.
             config[key] = withPlaceholders(value);
             secretKeys.push(key);
         } else if (value && typeof value === "object" && "secure" in (value as Record<string, unknown>)) {

@@ -160,11 +160,13 @@ export function buildStackView(resources: CapturedResource[]): StackView {
         dockerHost: provider ? String(readable(provider).host ?? "unix:///var/run/docker.sock") : "unix:///var/run/docker.sock",
         containers: resources.filter((r) => r.type === CONTAINER).map((r) => containerView(r, byUrn)).sort(byCatalogOrder),
         hostCommands: resources.filter((r) => r.type === COMMAND).map((r) => {
-            const create = readable(r).create;
+            const { create, delete: remove } = readable(r);
+            // A step whose variables travel on its (secret) stdin shows the ones its delete command carries.
+            const shown = typeof create === "string" && create.includes("\nexport ") ? create : remove;
             return {
                 name: r.name,
-                script: r.name.replace(/^.*-(data-tree|firewall|fail2ban|vpn-recovery)$/, "$1.sh"),
-                variables: typeof create === "string" ? scriptVariables(create) : {},
+                script: r.name.replace(/^.*-(data-tree|firewall|fail2ban|vpn-recovery|watch)$/, "$1.sh"),
+                variables: typeof shown === "string" ? scriptVariables(shown) : {},
             };
         }),
         networks: resources.filter((r) => r.type === NETWORK).map((r) => {

@@ -14,7 +14,7 @@ import { HostScriptAction, renderRemoteScript } from "../components/host-scripts
 const OLD_KINDS = ["tv", "movies", "music", "books"];
 
 function dataTree(action: HostScriptAction, root: string, kinds: readonly string[]): string {
-    const variables = { DATA_ROOT: root, PUID: process.getuid!(), PGID: process.getgid!(), MEDIA_KINDS: kinds.join(" ") };
+    const variables = { DATA_ROOT: root, PUID: process.getuid!(), PGID: process.getgid!(), MEDIA_KINDS: kinds.join(" "), STORAGE: "local", STORAGE_SOURCE: "" };
     return execFileSync("bash", ["-c", renderRemoteScript("data-tree", action, variables, { sudo: false })], { encoding: "utf8" });
 }
 

@@ -11,7 +11,7 @@ import * as path from "path";
 import { stringify as toYaml } from "yaml";
 import { rawConfig } from "./support/fixtures";
 import { HomelabConfig, parseConfig } from "../components/config";
-import { evaluateStatus, Facts, parseFacts, parseSize, renderStatus, StatusLine } from "../scripts/status";
+import { evaluateStatus, Facts, parseFacts, renderStatus, StatusLine } from "../scripts/status";
 
 const ROOT = path.join(__dirname, "..");
 const NOW = 1_800_000_000;
@@ -84,6 +84,17 @@ test("tunnel down, no answer through it, host address unknown", () => {
     expect(bad(withFacts(cfg, { "vpn.links": "ERROR gluetun is not running" }))[0]).toBe("vpn/tunnel: gluetun is not running");
 });
 
+test("tunnel down: one problem, not three (no route out is the kill switch holding; nothing answers inside)", () => {
+    const cfg = config();
+    const unreachable = Object.fromEntries(["1.1.1.1", "8.8.8.8", "9.9.9.9"].map((a) => [`vpn.route.${a}`, "RTNETLINK answers: Network is unreachable"]));
+    const lines = withFacts(cfg, { "vpn.links": "lo eth0 ", ...unreachable, "vpn.inside": "ERROR wget: bad address" });
+    expect(bad(lines)).toEqual(["vpn/tunnel: tun0 is down (interfaces up: lo eth0)"]);
+    expect(lines.find((l) => l.name === "address")!.text).toBe("not checked while tun0 is down (nothing answers inside the VPN namespace)");
+    // Answering as the host while the tunnel is down is still a leak.
+    expect(bad(withFacts(cfg, { "vpn.links": "lo eth0 ", ...unreachable, "vpn.inside": "203.0.113.7" }))).toEqual([
+        "vpn/tunnel: tun0 is down (interfaces up: lo eth0)", "vpn/address: LEAK: the VPN namespace reaches the internet as the host (203.0.113.7)"]);
+});
+
 test("port forwarding: the forwarded port must be qBittorrent's listening port", () => {
     const cfg = config({ vpnPortForwarding: true });
     expect(bad(withFacts(cfg, { "vpn.forwarded": "51413", "vpn.listening": "8080 51413" }))).toEqual([]);
@@ -129,11 +140,38 @@ test("backups: off is said (not a failure); none yet, too old, not installed, ti
         "backups/repository: wrong password for the backup repository /mnt/usb/homelab (it was initialised with another password)"]);
 });
 
-test("docker's memory sizes", () => {
-    expect(parseSize("312.5MiB")).toBe(312.5 * 1024 ** 2);
-    expect(parseSize("1.5GiB")).toBe(1.5 * GIB);
-    expect(parseSize("0B")).toBe(0);
-    expect(parseSize("n/a")).toBeUndefined();
+test("storage: a small filesystem counts by its tenth; the config volumes on another filesystem; the fill forecast", () => {
+    const cfg = config();
+    // 64 MiB: 5 GiB can never be free, a tenth can.
+    expect(bad(withFacts(cfg, { "storage.df": `${40 * 1024 ** 2} ${64 * 1024 ** 2} 2049` }))).toEqual([]);
+    expect(bad(withFacts(cfg, { "storage.df": `${3 * 1024 ** 2} ${64 * 1024 ** 2} 2049` }))).toEqual([
+        "storage/free: 3 MiB free of 64 MiB under /srv/homelab/data (less than 6 MiB)"]);
+    expect(bad(withFacts(cfg, { "storage.df": `${400 * GIB} ${2000 * GIB} 2049`, "storage.config.df": `${GIB} ${30 * GIB} 2051` }))).toEqual([
+        "storage/config free: 1.0 GiB free of 30.0 GiB under /var/lib/docker/volumes (less than 3.0 GiB)"]);
+    // The watcher's oldest sample of the last day: 100 GiB more free a day ago, 400 GiB free now: 4 days left.
+    expect(bad(withFacts(cfg, { "storage.df": `${400 * GIB} ${2000 * GIB} 2049`, "storage.sample.data": `${NOW - 86_400} ${500 * GIB}` }))).toEqual([
+        "storage/free forecast: full in about 4d 0h at the rate of the last 1d 0h"]);
+    const steady = withFacts(cfg, { "storage.df": `${400 * GIB} ${2000 * GIB} 2049`, "storage.sample.data": `${NOW - 86_400} ${410 * GIB}` });
+    expect(steady.find((l) => l.name === "free forecast")).toEqual({ section: "storage", name: "free forecast", ok: true,
+        text: "not full within 7 days at the rate of the last 1d 0h" });
+    // Less than an hour of samples says nothing yet.
+    expect(withFacts(cfg, { "storage.sample.data": `${NOW - 600} ${500 * GIB}` }).find((l) => l.name === "free forecast")).toBeUndefined();
+});
+
+test("backups: a failed last run is named; the LAN bind address that no longer answers is named", () => {
+    const cfg = config();
+    expect(bad(withFacts(cfg, { "backup.result": "exit-code" }))).toEqual(["backups/run: the last run failed (exit-code): journalctl -u homelab-backup"]);
+    expect(bad(withFacts(cfg, { "lan.reach": "ok 192.168.1.10:8989" }))).toEqual([]);
+    expect(bad(withFacts(cfg, { "lan.reach": "ERROR 192.168.1.10:8989 does not answer" }))).toEqual(["network/lan: 192.168.1.10:8989 does not answer"]);
+});
+
+test("docker's memory sizes, as the probe reads them", () => {
+    const cfg = config();
+    const memoryOf = (usage: string) => withFacts(cfg, { "mem.sonarr": usage }).find((l) => l.name === "sonarr")!.text;
+    expect(memoryOf("312.5MiB / 1GiB")).toMatch(/, 313 \/ 1024 MiB$/);
+    expect(memoryOf("1000MiB / 1GiB")).toMatch(/^uses 98% of its memory limit/);
+    expect(memoryOf("0B / 1GiB")).toMatch(/, 0 \/ 1024 MiB$/);
+    expect(memoryOf("n/a")).toMatch(/, 4\.0\.15$/);
 });
 
 // ---- the CLIs, for real (child processes, started together: each loads the program's modules) ---------------

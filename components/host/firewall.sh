@@ -7,7 +7,8 @@
 #   delete: removes exactly the rules it added (ufw rules commented "homelab ...", the after.rules block and
 #           its live DOCKER-USER rules); disables ufw only if create enabled it. While ufw stays enabled the
 #           SSH allow rule is kept, so a delete never locks the owner out.
-# Variables: SSH_PORT, LAN_SUBNET, PUBLIC_PORTS, LAN_APP_PORTS, DOCKER_SUBNET.
+# Variables: SSH_PORT, LAN_SUBNET, PUBLIC_PORTS, LAN_APP_PORTS, LAN_HOST_PORTS (host services such as
+#            node_exporter: LAN sources only), DOCKER_SUBNET.
 set -euo pipefail
 
 ACTION="${1:-}"
@@ -17,6 +18,7 @@ trap 'echo "homelab: ${STEP} failed on $(hostname) (exit $?)" >&2' ERR
 : "${SSH_PORT:?SSH_PORT is not set}" "${LAN_SUBNET:?LAN_SUBNET is not set}" "${DOCKER_SUBNET:?DOCKER_SUBNET is not set}"
 PUBLIC_PORTS="${PUBLIC_PORTS:-}"
 LAN_APP_PORTS="${LAN_APP_PORTS:-}"
+LAN_HOST_PORTS="${LAN_HOST_PORTS:-}"
 
 STATE_DIR=/var/lib/homelab
 STATE_FILE="$STATE_DIR/firewall.state"
@@ -34,7 +36,8 @@ is_cidr "$LAN_SUBNET" || fail "firewall (LAN_SUBNET is not an IPv4 CIDR: '$LAN_S
 is_cidr "$DOCKER_SUBNET" || fail "firewall (DOCKER_SUBNET is not an IPv4 CIDR: '$DOCKER_SUBNET')"
 read -r -a PUBLIC <<<"$PUBLIC_PORTS"
 read -r -a LAN_PORTS <<<"$LAN_APP_PORTS"
-for port in "${PUBLIC[@]}" "${LAN_PORTS[@]}"; do
+read -r -a HOST_PORTS <<<"$LAN_HOST_PORTS"
+for port in "${PUBLIC[@]}" "${LAN_PORTS[@]}" "${HOST_PORTS[@]}"; do
     is_port "$port" || fail "firewall (not a port: '$port')"
 done
 
@@ -77,7 +80,7 @@ ufw_active() { ufw status | grep -q '^Status: active'; }
 ufw_rules() {
     local port
     for port in "${PUBLIC[@]}"; do echo "allow $port/tcp|homelab public"; done
-    for port in "${LAN_PORTS[@]}"; do echo "allow from $LAN_SUBNET to any port $port proto tcp|homelab lan"; done
+    for port in "${LAN_PORTS[@]}" "${HOST_PORTS[@]}"; do echo "allow from $LAN_SUBNET to any port $port proto tcp|homelab lan"; done
 }
 
 # Rules this script added, as "ufw show added" prints them (recognised by their "homelab ..." comment).

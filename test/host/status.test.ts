@@ -12,6 +12,7 @@ import * as path from "path";
 import { stringify as toYaml } from "yaml";
 import { BRINGUP, BUSYBOX, REPO, Run, must, run, userMachine } from "./host";
 import { CATALOG } from "../../components/catalog";
+import { ECHO_CGI, FOREVER, STAND_IN_WGET } from "./daytwo";
 
 jest.setTimeout(120_000);
 
@@ -26,24 +27,6 @@ const INNER = { name: "homelab-st", subnet: "172.31.99.0/24", gateway: "172.31.9
 const STACK = "st";
 const APPS = ["gluetun", "qbittorrent", "prowlarr", "sonarr", "radarr", "jellyfin", "caddy"] as const;
 const IN_VPN = new Set<string>(["qbittorrent", "prowlarr"]);
-
-/** Runs until stopped, and stops at once on SIGTERM like an app. */
-const FOREVER = 'trap "exit 0" TERM; while :; do sleep 1; done';
-/** The echo service's CGI: the caller's IPv4 address in plain text, like api.ipify.org. */
-const ECHO_CGI = '#!/bin/sh\na="$(echo "$REMOTE_ADDR" | busybox tr -d "[]")"; a="${a#::ffff:}"\nprintf "Content-Type: text/plain\\r\\n\\r\\n%s\\n" "$a"\n';
-/**
- * Gluetun's image has GNU wget; the busybox stand-in's static wget cannot resolve even an address literal, so
- * the stand-in gets a wget that sends the same GET with nc (real packets, the namespace's own routes).
- */
-const STAND_IN_WGET = `#!/bin/sh
-# wget -qO- -T SECONDS http://HOST:PORT/PATH
-for last; do :; done
-rest="\${last#http://}"; hostport="\${rest%%/*}"; path="/\${rest#*/}"
-host="\${hostport%%:*}"; port="\${hostport#*:}"; [ "$port" = "$hostport" ] && port=80
-reply="$(printf 'GET %s HTTP/1.0\\r\\nHost: %s\\r\\n\\r\\n' "$path" "$host" | busybox nc -w 10 "$host" "$port")" || exit 4
-case "$reply" in "HTTP/1."?" 2"*) ;; *) exit 8 ;; esac
-printf '%s\\n' "$reply" | busybox tr -d '\\r' | busybox sed '1,/^$/d'
-`;
 
 let home: string;
 let stackFile: string;

@@ -256,8 +256,8 @@ describe("secrets stay secret", () => {
 
     test("the SSH private key travels only inside the remote commands' secret connection", () => {
         const commands = ofType(run, REMOTE_COMMAND);
-        // HostHardening's four steps, Seerr's config hand-over and its restart.
-        expect(commands).toHaveLength(6);
+        // HostHardening's four steps, the watcher, Seerr's config hand-over and its restart.
+        expect(commands).toHaveLength(7);
         for (const command of commands) {
             expect(isSecretEnvelope(command.serializedInputs.connection)).toBe(true);
             expect((readableInputs(command.serializedInputs.connection, true) as { privateKey: string }).privateKey).toBe(SSH_PRIVATE_KEY);

@@ -27,4 +27,6 @@ test("URLs carry only proxy addresses, and the firewall opens no app port", () =
     }
     const firewall = String(ofType(run, REMOTE_COMMAND).find((r) => r.name === "homelab-host-firewall")!.serializedInputs.create);
     expect(firewall).toContain("export LAN_APP_PORTS=''");
+    // node_exporter stays on loopback without a LAN bind address: no port for it either.
+    expect(firewall).toContain("export LAN_HOST_PORTS=''");
 });
