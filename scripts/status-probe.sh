@@ -34,6 +34,12 @@ http_get() {
 
 fact now "$(date +%s)"
 
+# ---- the engine: without it nothing below means anything (Docker's own error is reported as it is) ----
+if ! engine_error="$(docker version --format '{{.Server.Version}}' 2>&1 >/dev/null)" || [[ -n "$engine_error" ]]; then
+    fact docker.error "${engine_error:-docker version failed}"
+    exit 0
+fi
+
 # ---- apps ----
 for app in $APPS; do
     if ! info="$(docker inspect -f '{{.State.Status}}|{{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}|{{.RestartCount}}|{{.State.StartedAt}}|{{.Image}}|{{.HostConfig.Memory}}' "$app" 2>/dev/null)"; then
