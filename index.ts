@@ -46,18 +46,18 @@ const streaming = new Streaming("homelab-streaming", { cfg, network, jellyfinUrl
 const appWiring = cfg.wiring
     ? new Wiring("homelab-wiring", {
         cfg,
-        containers: { gluetun: gateway.container, qbittorrent: downloader.container, ...arrs.containers, jellyfin: streaming.jellyfin, jellyseerr: streaming.jellyseerr },
+        containers: { gluetun: gateway.container, qbittorrent: downloader.container, ...arrs.containers, jellyfin: streaming.jellyfin, seerr: streaming.seerr },
         credentials: {
             qbittorrent: { user: downloader.webUiUser, password: downloader.webUiPassword },
             apiKeys: arrs.apiKeys,
             jellyfinAdmin: streaming.jellyfinAdmin,
-            jellyseerrApiKey: streaming.jellyseerrApiKey,
+            seerrApiKey: streaming.seerrApiKey,
             bazarr: arrs.bazarr,
         },
     })
     : undefined;
 if (!appWiring) {
-    pulumi.log.warn("homelab:wiring is false: the apps start blank. Jellyfin and Jellyseerr are served publicly at once, and their first visitor becomes their administrator: finish their setup wizards right after this deploy.");
+    pulumi.log.warn("homelab:wiring is false: the apps start blank. Jellyfin and Seerr are served publicly at once, and their first visitor becomes their administrator: finish their setup wizards right after this deploy.");
 }
 const proxy = new ReverseProxy("homelab-proxy", { cfg, network, upstreams: [gateway, arrs, streaming], publicAfter: appWiring?.setups }, onHost);
 appsDeclared([downloader, arrs, streaming]);
@@ -79,7 +79,7 @@ export const vpnNamespace = { gateway: "gluetun", members };
 export const wiring = wiringSummary(cfg);
 export const proxyRoutes = proxy.routes.map((r) => `${r.host} -> ${r.upstream}${r.lanOnly ? " (LAN only)" : ""}`);
 export const qbittorrentLogin = { user: downloader.webUiUser, password: downloader.webUiPassword };
-export const apiKeys = { ...arrs.apiKeys, ...(arrs.bazarr ? { bazarr: arrs.bazarr.apiKey } : {}), ...(streaming.jellyseerrApiKey ? { jellyseerr: streaming.jellyseerrApiKey } : {}) };
+export const apiKeys = { ...arrs.apiKeys, ...(arrs.bazarr ? { bazarr: arrs.bazarr.apiKey } : {}), ...(streaming.seerrApiKey ? { seerr: streaming.seerrApiKey } : {}) };
 export const jellyfinLogin = streaming.jellyfinAdmin;
 export const bazarrLogin = arrs.bazarr ? { user: arrs.bazarr.user, password: arrs.bazarr.password } : undefined;
 export const gluetunControlApiKey = gateway.controlApiKey;

@@ -16,7 +16,7 @@ export const APP_IDS = [
     "readarr",
     "bazarr",
     "jellyfin",
-    "jellyseerr",
+    "seerr",
     "caddy",
 ] as const;
 export type AppId = (typeof APP_IDS)[number];
@@ -39,7 +39,7 @@ export type Identity = "linuxserver-env" | "container-user" | "image-default";
 /** How the healthcheck probes the app inside the image (with whatever the image ships). */
 export type ProbeTool = "curl" | "wget" | "python" | "gluetun";
 
-export type Fail2BanFilter = "servarr" | "jellyfin" | "qbittorrent" | "jellyseerr";
+export type Fail2BanFilter = "servarr" | "jellyfin" | "qbittorrent" | "seerr";
 
 /** What an app does in the stack; components and wiring pick their apps by role. */
 export type AppRole =
@@ -71,7 +71,18 @@ export interface AppSpec {
     data: DataNeed;
     /** Where the app keeps its state; a named volume is mounted there. Absent for stateless apps. */
     configPath?: string;
+    /**
+     * The app this one replaced and whose data it carries on (Seerr: Jellyseerr). Its config volume stays the
+     * former app's, name and label unchanged (`homelab-<formerId>-config`), so a deployed stack's volume is
+     * neither copied nor replaced; the former app's `homelab:*` keys are refused with the new name.
+     */
+    formerId?: string;
     identity: Identity;
+    /**
+     * `uid:gid` the image's own user writes its files as (`image-default` apps that do not run as root). The
+     * config volume is handed to it before the app starts; absent: root.
+     */
+    imageUser?: string;
     /** Present for apps a user can switch on or off with `homelab:apps`; the value is the default. */
     optionalDefault?: boolean;
     /** Servarr apps: prefix of the `<PREFIX>__AUTH__*` variables that fix the API key and auth. */
@@ -254,22 +265,28 @@ export const CATALOG: Readonly<Record<AppId, AppSpec>> = {
         loginLog: { file: "log/*.log", filter: "jellyfin" },
         memoryMb: 4096,
     },
-    jellyseerr: {
-        id: "jellyseerr",
+    seerr: {
+        id: "seerr",
         role: "requests",
-        title: "Jellyseerr",
-        image: "fallenbagel/jellyseerr:2.7.3",
+        title: "Seerr",
+        // Jellyseerr and Overseerr merged into Seerr (seerr-team/seerr); it migrates a Jellyseerr config on start.
+        image: "ghcr.io/seerr-team/seerr:v3.1.0",
         port: 5055,
+        // node:22-alpine base: busybox wget, no curl (Dockerfile).
         probe: { tool: "wget", path: "/api/v1/status" },
         placement: "bridge",
         data: "none",
         configPath: "/app/config",
+        // Jellyseerr's volume, carried over as it is (docs/migration-guide.mdx: same config folder, owned by 1000).
+        formerId: "jellyseerr",
         identity: "image-default",
+        // Dockerfile: USER node:node (1000:1000 in node:alpine).
+        imageUser: "1000:1000",
         optionalDefault: true,
         subdomain: "requests",
         exposure: "public",
-        // 2.x writes logs/jellyseerr-YYYY-MM-DD.log and points this link at it (and deletes a regular overseerr.log).
-        loginLog: { file: "logs/jellyseerr.log", filter: "jellyseerr", link: true },
+        // server/logger.ts: logs/seerr-YYYY-MM-DD.log, with the link logs/seerr.log pointed at it (createSymlink).
+        loginLog: { file: "logs/seerr.log", filter: "seerr", link: true },
         memoryMb: 512,
     },
     caddy: {
@@ -314,3 +331,8 @@ export function listenPortFor(id: AppId, hostPort: number): number {
 export function appsWithRole(...roles: AppRole[]): AppId[] {
     return APP_IDS.filter((id) => roles.includes(CATALOG[id].role));
 }
+
+/** Apps that were replaced: former app id (an old `homelab:*` key) -> the app that carries on its data. */
+export const RENAMED_APPS: Readonly<Record<string, AppId>> = Object.fromEntries(
+    APP_IDS.flatMap((id) => (CATALOG[id].formerId === undefined ? [] : [[CATALOG[id].formerId, id]])),
+);

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { z } from "zod";
-import { APP_IDS, AppId, CATALOG, listenPortFor, livesInVpnNamespace, OPTIONAL_APPS, PROXY_PORTS, TORRENTING_PORT } from "./catalog";
+import { APP_IDS, AppId, CATALOG, listenPortFor, livesInVpnNamespace, OPTIONAL_APPS, PROXY_PORTS, RENAMED_APPS, TORRENTING_PORT } from "./catalog";
 import { isSystemdCalendar } from "./calendar";
 import {
     cidrContains, cidrsOverlap, GLUETUN_CONTROL_PORT, GLUETUN_OWN_PORTS, isIpv4Address, isPinned, killSwitchSubnetProblem, normalizePath, parseCidr,
@@ -361,8 +361,13 @@ const key = (name: string) => `${NAMESPACE}:${name}`;
 function unknownAppProblems(raw: RawConfig, field: "apps" | "images" | "memoryLimits" | "hostPorts"): Problem[] {
     const allowed: readonly string[] = field === "apps" ? OPTIONAL_APPS
         : field === "hostPorts" ? APP_IDS.filter((id) => CATALOG[id].placement !== "gateway" && id !== "caddy") : APP_IDS;
-    return Object.keys(raw[field]).filter((name) => !allowed.includes(name)).map((name) =>
-        `${key(field)}: "${name}" is not an app this stack can ${field === "apps" ? "switch" : "configure"}${didYouMean(name, allowed)}. Allowed: ${allowed.join(", ")}`);
+    return Object.keys(raw[field]).flatMap((name) => {
+        const renamed = RENAMED_APPS[name];
+        if (renamed !== undefined) {
+            return [`${key(field)}: "${name}" is now "${renamed}" (${CATALOG[renamed].title} replaced it and keeps its data): rename the key to ${key(field)}.${renamed}`];
+        }
+        return allowed.includes(name) ? [] : [`${key(field)}: "${name}" is not an app this stack can ${field === "apps" ? "switch" : "configure"}${didYouMean(name, allowed)}. Allowed: ${allowed.join(", ")}`];
+    });
 }
 
 /** Checked on the raw values, so a credential in plain text is reported whatever else is wrong. */

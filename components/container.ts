@@ -75,7 +75,12 @@ export function addressFromVpnNamespace(cfg: HomelabConfig, id: AppId): string {
 
 /** Name of the named volume that holds an app's config (stable, so data survives container replacement). */
 export function configVolumeName(id: AppId, purpose = "config"): string {
-    return `homelab-${id}-${purpose}`;
+    return `homelab-${volumeOwner(id, purpose)}-${purpose}`;
+}
+
+/** Whose volume it is (name and `homelab.app` label): an app that replaced another keeps that app's config volume. */
+function volumeOwner(id: AppId, purpose: string): string {
+    return (purpose === "config" ? CATALOG[id].formerId : undefined) ?? id;
 }
 
 function probeCommand(spec: AppSpec, url: string): string {
@@ -121,7 +126,7 @@ export function appImage(name: string, cfg: HomelabConfig, id: AppId, opts: pulu
 export function namedVolume(name: string, id: AppId, purpose: string, opts: pulumi.CustomResourceOptions): docker.Volume {
     return new docker.Volume(`${name}-${id}-${purpose}`, {
         name: configVolumeName(id, purpose),
-        labels: [{ label: APP_LABEL, value: id }],
+        labels: [{ label: APP_LABEL, value: volumeOwner(id, purpose) }],
     }, { ...opts, retainOnDelete: true });
 }
 
@@ -143,6 +148,8 @@ export interface AppContainerArgs {
     user?: string;
     groupAdds?: string[];
     command?: string[];
+    /** Run Docker's init as PID 1 (for images without one that expect it, such as Seerr's). */
+    init?: boolean;
     /** Make `pulumi up` wait until the container is healthy (for containers others depend on). */
     waitHealthy?: boolean;
 }
@@ -198,7 +205,8 @@ export function appContainer(name: string, args: AppContainerArgs, image: docker
         uploads: args.uploads,
         devices: args.devices,
         capabilities: args.capabilities,
-        user: args.user,
+        user: args.user ?? spec.imageUser,
+        init: args.init,
         groupAdds: args.groupAdds,
         command: args.command,
         wait: args.waitHealthy,

@@ -32,9 +32,9 @@ export function sshConnection(target: SshTarget): command.types.input.remote.Con
 
 export const FAIL2BAN_DEFAULTS = { BAN_TIME: "1h", FIND_TIME: "10m", MAX_RETRY: 5, LOG_WAIT_SECONDS: 180 };
 
-/** The uid:gid an app writes its files as: the media owner, or root for images that run as root. */
+/** The uid:gid an app writes its files as: the media owner, or the image's own user (root when it has none). */
 function appOwner(cfg: HomelabConfig, id: AppId): string {
-    return CATALOG[id].identity === "image-default" ? "0:0" : `${cfg.puid}:${cfg.pgid}`;
+    return CATALOG[id].identity === "image-default" ? (CATALOG[id].imageUser ?? "0:0") : `${cfg.puid}:${cfg.pgid}`;
 }
 
 /** One Fail2Ban jail per enabled app that logs failed logins, reading the log inside its config volume. */

@@ -29,7 +29,7 @@ export interface HostScriptVariables {
         SSH_PORT: number;
         /**
          * One jail per line: `<jail name>|<filter kind>|<log path on the host>|<uid:gid the app writes as>[|link]`;
-         * kinds: servarr, jellyfin, qbittorrent, jellyseerr. A missing log is created with that owner, except
+         * kinds: servarr, jellyfin, qbittorrent, seerr. A missing log is created with that owner, except
          * a `link` (the app's own link to its current log), which is waited for and never created.
          */
         JAILS: string;
@@ -58,6 +58,22 @@ export interface HostScriptVariables {
         DOCKER_ROOT: string;
         /** The text of homelab-backup.sh, installed as /usr/local/sbin/homelab-backup. */
         RUNNER: string;
+    };
+    "seerr-config": {
+        /** Seerr's config volume (Jellyseerr's, carried over). */
+        VOLUME: string;
+        CONFIG_PATH: string;
+        /** Seerr's image reference (pulled before the step runs). */
+        IMAGE: string;
+        /** uid:gid Seerr runs as. */
+        OWNER: string;
+        /** The container Seerr replaces (Jellyseerr's). */
+        OLD_CONTAINER: string;
+    };
+    "seerr-restart": {
+        CONTAINER: string;
+        PORT: number;
+        WAIT_SECONDS: number;
     };
     "vpn-recovery": {
         /** `homelab.app` label value of the VPN gateway container. */

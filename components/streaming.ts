@@ -1,12 +1,15 @@
 /**
  * Streaming: Jellyfin (CPU transcoding unless /dev/dri passthrough is configured; media read-only; its own
- * cache volume) and Jellyseerr, the request front end.
+ * cache volume) and Seerr, the request front end (Jellyseerr's successor: it keeps Jellyseerr's config volume,
+ * handed to the user Seerr runs as before it starts).
  */
 import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { HomelabConfig } from "./config";
-import { appContainer, appImage, isEnabled, lanPorts, namedVolume } from "./container";
+import { CATALOG } from "./catalog";
+import { appContainer, appImage, configVolumeName, isEnabled, lanPorts, namedVolume } from "./container";
+import { hostStep } from "./host-step";
 
 export interface StreamingArgs {
     cfg: HomelabConfig;
@@ -27,11 +30,13 @@ function hardwareAcceleration(cfg: HomelabConfig): { devices?: docker.types.inpu
 
 export class Streaming extends pulumi.ComponentResource {
     public readonly jellyfin: docker.Container;
-    public readonly jellyseerr?: docker.Container;
+    public readonly seerr?: docker.Container;
+    /** Seerr's config volume handed to the user Seerr runs as (Jellyseerr's root-owned files included). */
+    public readonly seerrConfig?: pulumi.Resource;
     /** The administrator the wiring creates in Jellyfin's startup wizard (only when wiring is on). */
     public readonly jellyfinAdmin?: { user: string; password: pulumi.Output<string> };
-    /** Jellyseerr's API key, fixed before its first start through `API_KEY` (a secret). */
-    public readonly jellyseerrApiKey?: pulumi.Output<string>;
+    /** Seerr's API key, fixed before its first start through `API_KEY` (a secret). */
+    public readonly seerrApiKey?: pulumi.Output<string>;
 
     constructor(name: string, args: StreamingArgs, opts?: pulumi.ComponentResourceOptions) {
         super("homelab:streaming:Streaming", name, {}, opts);
@@ -54,19 +59,34 @@ export class Streaming extends pulumi.ComponentResource {
             ...hardwareAcceleration(cfg),
         }, appImage(name, cfg, "jellyfin", child), { ...child, dependsOn: args.dependsOn });
 
-        if (isEnabled(cfg, "jellyseerr")) {
-            const apiKey = new random.RandomBytes(`${name}-jellyseerr-api-key`, { length: 16 }, child);
-            this.jellyseerrApiKey = pulumi.secret(apiKey.hex);
-            this.jellyseerr = appContainer(name, {
+        if (isEnabled(cfg, "seerr")) {
+            // Renamed from Jellyseerr: the aliases keep a deployed stack's key, volume and container (the
+            // container is replaced in place, after the old one is removed, never beside it).
+            const spec = CATALOG.seerr;
+            const was = (resource: string) => ({ aliases: [{ name: `${name}-${spec.formerId}${resource}` }] });
+            const apiKey = new random.RandomBytes(`${name}-seerr-api-key`, { length: 16 }, { ...child, ...was("-api-key") });
+            this.seerrApiKey = pulumi.secret(apiKey.hex);
+            const volume = namedVolume(name, "seerr", "config", { ...child, ...was("-config") });
+            const image = appImage(name, cfg, "seerr", child);
+            this.seerrConfig = hostStep(`${name}-seerr-config-owner`, cfg, "seerr-config", {
+                VOLUME: configVolumeName("seerr"),
+                CONFIG_PATH: spec.configPath!,
+                IMAGE: cfg.images.seerr,
+                OWNER: spec.imageUser!,
+                OLD_CONTAINER: spec.formerId!,
+            }, { ...child, dependsOn: [volume, image, ...(args.dependsOn ?? [])] as pulumi.Input<pulumi.Resource>[] });
+            this.seerr = appContainer(name, {
                 cfg,
-                id: "jellyseerr",
-                placement: { kind: "bridge", network, ports: lanPorts(cfg, ["jellyseerr"]) },
-                configVolume: namedVolume(name, "jellyseerr", "config", child),
-                extraEnvs: ["LOG_LEVEL=info", pulumi.interpolate`API_KEY=${this.jellyseerrApiKey}`],
-            }, appImage(name, cfg, "jellyseerr", child), child);
+                id: "seerr",
+                placement: { kind: "bridge", network, ports: lanPorts(cfg, ["seerr"]) },
+                configVolume: volume,
+                // The image has no init process of its own (docs/migration-guide.mdx: `init: true`).
+                init: true,
+                extraEnvs: ["LOG_LEVEL=info", pulumi.interpolate`API_KEY=${this.seerrApiKey}`],
+            }, image, { ...child, ...was(""), dependsOn: [this.seerrConfig] });
         }
         this.registerOutputs({
-            jellyfin: this.jellyfin, jellyseerr: this.jellyseerr, jellyfinAdmin: this.jellyfinAdmin, jellyseerrApiKey: this.jellyseerrApiKey,
+            jellyfin: this.jellyfin, seerr: this.seerr, jellyfinAdmin: this.jellyfinAdmin, seerrApiKey: this.seerrApiKey,
         });
     }
 }

@@ -24,7 +24,8 @@ export const PROJECT = "homelab-media";
  * propertyDependencies, inputs in wire form: unknowns are `UNKNOWN`, secrets `{ [SIG_KEY]: SECRET_SIG, value }`).
  * The same shape the policy pack analyses.
  */
-export type CapturedResource = GraphResource;
+/** A registration as the engine receives it; `aliases`: the names of its alias specs (renamed resources). */
+export type CapturedResource = GraphResource & { aliases?: string[] };
 
 export interface ProgramRun {
     resources: CapturedResource[];
@@ -55,6 +56,7 @@ export interface RegisterRequest {
     getDependenciesList(): string[];
     getPropertydependenciesMap(): { forEach(cb: (value: { getUrnsList(): string[] }, key: string) => void): void };
     getObject(): { toJavaScript(): Record<string, unknown> } | undefined;
+    getAliasesList(): { getUrn(): string; getSpec(): { getName(): string } | undefined }[];
 }
 
 export interface RecordingMonitor {
@@ -88,6 +90,7 @@ export function captureRegistrations(monitor: RecordingMonitor, into: CapturedRe
             dependencies: req.getDependenciesList(),
             propertyDependencies,
             serializedInputs: req.getObject()?.toJavaScript() ?? {},
+            aliases: req.getAliasesList().map((alias) => alias.getSpec()?.getName() ?? alias.getUrn()).filter((name) => name !== ""),
         });
         return original(req, callback);
     };

@@ -26,26 +26,30 @@ function withoutDate(line: string): string {
 }
 
 /**
- * A line as Jellyseerr 2.x (server/logger.ts) writes it to its file: winston's ISO timestamp, `[level]`,
- * `[label]`, `: message `, then the metadata as JSON.
+ * A line as Seerr v3.1.0 (server/logger.ts `hformat`) writes it to logs/seerr-YYYY-MM-DD.log: winston's ISO
+ * timestamp, `[level]`, `[label]`, `: message `, then the metadata as JSON.
  */
-function jellyseerrLine(level: string, label: string, message: string, metadata: Record<string, unknown>): string {
+function seerrLine(level: string, label: string, message: string, metadata: Record<string, unknown>): string {
     return `2026-11-26T08:00:00.123Z [${level}][${label}]: ${message} ${JSON.stringify(metadata)}`;
 }
 
-describe("Jellyseerr 2.x", () => {
-    const regex = () => failRegex("jellyseerr");
-    // The failed sign-ins of 2.x's server/routes/auth.ts, with the client address where it logs it.
+describe("Seerr 3.x", () => {
+    const regex = () => failRegex("seerr");
+    // The failed sign-ins of v3.1.0's server/routes/auth.ts (logger.warn), with the client address where it logs it.
     const failures: [string, string, string][] = [
-        ["wrong Jellyfin password", jellyseerrLine("warn", "Auth", "Failed login attempt from user with incorrect Jellyfin credentials",
+        ["wrong Jellyfin password", seerrLine("warn", "Auth", "Failed login attempt from user with incorrect Jellyfin credentials",
             { account: { ip: "::ffff:203.0.113.9", email: "bob", password: "__REDACTED__" } }), "203.0.113.9"],
-        ["wrong local password", jellyseerrLine("warn", "API", "Failed sign-in attempt using invalid Jellyseerr password",
+        ["wrong local password", seerrLine("warn", "API", "Failed sign-in attempt using invalid Seerr password",
             { ip: "203.0.113.10", email: "bob@example.org" }), "203.0.113.10"],
-        ["wrong local password of an existing user", jellyseerrLine("warn", "API", "Failed sign-in attempt using invalid Jellyseerr password",
+        ["wrong local password of an existing user", seerrLine("warn", "API", "Failed sign-in attempt using invalid Seerr password",
             { ip: "203.0.113.11", email: "alice@example.org", userId: 2 }), "203.0.113.11"],
-        ["a user name that carries another address", jellyseerrLine("warn", "Auth", "Failed login attempt from user with incorrect Jellyfin credentials",
+        ["a user name that carries another address", seerrLine("warn", "Auth", "Failed login attempt from user with incorrect Jellyfin credentials",
             { account: { ip: "203.0.113.12", email: '"ip":"198.51.100.66"', password: "__REDACTED__" } }), "203.0.113.12"],
-        ["an IPv6 client", jellyseerrLine("warn", "API", "Failed sign-in attempt using invalid Jellyseerr password",
+        ["a Jellyfin user without admin rights", seerrLine("warn", "Auth", "Failed login attempt from user without admin permissions",
+            { account: { ip: "203.0.113.13", email: "carol" } }), "203.0.113.13"],
+        ["an unimported Jellyfin user", seerrLine("warn", "API", "Failed sign-in attempt by unimported Jellyfin user with access to the media server",
+            { ip: "::ffff:203.0.113.14", jellyfinUserId: "abc", jellyfinUsername: "dave" }), "203.0.113.14"],
+        ["an IPv6 client", seerrLine("warn", "API", "Failed sign-in attempt using invalid Seerr password",
             { ip: "2001:db8::7", email: "bob@example.org" }), "2001:db8::7"],
     ];
 
@@ -54,10 +58,10 @@ describe("Jellyseerr 2.x", () => {
     });
 
     test.each([
-        jellyseerrLine("info", "API", "Sign-in attempt from Jellyfin user with access to the media server; creating new Jellyseerr user",
+        seerrLine("info", "API", "Sign-in attempt from Jellyfin user with access to the media server; creating initial admin user for Seerr",
             { ip: "203.0.113.20", jellyfinUsername: "bob" }),
-        jellyseerrLine("info", "API", "Found matching Jellyfin user; updating user with Jellyfin", { ip: "203.0.113.21", jellyfinUsername: "bob" }),
-        jellyseerrLine("debug", "Jobs", "Starting scheduled job: Download Sync", {}),
+        seerrLine("info", "API", "Found matching Jellyfin user; updating user with Jellyfin", { ip: "203.0.113.21", jellyfinUsername: "bob" }),
+        seerrLine("debug", "Jobs", "Starting scheduled job: Download Sync", {}),
     ])("a normal line is not a failure: %s", (line) => {
         expect(regex().test(withoutDate(line))).toBe(false);
     });

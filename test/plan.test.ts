@@ -40,7 +40,7 @@ describe("the dev stack", () => {
         expect(out).toMatch(/firewall\.sh +SSH_PORT=22 LAN_SUBNET=192\.168\.1\.0\/24/);
         expect(out).toContain("Policy pack: 0 mandatory violation(s), 0 advisory message(s)");
         expect(out).toMatch(/\n {2}sonarr +calls 172\.30\.0\.14:8989 +after sonarr, gluetun, qbittorrent, jellyfin\n/);
-        expect(out).toContain("public routes (caddy) open after: jellyfin-setup, jellyseerr");
+        expect(out).toContain("public routes (caddy) open after: jellyfin-setup, seerr");
     });
 
     test("--json writes the graph with dependencies, and no secret in the clear", () => {

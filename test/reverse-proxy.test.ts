@@ -24,7 +24,7 @@ const LAN_ONLY_APPS: Record<string, string> = {
 };
 const PUBLIC_APPS: Record<string, string> = {
     [`jellyfin.${DOMAIN}`]: "jellyfin:8096",
-    [`requests.${DOMAIN}`]: "jellyseerr:5055",
+    [`requests.${DOMAIN}`]: "seerr:5055",
 };
 
 let run: ProgramRun;
@@ -113,7 +113,7 @@ describe("the uploaded Caddyfile", () => {
         for (const [host, body] of sites(uploaded)) expect({ host, imports: body[0] }).toEqual({ host, imports: "import common" });
     });
 
-    test("admin apps answer 403 outside the LAN; Jellyfin and Jellyseerr are public", () => {
+    test("admin apps answer 403 outside the LAN; Jellyfin and Seerr are public", () => {
         for (const [host, body] of sites(uploaded)) {
             const lanOnly = host in LAN_ONLY_APPS;
             expect({ host, matcher: body.includes("@outside not remote_ip 192.168.1.0/24") }).toEqual({ host, matcher: lanOnly });
@@ -203,7 +203,7 @@ describe("the caddy container", () => {
 
     test("starts after every container it proxies to", () => {
         const dependencies = container(run, "caddy").dependencies;
-        for (const id of ["gluetun", "qbittorrent", "prowlarr", "sonarr", "radarr", "lidarr", "bazarr", "jellyfin", "jellyseerr"]) {
+        for (const id of ["gluetun", "qbittorrent", "prowlarr", "sonarr", "radarr", "lidarr", "bazarr", "jellyfin", "seerr"]) {
             if (id === "qbittorrent") continue; // reached through gluetun, which it depends on
             expect({ id, dependsOn: dependencies.includes(container(run, id).urn) }).toEqual({ id, dependsOn: true });
         }

@@ -199,7 +199,7 @@ test("local mode: the probe runs against the local engine and names every proble
         "homelab:wireguardPrivateKey": { secure: "v1:x" },
         "homelab:dataRoot": path.join(dir, "data"),
         "homelab:ipEchoUrl": `http://127.0.0.1:${port}/`,
-        "homelab:apps": { lidarr: false, bazarr: false, jellyseerr: false, flaresolverr: false },
+        "homelab:apps": { lidarr: false, bazarr: false, seerr: false, flaresolverr: false },
     } }));
     try {
         const r = await cli("status", ["--stack", "local", "--stack-file", stackFile, "--json"], { HOME: dir });

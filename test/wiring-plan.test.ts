@@ -11,15 +11,15 @@ const config = (overrides: Record<string, unknown> = {}) => parseConfig(rawConfi
 const keys = (overrides: Record<string, unknown> = {}) => wiringPlan(config(overrides)).map((s) => s.key).sort();
 
 test("every optional app off: only the core wiring remains", () => {
-    expect(keys({ apps: { lidarr: false, readarr: false, bazarr: false, jellyseerr: false, flaresolverr: false } })).toEqual([
+    expect(keys({ apps: { lidarr: false, readarr: false, bazarr: false, seerr: false, flaresolverr: false } })).toEqual([
         "jellyfin", "jellyfin-setup", "prowlarr-radarr", "prowlarr-sonarr", "qbittorrent", "radarr", "sonarr",
     ]);
 });
 
-test("Bazarr and Jellyseerr are wired only when they run; the setups the public routes wait for follow", () => {
+test("Bazarr and Seerr are wired only when they run; the setups the public routes wait for follow", () => {
     const withBoth = wiringPlan(config());
-    expect(withBoth.filter((s) => s.setup).map((s) => s.key)).toEqual(["jellyfin-setup", "jellyseerr"]);
-    const without = wiringPlan(config({ apps: { jellyseerr: false, bazarr: false } }));
+    expect(withBoth.filter((s) => s.setup).map((s) => s.key)).toEqual(["jellyfin-setup", "seerr"]);
+    const without = wiringPlan(config({ apps: { seerr: false, bazarr: false } }));
     expect(without.map((s) => s.key)).not.toContain("bazarr");
     expect(without.filter((s) => s.setup).map((s) => s.key)).toEqual(["jellyfin-setup"]);
 });

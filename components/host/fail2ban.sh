@@ -9,7 +9,7 @@
 #   delete: removes exactly those files, the timer, and the log files/directories create made that are still
 #           empty, then restarts fail2ban (or leaves it stopped when the distribution's config cannot start)
 # Variables: SSH_PORT, JAILS (one "<jail>|<kind>|<host log path>|<uid:gid the app writes as>[|link]" per line;
-#            kinds: servarr, jellyfin, qbittorrent, jellyseerr; the file name may contain a "*" glob; "link":
+#            kinds: servarr, jellyfin, qbittorrent, seerr; the file name may contain a "*" glob; "link":
 #            the path is the app's own symbolic link to its current log, followed, waited for, never created),
 #            DOCKER_SUBNET (never banned by the app jails: the reverse proxy's address is in it),
 #            BAN_TIME, FIND_TIME, MAX_RETRY, LOG_WAIT_SECONDS (how long, in all, to wait for apps that have
@@ -25,7 +25,7 @@ JAILS="${JAILS:-}"
 
 JAIL_FILE=/etc/fail2ban/jail.d/homelab.local
 FILTER_DIR=/etc/fail2ban/filter.d
-KINDS=(servarr jellyfin qbittorrent jellyseerr)
+KINDS=(servarr jellyfin qbittorrent seerr)
 STATE_DIR=/var/lib/homelab
 # What create made for missing logs ("dir <path>" / "file <path>", in creation order): delete removes what is
 # still empty.
@@ -90,10 +90,10 @@ filter_body() {
             echo 'datepattern = %%Y-%%m-%%dT%%H:%%M:%%S'
             echo 'failregex = ^\(W\)\s+(?:\S+\s+)?-\s+WebAPI login failure\. Reason: (?:invalid credentials, attempt count: \d+|IP has been banned), IP: (?:::ffff:)?<ADDR>(?:, username: .*)?$'
             ;;
-        jellyseerr)
-            # Jellyseerr 2.x /app/config/logs/jellyseerr.log (its link to jellyseerr-YYYY-MM-DD.log):
+        seerr)
+            # Seerr 3.x /app/config/logs/seerr.log (its link to seerr-YYYY-MM-DD.log; server/logger.ts, server/routes/auth.ts):
             # 2024-05-01T10:00:00.123Z [warn][Auth]: Failed login attempt from user with incorrect Jellyfin credentials {"account":{"ip":"203.0.113.9","email":"bob","password":"__REDACTED__"}}
-            # 2024-05-01T10:00:00.123Z [warn][API]: Failed sign-in attempt using invalid Jellyseerr password {"ip":"::ffff:203.0.113.9","email":"bob@example.org"}
+            # 2024-05-01T10:00:00.123Z [warn][API]: Failed sign-in attempt using invalid Seerr password {"ip":"::ffff:203.0.113.9","email":"bob@example.org"}
             echo 'failregex = ^\s*\[(?:warn|info)\]\[(?:Auth|API)\]: Failed (?:login|sign-in) attempt [^{]*\{(?:"account":\{)?"ip":"(?:::ffff:)?<ADDR>"'
             ;;
     esac

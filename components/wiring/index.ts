@@ -1,7 +1,7 @@
 /**
  * Wiring: the resources that connect the apps on deploy (qBittorrent categories, the library managers' root
  * folder and download client, Prowlarr's applications and FlareSolverr proxy, Jellyfin's first-run setup and
- * libraries, Jellyseerr's sign-in and servers, Bazarr's Sonarr/Radarr). Composed from the catalog and the
+ * libraries, Seerr's sign-in, proxy trust and servers, Bazarr's Sonarr/Radarr). Composed from the catalog and the
  * enabled apps: what is switched off has no wiring. Each resource depends on the containers it talks to and
  * takes the credentials it uses as inputs, so Pulumi orders it after them and replays it when one changes.
  *
@@ -16,6 +16,8 @@ import { addressFromVpnNamespace, appPort, isEnabled, isVpnMember, stackAddress,
 import { appConnection } from "./core/connection";
 import type { JellyfinSetup, JellyfinWiring } from "./jellyfin";
 import { AppAddress, AppConnection, JellyfinCollectionType, wiringConstructors, WiringConstructors } from "./resources";
+import { hostStep } from "../host-step";
+import type { SeerrWiring } from "./seerr";
 import { SERVARR_KINDS, SERVARR_NAMES, ServarrKind, ServarrWiring } from "./servarr";
 
 export interface WiringCredentials {
@@ -23,7 +25,7 @@ export interface WiringCredentials {
     /** API keys of the Servarr apps that run. */
     apiKeys: Partial<Record<AppId, pulumi.Output<string>>>;
     jellyfinAdmin?: { user: string; password: pulumi.Output<string> };
-    jellyseerrApiKey?: pulumi.Output<string>;
+    seerrApiKey?: pulumi.Output<string>;
     bazarr?: { user: string; password: pulumi.Output<string>; apiKey: pulumi.Output<string> };
 }
 
@@ -61,7 +63,7 @@ function notifiesJellyfinOf(id: AppId): boolean {
     return SERVARR_KINDS[id as ServarrKind].jellyfinTriggers.length > 0;
 }
 
-/** Jellyseerr and Bazarr know Sonarr and Radarr only. */
+/** Seerr and Bazarr know Sonarr and Radarr only. */
 function sonarrAndRadarr(cfg: HomelabConfig): ("sonarr" | "radarr")[] {
     return (["sonarr", "radarr"] as const).filter((id) => isEnabled(cfg, id));
 }
@@ -81,7 +83,7 @@ const mediaFolder = (kind: MediaKind) => `${DATA_MOUNT_PATH}/media/${kind}`;
 const torrentFolder = (kind: MediaKind) => `${DATA_MOUNT_PATH}/torrents/${kind}`;
 
 export type WiringKind =
-    | "qbittorrent" | "servarr" | "prowlarr-application" | "prowlarr-flaresolverr" | "jellyfin-setup" | "jellyfin" | "jellyseerr" | "bazarr";
+    | "qbittorrent" | "servarr" | "prowlarr-application" | "prowlarr-flaresolverr" | "jellyfin-setup" | "jellyfin" | "seerr" | "bazarr";
 
 /**
  * One wiring resource of the plan: the app whose API it calls, the apps whose containers must run first (the
@@ -99,6 +101,8 @@ export interface PlannedWiring {
     after: string[];
     /** A first-run setup (an administrator is created): public routes wait for it. */
     setup: boolean;
+    /** The key the resource had before its app was renamed (its state is kept through an alias). */
+    formerKey?: string;
     settings: string[];
 }
 
@@ -151,14 +155,15 @@ export function wiringPlan(cfg: HomelabConfig): PlannedWiring[] {
             settings: [`indexer proxy FlareSolverr at ${seenFrom(cfg, "prowlarr", "flaresolverr").url} for indexers tagged flaresolverr`],
         }));
     }
-    if (isEnabled(cfg, "jellyseerr")) {
+    if (isEnabled(cfg, "seerr")) {
         const servers = sonarrAndRadarr(cfg);
         plan.push(step({
-            key: "jellyseerr", kind: "jellyseerr", app: "jellyseerr", talksTo: ["jellyseerr", "jellyfin", ...servers],
+            key: "seerr", kind: "seerr", app: "seerr", formerKey: CATALOG.seerr.formerId, talksTo: ["seerr", "jellyfin", ...servers],
             after: ["jellyfin-setup", "jellyfin", ...servers], setup: true,
             settings: [
-                `Jellyfin at ${seenFrom(cfg, "jellyseerr", "jellyfin").url}, owner ${cfg.jellyfinAdmin}, movie and show libraries enabled`,
-                ...servers.map((id) => `${CATALOG[id].title} at ${seenFrom(cfg, "jellyseerr", id).url} (default server, root folder ${mediaFolder(mediaKindOf(id))})`),
+                `Jellyfin at ${seenFrom(cfg, "seerr", "jellyfin").url}, owner ${cfg.jellyfinAdmin}, movie and show libraries enabled`,
+                `reverse proxy trusted (client addresses from X-Forwarded-For; Seerr restarted once to apply it)`,
+                ...servers.map((id) => `${CATALOG[id].title} at ${seenFrom(cfg, "seerr", id).url} (default server, root folder ${mediaFolder(mediaKindOf(id))})`),
             ],
         }));
     }
@@ -181,9 +186,9 @@ export function wiringLinks(cfg: HomelabConfig): Record<string, string> {
     for (const id of libraries) links[`Prowlarr -> ${title(id)}`] = seenFrom(cfg, "prowlarr", id).url;
     for (const id of libraries) links[`${title(id)} -> Prowlarr`] = seenFrom(cfg, id, "prowlarr").url;
     if (isEnabled(cfg, "flaresolverr")) links["Prowlarr -> FlareSolverr"] = seenFrom(cfg, "prowlarr", "flaresolverr").url;
-    if (isEnabled(cfg, "jellyseerr")) {
-        links["Jellyseerr -> Jellyfin"] = seenFrom(cfg, "jellyseerr", "jellyfin").url;
-        for (const id of sonarrAndRadarr(cfg)) links[`Jellyseerr -> ${title(id)}`] = seenFrom(cfg, "jellyseerr", id).url;
+    if (isEnabled(cfg, "seerr")) {
+        links["Seerr -> Jellyfin"] = seenFrom(cfg, "seerr", "jellyfin").url;
+        for (const id of sonarrAndRadarr(cfg)) links[`Seerr -> ${title(id)}`] = seenFrom(cfg, "seerr", id).url;
     }
     if (isEnabled(cfg, "bazarr")) {
         for (const id of sonarrAndRadarr(cfg)) links[`Bazarr -> ${title(id)}`] = seenFrom(cfg, "bazarr", id).url;
@@ -195,7 +200,7 @@ export function wiringLinks(cfg: HomelabConfig): Record<string, string> {
 const BY_HAND: { app: AppId; text: string }[] = [
     { app: "prowlarr", text: "Prowlarr: add your indexers (they are synced to every library manager); tag Cloudflare-protected ones `flaresolverr`" },
     { app: "bazarr", text: "Bazarr: choose subtitle providers and languages" },
-    { app: "jellyseerr", text: "Jellyseerr: import or invite your Jellyfin users" },
+    { app: "seerr", text: "Seerr: import or invite your Jellyfin users" },
 ];
 
 export interface WiringSummary {
@@ -230,7 +235,7 @@ function required<T>(value: T | undefined, what: string): T {
 export class Wiring extends pulumi.ComponentResource {
     /** Every wiring resource, keyed by its plan key ("sonarr", "prowlarr-sonarr", "jellyfin-setup", ...). */
     public readonly resources: Record<string, pulumi.CustomResource> = {};
-    /** The first-run setups (Jellyfin's administrator, Jellyseerr's owner): public routes wait for them. */
+    /** The first-run setups (Jellyfin's administrator, Seerr's owner and its restart): public routes wait for them. */
     public readonly setups: pulumi.CustomResource[] = [];
     public readonly plan: PlannedWiring[];
 
@@ -251,11 +256,27 @@ export class Wiring extends pulumi.ComponentResource {
                 ...containers.map((id) => required(args.containers[id], `the ${CATALOG[id].title} container (for ${step.key})`)),
                 ...step.after.map((key) => required(this.resources[key], `the ${key} wiring first (for ${step.key})`)),
             ];
-            const resource = this.declare(`${name}-${step.key}`, step, { connection, address: appAddress(this.cfg, step.app) }, { parent: this, dependsOn });
+            // Without the alias a renamed resource would be created anew and the old one deleted, and a wiring
+            // resource's delete removes what it added (Seerr's Sonarr and Radarr entries).
+            const aliases = step.formerKey ? [{ name: `${name}-${step.formerKey}` }] : undefined;
+            const resource = this.declare(`${name}-${step.key}`, step, { connection, address: appAddress(this.cfg, step.app) }, { parent: this, dependsOn, aliases });
             this.resources[step.key] = resource;
             if (step.setup) this.setups.push(resource);
+            if (step.kind === "seerr") this.setups.push(this.seerrRestart(`${name}-seerr-restart`, resource as SeerrWiring));
         }
         this.registerOutputs({ resources: this.resources });
+    }
+
+    /**
+     * Seerr applies network.trustProxy only when it starts: this host step restarts it after the wiring saved
+     * it (it checks Seerr's own `restartRequired`, so running it again is harmless).
+     */
+    private seerrRestart(name: string, seerr: SeerrWiring): pulumi.CustomResource {
+        return hostStep(name, this.cfg, "seerr-restart", { CONTAINER: "seerr", PORT: appPort(this.cfg, "seerr"), WAIT_SECONDS: 180 }, {
+            parent: this,
+            dependsOn: [seerr],
+            triggers: [seerr.observed.apply((o) => o?.trustProxySavedAt ?? "")],
+        });
     }
 
     private apiKey(id: AppId): pulumi.Output<string> {
@@ -326,13 +347,13 @@ export class Wiring extends pulumi.ComponentResource {
                     apiKeyApp: JELLYFIN_API_KEY_APP,
                 }, opts);
             }
-            case "jellyseerr": {
+            case "seerr": {
                 const admin = required(credentials.jellyfinAdmin, "the Jellyfin administrator");
                 const setup = this.resources["jellyfin-setup"] as JellyfinSetup;
-                const jellyfin = seenFrom(cfg, "jellyseerr", "jellyfin");
+                const jellyfin = seenFrom(cfg, "seerr", "jellyfin");
                 const dvr = (id: "sonarr" | "radarr") => {
                     if (!isEnabled(cfg, id)) return undefined;
-                    const at = seenFrom(cfg, "jellyseerr", id);
+                    const at = seenFrom(cfg, "seerr", id);
                     // The quality profile the Servarr wiring set up (known once it ran; a preview shows it unknown).
                     const servarr = this.resources[id] as ServarrWiring;
                     return pulumi.output({
@@ -342,9 +363,9 @@ export class Wiring extends pulumi.ComponentResource {
                         rootFolder: mediaFolder(mediaKindOf(id)),
                     });
                 };
-                return make.jellyseerr(name, {
+                return make.seerr(name, {
                     ...base,
-                    apiKey: required(credentials.jellyseerrApiKey, "Jellyseerr's API key"),
+                    apiKey: required(credentials.seerrApiKey, "Seerr's API key"),
                     jellyfinHost: jellyfin.host,
                     jellyfinPort: jellyfin.port,
                     jellyfinUrlBase: "",

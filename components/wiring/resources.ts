@@ -5,9 +5,9 @@
 import * as pulumi from "@pulumi/pulumi";
 import { BazarrArgs, BazarrWiring } from "./bazarr";
 import { JellyfinSetup, JellyfinSetupArgs, JellyfinWiring, JellyfinWiringArgs } from "./jellyfin";
-import { JellyseerrArgs, JellyseerrWiring } from "./jellyseerr";
 import { ProwlarrApplication, ProwlarrApplicationArgs, ProwlarrFlareSolverr, ProwlarrFlareSolverrArgs } from "./prowlarr";
 import { QbittorrentWiring, QbittorrentWiringArgs } from "./qbittorrent";
+import { SeerrArgs, SeerrWiring } from "./seerr";
 import { ServarrWiring, ServarrWiringArgs } from "./servarr";
 
 export type { AppAddress, AppConnection } from "./core/types";
@@ -22,7 +22,7 @@ export interface WiringConstructors {
     prowlarrFlareSolverr: Make<ProwlarrFlareSolverrArgs>;
     jellyfinSetup: Make<JellyfinSetupArgs, JellyfinSetup>;
     jellyfin: Make<JellyfinWiringArgs, JellyfinWiring>;
-    jellyseerr: Make<JellyseerrArgs>;
+    seerr: Make<SeerrArgs, SeerrWiring>;
     bazarr: Make<BazarrArgs>;
 }
 
@@ -33,6 +33,6 @@ export const wiringConstructors: WiringConstructors = {
     prowlarrFlareSolverr: (name, args, opts) => new ProwlarrFlareSolverr(name, args, opts),
     jellyfinSetup: (name, args, opts) => new JellyfinSetup(name, args, opts),
     jellyfin: (name, args, opts) => new JellyfinWiring(name, args, opts),
-    jellyseerr: (name, args, opts) => new JellyseerrWiring(name, args, opts),
+    seerr: (name, args, opts) => new SeerrWiring(name, args, opts),
     bazarr: (name, args, opts) => new BazarrWiring(name, args, opts),
 };

@@ -149,6 +149,7 @@ const CONTAINER_INPUTS: Record<string, Handler> = {
             return { PathOnHost: text("hostPath", f.hostPath), PathInContainer: text("containerPath", f.containerPath ?? f.hostPath), CgroupPermissions: f.permissions ?? "rwm" };
         });
     },
+    init: (v, c) => { c.create.HostConfig.Init = v === true; },
     groupAdds: (v, c) => { c.create.HostConfig.GroupAdd = list("groupAdds", v).map((g) => text("groupAdds[]", g)); },
     volumes: (v, c) => {
         c.create.HostConfig.Binds = list("volumes", v).map((m) => {

@@ -66,7 +66,7 @@ function failureLine(kind: string, ip: string, n = 1): string {
         case "servarr": return `${t.date} ${t.time}.${t.ms[0]}|Warn|Auth|Auth-Failure ip ${ip} username 'admin'`;
         case "jellyfin": return `[${t.date} ${t.time}.${t.ms} +00:00] [INF] [42] Jellyfin.Server.Implementations.Users.UserManager: Authentication request for "admin" has been denied (IP: "${ip}").`;
         case "qbittorrent": return `(W) ${t.date}T${t.time} - WebAPI login failure. Reason: invalid credentials, attempt count: ${n}, IP: ::ffff:${ip}, username: admin`;
-        case "jellyseerr": return `${t.iso} [warn][Auth]: Failed login attempt from user with incorrect Jellyfin credentials {"account":{"ip":"${ip}","email":"admin","password":"__REDACTED__"}}`;
+        case "seerr": return `${t.iso} [warn][Auth]: Failed login attempt from user with incorrect Jellyfin credentials {"account":{"ip":"${ip}","email":"admin","password":"__REDACTED__"}}`;
         default: throw new Error(kind);
     }
 }
@@ -100,10 +100,10 @@ const SAMPLES: Record<string, { lines: string[]; ips: string[]; misses: number }
         ],
         ips: ["203.0.113.9", "203.0.113.10", "203.0.113.11"], misses: 1,
     },
-    jellyseerr: {
+    seerr: {
         lines: [
             '2024-05-01T10:00:00.123Z [warn][Auth]: Failed login attempt from user with incorrect Jellyfin credentials {"account":{"ip":"203.0.113.9","email":"bob","password":"__REDACTED__"}}',
-            '2024-05-01T10:00:01.123Z [warn][API]: Failed sign-in attempt using invalid Jellyseerr password {"ip":"::ffff:203.0.113.10","email":"bob@example.org"}',
+            '2024-05-01T10:00:01.123Z [warn][API]: Failed sign-in attempt using invalid Seerr password {"ip":"::ffff:203.0.113.10","email":"bob@example.org"}',
             '2024-05-01T10:00:02.123Z [info][Auth]: Successful login {"account":{"ip":"203.0.113.11"}}',
         ],
         ips: ["203.0.113.9", "203.0.113.10"], misses: 1,
@@ -138,9 +138,9 @@ function volumeOf(logpath: string): { dir: string; name: string; root: string } 
     return { dir: m[1], root: m[2], name: m[3] };
 }
 
-/** Jellyseerr 2.x's dated file for today, next to the link it keeps pointed at it. */
-function jellyseerrLog(link: string): string {
-    return path.join(path.dirname(link), `jellyseerr-${new Date().toISOString().slice(0, 10)}.log`);
+/** Seerr 3.x's dated file for today, next to the link it keeps pointed at it. */
+function seerrLog(link: string): string {
+    return path.join(path.dirname(link), `seerr-${new Date().toISOString().slice(0, 10)}.log`);
 }
 
 /** Jellyfin's file name for the day of `d`: log_YYYYMMDD.log. */
@@ -169,8 +169,8 @@ function asApp(j: Jail, script: string): string {
 /**
  * What the first start of each app leaves on the host: Docker created the config volume and the app wrote
  * its config into it as its uid:gid. Jellyfin's image makes /config root-owned 0777 and Jellyfin logs at once
- * (log/log_YYYYMMDD.log); Jellyseerr logs at once too (logs/jellyseerr-YYYY-MM-DD.log and its relative link
- * logs/jellyseerr.log); the other apps have not written their log yet (fail2ban must create it).
+ * (log/log_YYYYMMDD.log); Seerr logs at once too (logs/seerr-YYYY-MM-DD.log and its relative link
+ * logs/seerr.log); the other apps have not written their log yet (fail2ban must create it).
  */
 function startApps(): void {
     must("bash", ["-c", `docker save ${BUSYBOX} | docker exec -i ${HOST_NAME} docker load`]);
@@ -187,8 +187,8 @@ function startApps(): void {
             echo "[$(date -u '+%F %T').000 +00:00] [INF] [1] Main: Jellyfin version: 10.10.7" > ${jellyfinLog(j.logpath)}
             chown ${uid}:${gid} ${jellyfinLog(j.logpath)}` : ""}
             ${j.follow === "link" ? `install -d -o ${uid} -g ${gid} -m 0755 "$(dirname '${j.logpath}')"
-            echo "$(date -u '+%FT%T').000Z [info][Server]: Server ready on port 5055 " > ${jellyseerrLog(j.logpath)}
-            ln -s ${path.basename(jellyseerrLog(j.logpath))} ${j.logpath}` : ""}`);
+            echo "$(date -u '+%FT%T').000Z [info][Server]: Server ready on port 5055 " > ${seerrLog(j.logpath)}
+            ln -s ${path.basename(seerrLog(j.logpath))} ${j.logpath}` : ""}`);
     }
 }
 
@@ -271,7 +271,7 @@ test("create runs over SSH with the pinned host key; a wrong host key is refused
 
 test("fail2ban: a missing log is created as the app's uid:gid (dirs 0755, file 0644); a glob is never invented", () => {
     const list = jails();
-    expect(list.some((j) => j.owner === "0:0")).toBe(true); // Jellyseerr runs as root
+    expect(list.find((j) => j.kind === "seerr")?.owner).toBe("1000:1000"); // Seerr runs as its image's user (Jellyseerr ran as root)
     expect(list.some((j) => j.owner === "1000:1000")).toBe(true); // PUID:PGID
     const created: string[] = [];
     for (const j of list) {
@@ -283,8 +283,8 @@ test("fail2ban: a missing log is created as the app's uid:gid (dirs 0755, file 0
             continue;
         }
         if (j.follow === "link") {
-            // Only what Jellyseerr wrote itself: its link, still a link, and its dated file.
-            const dated = path.basename(jellyseerrLog(j.logpath));
+            // Only what Seerr wrote itself: its link, still a link, and its dated file.
+            const dated = path.basename(seerrLog(j.logpath));
             expect(mustOnHost(`ls -A $(dirname '${j.logpath}')`).trim().split("\n").sort()).toEqual([dated, path.basename(j.logpath)].sort());
             expect(mustOnHost(`readlink ${j.logpath}`).trim()).toBe(dated);
             continue;
@@ -368,7 +368,7 @@ test("fail2ban: sshd jail runs on the systemd journal; every app jail runs and b
     expect(config).toContain("['add', 'sshd', 'systemd']");
     const list = jails();
     expect(list.length).toBeGreaterThan(0);
-    expect(new Set(list.map((j) => j.kind))).toEqual(new Set(["servarr", "jellyfin", "qbittorrent", "jellyseerr"]));
+    expect(new Set(list.map((j) => j.kind))).toEqual(new Set(["servarr", "jellyfin", "qbittorrent", "seerr"]));
     const maxRetry = Number(exported(commands.fail2ban.create, "MAX_RETRY"));
     // First jail: ban the LAN client for real and watch its packets get refused, then unban.
     list.forEach((jail, i) => {
@@ -459,13 +459,13 @@ test("fail2ban: the reload timer makes a glob jail read a log file created after
     mustOnHost("fail2ban-client unban --all");
 });
 
-test("fail2ban: a link jail follows the app's link to the next day's log without a reload (Jellyseerr's rotation)", async () => {
+test("fail2ban: a link jail follows the app's link to the next day's log without a reload (Seerr's rotation)", async () => {
     const linkJails = jails().filter((j) => j.follow === "link");
-    expect(linkJails.map((j) => j.kind)).toEqual(["jellyseerr"]);
+    expect(linkJails.map((j) => j.kind)).toEqual(["seerr"]);
     const maxRetry = Number(exported(commands.fail2ban.create, "MAX_RETRY"));
     const ip = "203.0.113.62";
     for (const j of linkJails) {
-        const next = path.join(path.dirname(j.logpath), "jellyseerr-2099-01-01.log");
+        const next = path.join(path.dirname(j.logpath), "seerr-2099-01-01.log");
         // What the app (root in its container) does at midnight: a new dated file, then the link repointed at it.
         mustOnHost(`set -e; cd ${path.dirname(j.logpath)}; echo "$(date -u +%FT%T).000Z [info][Server]: rotated " > ${path.basename(next)}; ` +
             `ln -sfn ${path.basename(next)} ${path.basename(j.logpath)}`);
@@ -491,7 +491,7 @@ test("fail2ban: a jail whose volume is missing or empty, whose glob matches noth
         `homelab-emptyvolume|servarr|${v("homelab-test-empty")}/logs/x.txt|1000:1000`,
         `homelab-noglob|jellyfin|${v("homelab-test-noglob")}/log/*.log|1000:1000`,
         `homelab-fresh|servarr|${v("homelab-test-fresh")}/logs/fresh.txt|1000:1000`,
-        `homelab-nolink|jellyseerr|${v("homelab-test-nolink")}/logs/jellyseerr.log|0:0|link`,
+        `homelab-nolink|seerr|${v("homelab-test-nolink")}/logs/seerr.log|0:0|link`,
     ];
     const started = Date.now();
     const r = overSsh(ssh, renderRemoteScript("fail2ban", "create", { ...vars, JAILS: [vars.JAILS, ...extra].join("\n"), LOG_WAIT_SECONDS: 4 }, { sudo: false }));
@@ -502,8 +502,8 @@ test("fail2ban: a jail whose volume is missing or empty, whose glob matches noth
     expect(r.stdout).toContain(`homelab: homelab-novolume skipped on homelab-test-host: ${v("homelab-test-novolume")} is not populated yet (the app has not started); ${later}\n`);
     expect(r.stdout).toContain(`homelab: homelab-emptyvolume skipped on homelab-test-host: ${v("homelab-test-empty")} is not populated yet (the app has not started); ${later}\n`);
     expect(r.stdout).toContain(`homelab: homelab-noglob skipped on homelab-test-host: no file matches ${v("homelab-test-noglob")}/log/*.log yet (the app has not written its log); ${later}\n`);
-    // An app's own link is never replaced by a file (Jellyseerr could then never make it).
-    expect(r.stdout).toContain(`homelab: homelab-nolink skipped on homelab-test-host: the app has not linked ${v("homelab-test-nolink")}/logs/jellyseerr.log to its log yet; ${later}\n`);
+    // An app's own link is never replaced by a file (Seerr could then never make it).
+    expect(r.stdout).toContain(`homelab: homelab-nolink skipped on homelab-test-host: the app has not linked ${v("homelab-test-nolink")}/logs/seerr.log to its log yet; ${later}\n`);
     expect(r.stdout).not.toMatch(/homelab-fresh skipped/);
     // Nothing written into the missing, the empty or the glob volume; only the fresh jail's log was created.
     const after = listVolumes();

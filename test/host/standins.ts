@@ -15,7 +15,7 @@ import type { StandIn } from "./engine";
 export const APPS_BASE = "homelab-test/apps-base:bookworm-v3";
 const DIR = path.join(__dirname, "standins");
 
-function derive(name: string, file: string, dest: string): string {
+export function derive(name: string, file: string, dest: string): string {
     const content = fs.readFileSync(path.join(DIR, file));
     const hash = crypto.createHash("sha256").update(APPS_BASE).update(dest).update(content).digest("hex").slice(0, 12);
     const tag = `homelab-test/${name}:${hash}`;

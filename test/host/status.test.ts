@@ -67,7 +67,7 @@ function writeStackFile(file: string, overrides: Record<string, unknown> = {}): 
         "homelab:lanSubnet": "10.214.8.0/25",
         "homelab:domain": "media.test",
         "homelab:ipEchoUrl": `http://${ECHO.ip}:8080/cgi-bin/ip`,
-        "homelab:apps": { lidarr: false, bazarr: false, jellyseerr: false, flaresolverr: false },
+        "homelab:apps": { lidarr: false, bazarr: false, seerr: false, flaresolverr: false },
         ...overrides,
     } }));
     return file;

@@ -21,7 +21,7 @@ const ACCEPTED_EDGES: [string, Record<string, unknown>, string][] = [
     ["Prowlarr published on Gluetun's proxy port 8888 (it still listens on 9696 inside)", { hostPorts: { prowlarr: 8888 } }, '{"external":8888,"internal":9696,"ip":"192.168.1.10","protocol":"tcp"}'],
     ["indexers on the bridge, no LAN bind address", { indexersThroughVpn: false, lanBindAddress: undefined }, "lscr.io/linuxserver/prowlarr"],
     ["every optional app on and wired, Jellyfin with /dev/dri", { apps: { readarr: true, lidarr: true }, jellyfinHardwareAcceleration: true, renderGroupId: 105, wiring: true }, "/dev/dri"],
-    ["every optional app off", { apps: { readarr: false, lidarr: false, bazarr: false, jellyseerr: false, flaresolverr: false } }, "lscr.io/linuxserver/sonarr"],
+    ["every optional app off", { apps: { readarr: false, lidarr: false, bazarr: false, seerr: false, flaresolverr: false } }, "lscr.io/linuxserver/sonarr"],
     ["OpenVPN with port forwarding", { vpnType: "openvpn", openvpnUser: "user1", openvpnPassword: "pw", wireguardPrivateKey: undefined, vpnPortForwarding: true }, "OPENVPN_USER=user1+pmp"],
     ["local mode", { host: undefined, sshHostKey: undefined, sshPrivateKey: undefined }, "unix:///var/run/docker.sock"],
 ];

@@ -1,5 +1,5 @@
 /**
- * Optional apps switched by `homelab:apps` (Readarr on; Lidarr, Jellyseerr, FlareSolverr off) plus
+ * Optional apps switched by `homelab:apps` (Readarr on; Lidarr, Seerr, FlareSolverr off) plus
  * per-app image and memory overrides: what is switched off leaves nothing behind (container, image,
  * volume, API key, port, firewall rule, jail, route), what is switched on is wired like its siblings.
  */
@@ -13,7 +13,7 @@ let run: ProgramRun;
 
 beforeAll(async () => {
     run = await runProgram(programOptions({
-        apps: { readarr: true, lidarr: false, jellyseerr: false, flaresolverr: false },
+        apps: { readarr: true, lidarr: false, seerr: false, flaresolverr: false },
         images: { sonarr: SONARR_IMAGE },
         memoryLimits: { jellyfin: 2048 },
     }));
@@ -29,7 +29,7 @@ test("exactly the switched-on apps run", () => {
 
 test("switched-off apps leave no image, volume or API key behind", () => {
     const names = run.resources.map((r) => r.name);
-    for (const off of ["lidarr", "jellyseerr", "flaresolverr"]) {
+    for (const off of ["lidarr", "seerr", "flaresolverr"]) {
         expect(names.filter((n) => n.includes(off))).toEqual([]);
     }
     expect(Object.keys(run.outputs.apiKeys as object).sort()).toEqual(["bazarr", "prowlarr", "radarr", "readarr", "sonarr"]);
@@ -61,14 +61,14 @@ test("the firewall and Fail2Ban follow the enabled apps", () => {
     const jails = script("fail2ban");
     expect(jails).toContain("homelab-readarr|servarr|");
     expect(jails).not.toContain("homelab-lidarr");
-    expect(jails).not.toContain("homelab-jellyseerr");
+    expect(jails).not.toContain("homelab-seerr");
 });
 
 test("proxy routes and URLs follow the enabled apps", () => {
     const routes = (run.outputs.proxyRoutes as string[]).join("\n");
     expect(routes).toContain("readarr.media.example.com -> readarr:8787 (LAN only)");
     expect(routes).not.toMatch(/lidarr|requests\./);
-    expect(Object.keys(run.outputs.urls as object)).not.toContain("jellyseerr");
+    expect(Object.keys(run.outputs.urls as object)).not.toContain("seerr");
     expect(run.outputs.enabledApps).toContain("Readarr");
     expect(run.outputs.enabledApps).not.toContain("Lidarr");
 });

@@ -18,7 +18,7 @@ beforeAll(async () => {
 }, 30_000);
 
 const VPN_MEMBERS = ["qbittorrent", "prowlarr", "flaresolverr"];
-const BRIDGE_APPS = ["sonarr", "radarr", "lidarr", "bazarr", "jellyfin", "jellyseerr"];
+const BRIDGE_APPS = ["sonarr", "radarr", "lidarr", "bazarr", "jellyfin", "seerr"];
 
 function registeredId(urn: string): string | undefined {
     const monitor = settings.getMonitor() as unknown as { getRegisteredResources(): Map<string, { id: string | null }> };
@@ -147,7 +147,7 @@ describe("storage", () => {
     });
 
     test("apps without data needs mount no host path, and nobody mounts the Docker socket", () => {
-        for (const id of ["gluetun", "prowlarr", "flaresolverr", "jellyseerr", "caddy"]) {
+        for (const id of ["gluetun", "prowlarr", "flaresolverr", "seerr", "caddy"]) {
             expect((inputs(container(run, id)).volumes ?? []).filter((v) => v.hostPath !== undefined)).toEqual([]);
         }
         for (const c of containers(run).values()) {
@@ -156,7 +156,7 @@ describe("storage", () => {
     });
 
     test("each app keeps its state in a named volume at its config path", () => {
-        const configPaths: Record<string, string> = { gluetun: "/gluetun", jellyseerr: "/app/config", caddy: "/config" };
+        const configPaths: Record<string, string> = { gluetun: "/gluetun", seerr: "/app/config", caddy: "/config" };
         for (const [id, c] of containers(run)) {
             if (id === "flaresolverr") continue; // stateless
             const named = (inputs(c).volumes ?? []).filter((v) => v.volumeName !== undefined).map((v) => v.containerPath);
@@ -209,7 +209,7 @@ describe("every container is hardened", () => {
         const probes: Record<string, string> = {
             qbittorrent: "localhost:8080/api/v2/app/version", prowlarr: "localhost:9696/ping", sonarr: "localhost:8989/ping",
             radarr: "localhost:7878/ping", lidarr: "localhost:8686/ping", jellyfin: "localhost:8096/health",
-            jellyseerr: "localhost:5055/api/v1/status", flaresolverr: "localhost:8191/health", gluetun: "/gluetun-entrypoint healthcheck",
+            seerr: "localhost:5055/api/v1/status", flaresolverr: "localhost:8191/health", gluetun: "/gluetun-entrypoint healthcheck",
         };
         for (const [id, probe] of Object.entries(probes)) {
             expect(inputs(container(run, id)).healthcheck?.tests[1]).toContain(probe);
@@ -252,7 +252,8 @@ describe("secrets stay secret", () => {
 
     test("the SSH private key travels only inside the remote commands' secret connection", () => {
         const commands = ofType(run, REMOTE_COMMAND);
-        expect(commands).toHaveLength(4);
+        // HostHardening's four steps, Seerr's config hand-over and its restart.
+        expect(commands).toHaveLength(6);
         for (const command of commands) {
             expect(isSecretEnvelope(command.serializedInputs.connection)).toBe(true);
             expect((readableInputs(command.serializedInputs.connection, true) as { privateKey: string }).privateKey).toBe(SSH_PRIVATE_KEY);
@@ -279,7 +280,7 @@ describe("secrets stay secret", () => {
     test("secret stack outputs are redacted", () => {
         expect(run.outputs.qbittorrentLogin).toEqual({ user: "admin", password: "[secret]" });
         expect(run.outputs.apiKeys).toEqual({
-            prowlarr: "[secret]", sonarr: "[secret]", radarr: "[secret]", lidarr: "[secret]", bazarr: "[secret]", jellyseerr: "[secret]",
+            prowlarr: "[secret]", sonarr: "[secret]", radarr: "[secret]", lidarr: "[secret]", bazarr: "[secret]", seerr: "[secret]",
         });
         expect(run.outputs.gluetunControlApiKey).toBe("[secret]");
     });
@@ -329,7 +330,7 @@ describe("the host", () => {
 
     test("Fail2Ban starts after every app whose log it reads (Docker fills their volumes first)", () => {
         const fail2ban = command("fail2ban");
-        const jailed = ["qbittorrent", "prowlarr", "sonarr", "radarr", "lidarr", "jellyfin", "jellyseerr"];
+        const jailed = ["qbittorrent", "prowlarr", "sonarr", "radarr", "lidarr", "jellyfin", "seerr"];
         const script = String(fail2ban.serializedInputs.create);
         for (const id of jailed) {
             expect({ id, jail: script.includes(`homelab-${id}|`) }).toEqual({ id, jail: true });
@@ -337,12 +338,12 @@ describe("the host", () => {
         }
     });
 
-    test("Jellyseerr's jail follows the link Jellyseerr 2.x keeps to its dated log, never a file the host creates", () => {
+    test("Seerr's jail follows the link Seerr 3.x keeps to its dated log (in Jellyseerr's volume), never a file the host creates", () => {
         const script = String(command("fail2ban").serializedInputs.create);
-        const jail = /^homelab-jellyseerr\|.*$/m.exec(/export JAILS='([^']*)'/.exec(script)?.[1] ?? "")?.[0];
-        // 2.x writes logs/jellyseerr-YYYY-MM-DD.log, repoints logs/jellyseerr.log at it every day and deletes a
-        // regular logs/overseerr.log at start: a jail on that file would watch nothing.
-        expect(jail).toBe("homelab-jellyseerr|jellyseerr|/var/lib/docker/volumes/homelab-jellyseerr-config/_data/logs/jellyseerr.log|0:0|link");
+        const jail = /^homelab-seerr\|.*$/m.exec(/export JAILS='([^']*)'/.exec(script)?.[1] ?? "")?.[0];
+        // server/logger.ts writes logs/seerr-YYYY-MM-DD.log and keeps logs/seerr.log linked to it (createSymlink):
+        // a regular file in the link's place would stop Seerr from making it. Seerr writes as 1000:1000.
+        expect(jail).toBe("homelab-seerr|seerr|/var/lib/docker/volumes/homelab-jellyseerr-config/_data/logs/seerr.log|1000:1000|link");
     });
 
     test("containers that use the data tree start after it exists", () => {
@@ -373,7 +374,7 @@ describe("stack outputs", () => {
         expect(run.outputs.deployTarget).toBe(`ssh://root@${HOST}:22`);
         expect(run.outputs.vpnNamespace).toEqual({ gateway: "gluetun", members: VPN_MEMBERS });
         expect(run.outputs.enabledApps).toEqual([
-            "Gluetun", "qBittorrent", "Prowlarr", "FlareSolverr", "Sonarr", "Radarr", "Lidarr", "Bazarr", "Jellyfin", "Jellyseerr", "Caddy",
+            "Gluetun", "qBittorrent", "Prowlarr", "FlareSolverr", "Sonarr", "Radarr", "Lidarr", "Bazarr", "Jellyfin", "Seerr", "Caddy",
         ]);
         expect(run.outputs.hostHardening).toBe("ufw, fail2ban, data tree, vpn recovery");
     });
@@ -382,7 +383,7 @@ describe("stack outputs", () => {
         const urls = run.outputs.urls as Record<string, { proxy?: string; lan?: string }>;
         expect(Object.keys(urls).sort()).toEqual(DEFAULT_APPS.filter((id) => id !== "gluetun" && id !== "caddy").sort());
         expect(urls.jellyfin).toEqual({ proxy: `https://jellyfin.${DOMAIN}`, lan: `http://${LAN_BIND}:8096` });
-        expect(urls.jellyseerr).toEqual({ proxy: `https://requests.${DOMAIN}`, lan: `http://${LAN_BIND}:5055` });
+        expect(urls.seerr).toEqual({ proxy: `https://requests.${DOMAIN}`, lan: `http://${LAN_BIND}:5055` });
         expect(urls.qbittorrent).toEqual({ proxy: `https://qbittorrent.${DOMAIN}`, lan: `http://${LAN_BIND}:8080` });
         // FlareSolverr is an unauthenticated browser: neither proxied nor published.
         expect(urls.flaresolverr).toEqual({ proxy: undefined, lan: undefined });
@@ -409,13 +410,64 @@ describe("stack outputs", () => {
         for (const [title, id] of [["Sonarr", "sonarr"], ["Radarr", "radarr"], ["Lidarr", "lidarr"]]) {
             expect(connections[`Prowlarr -> ${title}`]).toBe(`http://${addressOf(id)}:${APP_PORTS[id]}`);
         }
-        expect(connections["Jellyseerr -> Jellyfin"]).toBe("http://jellyfin:8096");
-        expect(connections["Jellyseerr -> Sonarr"]).toBe("http://sonarr:8989");
+        expect(connections["Seerr -> Jellyfin"]).toBe("http://jellyfin:8096");
+        expect(connections["Seerr -> Sonarr"]).toBe("http://sonarr:8989");
         expect(Object.keys(connections).some((k) => k.includes("Readarr"))).toBe(false);
     });
 
     test("every container is a docker Container under one of the stack's components", () => {
         const components = new Set(run.resources.filter((r) => r.type.startsWith("homelab:")).map((r) => r.urn));
         for (const c of ofType(run, CONTAINER)) expect(components.has(c.parent)).toBe(true);
+    });
+});
+
+describe("Seerr replaces Jellyseerr and keeps its data", () => {
+    const byName = (name: string): CapturedResource => {
+        const found = run.resources.filter((r) => r.name === name);
+        if (found.length !== 1) throw new Error(`expected one resource named ${name}, found ${found.length}`);
+        return found[0];
+    };
+    const variables = (r: CapturedResource) => Object.fromEntries(
+        [...String(r.serializedInputs.create).matchAll(/^export (\w+)='([^']*)'$/gm)].map((m) => [m[1], m[2]]));
+
+    test("Seerr runs as the image's user 1000 with Docker's init, on Jellyseerr's config volume, at requests.<domain>", () => {
+        const seerr = inputs(container(run, "seerr"));
+        expect(seerr.image).toBeDefined();
+        expect(ofType(run, REMOTE_IMAGE).map((r) => String(r.serializedInputs.name))).toContain("ghcr.io/seerr-team/seerr:v3.1.0");
+        expect(container(run, "seerr").serializedInputs).toMatchObject({ user: "1000:1000", init: true });
+        expect(seerr.volumes).toEqual([{ volumeName: "homelab-jellyseerr-config", containerPath: "/app/config" }]);
+        expect(containers(run).has("jellyseerr")).toBe(false);
+        expect(run.outputs.proxyRoutes).toContain(`requests.${DOMAIN} -> seerr:5055`);
+    });
+
+    test("every kept resource that was renamed names its Jellyseerr predecessor, so `pulumi up` updates it instead of deleting it", () => {
+        expect(Object.fromEntries(["homelab-streaming-seerr", "homelab-streaming-seerr-config", "homelab-streaming-seerr-api-key", "homelab-wiring-seerr"]
+            .map((name) => [name, byName(name).aliases]))).toEqual({
+            "homelab-streaming-seerr": ["homelab-streaming-jellyseerr"],
+            "homelab-streaming-seerr-config": ["homelab-streaming-jellyseerr-config"],
+            "homelab-streaming-seerr-api-key": ["homelab-streaming-jellyseerr-api-key"],
+            "homelab-wiring-seerr": ["homelab-wiring-jellyseerr"],
+        });
+        // The volume's inputs are exactly those of today's Jellyseerr volume (name and label: a changed label would
+        // replace it), so Pulumi sees no change at all.
+        expect(byName("homelab-streaming-seerr-config").serializedInputs).toEqual({ name: "homelab-jellyseerr-config", labels: [{ label: "homelab.app", value: "jellyseerr" }] });
+    });
+
+    test("the config volume is handed to 1000:1000 after the old container stopped and before Seerr starts", () => {
+        const step = byName("homelab-streaming-seerr-config-owner");
+        expect(step.type).toBe(REMOTE_COMMAND);
+        expect(variables(step)).toEqual({
+            VOLUME: "homelab-jellyseerr-config", CONFIG_PATH: "/app/config", IMAGE: "ghcr.io/seerr-team/seerr:v3.1.0", OWNER: "1000:1000", OLD_CONTAINER: "jellyseerr",
+        });
+        expect(step.dependencies).toEqual(expect.arrayContaining([byName("homelab-streaming-seerr-config").urn, byName("homelab-streaming-seerr-image").urn]));
+        expect(container(run, "seerr").dependencies).toContain(step.urn);
+    });
+
+    test("Seerr is restarted after the wiring saved its proxy trust, before the public routes open", () => {
+        const restart = byName("homelab-wiring-seerr-restart");
+        expect(variables(restart)).toEqual({ CONTAINER: "seerr", PORT: "5055", WAIT_SECONDS: "180" });
+        expect(restart.dependencies).toContain(byName("homelab-wiring-seerr").urn);
+        expect(restart.propertyDependencies.triggers).toEqual([byName("homelab-wiring-seerr").urn]);
+        expect(container(run, "caddy").dependencies).toContain(restart.urn);
     });
 });

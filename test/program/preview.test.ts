@@ -77,8 +77,8 @@ test("stack outputs that do not depend on provider values are known in preview",
 test("the wiring resources are declared with their credentials as secrets, and no app is contacted", () => {
     const wiring = run.resources.filter((r) => r.type === "pulumi-nodejs:dynamic:Resource");
     expect(wiring.map((r) => r.name).sort()).toEqual([
-        "bazarr", "jellyfin", "jellyfin-setup", "jellyseerr", "lidarr", "prowlarr-flaresolverr", "prowlarr-lidarr", "prowlarr-radarr",
-        "prowlarr-sonarr", "qbittorrent", "radarr", "sonarr",
+        "bazarr", "jellyfin", "jellyfin-setup", "lidarr", "prowlarr-flaresolverr", "prowlarr-lidarr", "prowlarr-radarr",
+        "prowlarr-sonarr", "qbittorrent", "radarr", "seerr", "sonarr",
     ].map((key) => `homelab-wiring-${key}`));
     for (const r of wiring) {
         expect(isSecretEnvelope(r.serializedInputs.connection)).toBe(true);
@@ -91,7 +91,7 @@ test("the wiring resources are declared with their credentials as secrets, and n
 });
 
 test("Caddy still waits for the setups in preview", () => {
-    const setups = run.resources.filter((r) => r.name === "homelab-wiring-jellyfin-setup" || r.name === "homelab-wiring-jellyseerr").map((r) => r.urn);
+    const setups = run.resources.filter((r) => r.name === "homelab-wiring-jellyfin-setup" || r.name === "homelab-wiring-seerr").map((r) => r.urn);
     expect(setups).toHaveLength(2);
     expect(container(run, "caddy").dependencies).toEqual(expect.arrayContaining(setups));
 });

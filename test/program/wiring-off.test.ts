@@ -1,7 +1,7 @@
 /**
  * `homelab:wiring: false`: no wiring resource at all, the apps start blank and the public routes are served
- * at once, with a warning that the first visitor of Jellyfin and Jellyseerr becomes their administrator. What
- * does not need the wiring stays: Bazarr's seeded login and API key, Jellyseerr's fixed API key.
+ * at once, with a warning that the first visitor of Jellyfin and Seerr becomes their administrator. What
+ * does not need the wiring stays: Bazarr's seeded login and API key, Seerr's fixed API key.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { programOptions } from "../support/fixtures";
@@ -39,8 +39,8 @@ test("the `wiring` output lists the links to enter by hand, and there is no Jell
     expect(run.outputs.jellyfinLogin).toBeUndefined();
 });
 
-test("Bazarr's login and Jellyseerr's API key are still fixed before first start", () => {
+test("Bazarr's login and Seerr's API key are still fixed before first start", () => {
     expect(upload(container(run, "bazarr"), "/defaults/homelab/bazarr-config.yaml").revealed).toMatch(/type: form/);
-    expect(env(container(run, "jellyseerr"), "API_KEY")).toMatch(/^[0-9a-f]{32}$/);
+    expect(env(container(run, "seerr"), "API_KEY")).toMatch(/^[0-9a-f]{32}$/);
     expect(run.outputs.bazarrLogin).toEqual({ user: "admin", password: "[secret]" });
 });

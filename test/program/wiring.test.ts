@@ -3,9 +3,9 @@
  * ordered after the containers it talks to and fed the credentials it uses (recorded by the engine as
  * property dependencies on the generated secrets), the provider reaching apps at their fixed stack addresses
  * over the pinned SSH connection, the URLs written into the apps as the calling app sees them, and Caddy
- * (every public route) created only after Jellyfin's and Jellyseerr's first-run setup. The credentials are
+ * (every public route) created only after Jellyfin's and Seerr's first-run setup. The credentials are
  * fixed before the apps' first start: Bazarr's API key and forms login in a seeded config.yaml (copied only
- * into a Bazarr without settings), Jellyseerr's API key in its environment.
+ * into a Bazarr without settings), Seerr's API key in its environment.
  */
 import * as crypto from "crypto";
 import { parse } from "yaml";
@@ -23,7 +23,7 @@ const DYNAMIC = "pulumi-nodejs:dynamic:Resource";
 const WIRING = "homelab-wiring";
 
 /** Fixed stack addresses in 172.30.0.0/24, written down from the catalog order (gluetun .10 ... caddy .21). */
-const ADDRESS = { gluetun: "172.30.0.10", sonarr: "172.30.0.14", radarr: "172.30.0.15", lidarr: "172.30.0.16", bazarr: "172.30.0.18", jellyfin: "172.30.0.19", jellyseerr: "172.30.0.20", caddy: "172.30.0.21" };
+const ADDRESS = { gluetun: "172.30.0.10", sonarr: "172.30.0.14", radarr: "172.30.0.15", lidarr: "172.30.0.16", bazarr: "172.30.0.18", jellyfin: "172.30.0.19", seerr: "172.30.0.20", caddy: "172.30.0.21" };
 
 /** What each wiring resource talks to: the app it calls and the apps whose addresses it stores. */
 const TALKS_TO: Record<string, string[]> = {
@@ -37,7 +37,7 @@ const TALKS_TO: Record<string, string[]> = {
     "prowlarr-flaresolverr": ["gluetun", "prowlarr", "flaresolverr"],
     "jellyfin-setup": ["jellyfin"],
     jellyfin: ["jellyfin"],
-    jellyseerr: ["jellyseerr", "jellyfin", "sonarr", "radarr"],
+    seerr: ["seerr", "jellyfin", "sonarr", "radarr"],
     bazarr: ["bazarr", "sonarr", "radarr"],
 };
 
@@ -76,11 +76,11 @@ describe("order: each resource after the containers it talks to", () => {
         for (const app of apps) expect(deps).toContain(container(run, app).urn);
     });
 
-    test("the library managers are wired after qBittorrent's categories, Jellyseerr after Jellyfin and the servers it adds", () => {
+    test("the library managers are wired after qBittorrent's categories, Seerr after Jellyfin and the servers it adds", () => {
         expect(wiring("sonarr").dependencies).toContain(wiring("qbittorrent").urn);
         expect(wiring("sonarr").dependencies).toContain(wiring("jellyfin").urn);
         expect(wiring("jellyfin").dependencies).toContain(wiring("jellyfin-setup").urn);
-        for (const before of ["jellyfin-setup", "jellyfin", "sonarr", "radarr"]) expect(wiring("jellyseerr").dependencies).toContain(wiring(before).urn);
+        for (const before of ["jellyfin-setup", "jellyfin", "sonarr", "radarr"]) expect(wiring("seerr").dependencies).toContain(wiring(before).urn);
         for (const before of ["sonarr", "radarr"]) expect(wiring("bazarr").dependencies).toContain(wiring(before).urn);
     });
 });
@@ -97,9 +97,9 @@ describe("credentials: inputs from the generated secrets, never plain", () => {
         ["prowlarr-flaresolverr", "apiKey", "homelab-arr-prowlarr-api-key"],
         ["jellyfin-setup", "adminPassword", "homelab-streaming-jellyfin-admin-password"],
         ["jellyfin", "adminPassword", "homelab-streaming-jellyfin-admin-password"],
-        ["jellyseerr", "apiKey", "homelab-streaming-jellyseerr-api-key"],
-        ["jellyseerr", "jellyfinAdminPassword", "homelab-streaming-jellyfin-admin-password"],
-        ["jellyseerr", "sonarr", "homelab-arr-sonarr-api-key"],
+        ["seerr", "apiKey", "homelab-streaming-seerr-api-key"],
+        ["seerr", "jellyfinAdminPassword", "homelab-streaming-jellyfin-admin-password"],
+        ["seerr", "sonarr", "homelab-arr-sonarr-api-key"],
         ["bazarr", "apiKey", "homelab-arr-bazarr-api-key"],
         ["bazarr", "authPassword", "homelab-arr-bazarr-password"],
         ["bazarr", "radarr", "homelab-arr-radarr-api-key"],
@@ -114,7 +114,7 @@ describe("credentials: inputs from the generated secrets, never plain", () => {
     test("the keys the wiring uses are the ones the apps were started with", () => {
         expect(revealed(wiring("sonarr")).apiKey).toBe(env(container(run, "sonarr"), "SONARR__AUTH__APIKEY"));
         expect(revealed(wiring("prowlarr-radarr")).appApiKey).toBe(env(container(run, "radarr"), "RADARR__AUTH__APIKEY"));
-        expect(revealed(wiring("jellyseerr")).apiKey).toBe(env(container(run, "jellyseerr"), "API_KEY"));
+        expect(revealed(wiring("seerr")).apiKey).toBe(env(container(run, "seerr"), "API_KEY"));
         const seed = upload(container(run, "bazarr"), "/defaults/homelab/bazarr-config.yaml").revealed;
         expect(seed).toContain(`apikey: "${String(revealed(wiring("bazarr")).apiKey)}"`);
     });
@@ -145,7 +145,7 @@ describe("the provider's connection and addresses", () => {
         ["prowlarr-sonarr", ADDRESS.gluetun, 9696],
         ["prowlarr-flaresolverr", ADDRESS.gluetun, 9696],
         ["jellyfin-setup", ADDRESS.jellyfin, 8096],
-        ["jellyseerr", ADDRESS.jellyseerr, 5055],
+        ["seerr", ADDRESS.seerr, 5055],
         ["bazarr", ADDRESS.bazarr, 6767],
     ])("%s is reached at %s:%d from the Docker host (VPN members at the gateway)", (key, host, port) => {
         expect(revealed(wiring(key)).address).toEqual({ host, port, basePath: "" });
@@ -189,14 +189,14 @@ describe("what is written into the apps: addresses as the calling app sees them"
         });
     });
 
-    test("Jellyseerr signs in to Jellyfin by its Docker name and adds Sonarr and Radarr with their media folders", () => {
-        const jellyseerr = revealed(wiring("jellyseerr"));
-        expect(jellyseerr).toMatchObject({
+    test("Seerr signs in to Jellyfin by its Docker name and adds Sonarr and Radarr with their media folders", () => {
+        const seerr = revealed(wiring("seerr"));
+        expect(seerr).toMatchObject({
             jellyfinHost: "jellyfin", jellyfinPort: 8096, jellyfinUseSsl: false, jellyfinUrlBase: "", jellyfinAdminUser: "admin",
             sonarr: { name: "Sonarr", hostname: "sonarr", port: 8989, rootFolder: "/data/media/tv", useSsl: false },
             radarr: { name: "Radarr", hostname: "radarr", port: 7878, rootFolder: "/data/media/movies" },
         });
-        expect(wiring("jellyseerr").propertyDependencies.jellyfinAdminUserId).toContain(wiring("jellyfin-setup").urn);
+        expect(wiring("seerr").propertyDependencies.jellyfinAdminUserId).toContain(wiring("jellyfin-setup").urn);
     });
 
     test("Bazarr reaches Sonarr and Radarr by their Docker names, with forms login", () => {
@@ -209,10 +209,10 @@ describe("what is written into the apps: addresses as the calling app sees them"
 });
 
 describe("public routes wait for the first-run setups", () => {
-    test("Caddy, which serves every route, is created only after Jellyfin's and Jellyseerr's setup", () => {
+    test("Caddy, which serves every route, is created only after Jellyfin's and Seerr's setup", () => {
         const caddy = container(run, "caddy");
         expect(caddy.dependencies).toContain(wiring("jellyfin-setup").urn);
-        expect(caddy.dependencies).toContain(wiring("jellyseerr").urn);
+        expect(caddy.dependencies).toContain(wiring("seerr").urn);
     });
 });
 
@@ -238,7 +238,7 @@ describe("stack outputs", () => {
     test("the new logins are secret outputs", () => {
         expect(run.outputs.jellyfinLogin).toEqual({ user: "admin", password: "[secret]" });
         expect(run.outputs.bazarrLogin).toEqual({ user: "admin", password: "[secret]" });
-        expect(run.outputs.apiKeys).toMatchObject({ bazarr: "[secret]", jellyseerr: "[secret]" });
+        expect(run.outputs.apiKeys).toMatchObject({ bazarr: "[secret]", seerr: "[secret]" });
     });
 });
 
@@ -269,10 +269,10 @@ describe("first-start credentials", () => {
         expect(text).toContain("config=/config/config/config.yaml");
     });
 
-    test("Jellyseerr starts with the API key the wiring uses, as a secret env entry", async () => {
-        const entry = envOf(container(run, "jellyseerr")).get("API_KEY");
+    test("Seerr starts with the API key the wiring uses, as a secret env entry", async () => {
+        const entry = envOf(container(run, "seerr")).get("API_KEY");
         expect(entry?.secret).toBe(true);
-        const apiKey = await revealOutput((programModule().apiKeys as Record<string, unknown>).jellyseerr as never);
+        const apiKey = await revealOutput((programModule().apiKeys as Record<string, unknown>).seerr as never);
         expect(entry?.value).toBe(apiKey);
     });
 });

@@ -14,11 +14,11 @@ export const APP_PORTS: Record<string, number> = {
     readarr: 8787,
     bazarr: 6767,
     jellyfin: 8096,
-    jellyseerr: 5055,
+    seerr: 5055,
 };
 
 export const DEFAULT_APPS = [
-    "gluetun", "qbittorrent", "prowlarr", "flaresolverr", "sonarr", "radarr", "lidarr", "bazarr", "jellyfin", "jellyseerr", "caddy",
+    "gluetun", "qbittorrent", "prowlarr", "flaresolverr", "sonarr", "radarr", "lidarr", "bazarr", "jellyfin", "seerr", "caddy",
 ];
 
 /** Apps that mount the whole data tree at /data (hardlinks between torrents/ and media/). */

@@ -1,10 +1,10 @@
 /**
- * The Jellyfin, Jellyseerr and Bazarr fakes answer like the apps' API definitions say: the scenario tests are only
+ * The Jellyfin, Seerr and Bazarr fakes answer like the apps' API definitions say: the scenario tests are only
  * as good as these refusals.
  */
 import * as http from "node:http";
 import { start as startJellyfin, FakeJellyfin } from "./fakes/jellyfin";
-import { start as startJellyseerr, FakeJellyseerr } from "./fakes/jellyseerr";
+import { start as startSeerr, FakeSeerr } from "./fakes/seerr";
 import { start as startBazarr, FakeBazarr, md5 } from "./fakes/bazarr";
 
 interface Answer { status: number; body: string; headers: http.IncomingHttpHeaders }
@@ -76,10 +76,10 @@ describe("Jellyfin fake", () => {
     });
 });
 
-describe("Jellyseerr fake", () => {
-    async function initialised(): Promise<{ jf: FakeJellyfin; seerr: FakeJellyseerr }> {
+describe("Seerr fake", () => {
+    async function initialised(): Promise<{ jf: FakeJellyfin; seerr: FakeSeerr }> {
         const { jf } = await wizardDone();
-        const seerr = track(await startJellyseerr({ apiKey: "k" }));
+        const seerr = track(await startSeerr({ apiKey: "k" }));
         const signIn = await send(seerr.port, "POST", "/api/v1/auth/jellyfin", { json: { username: "admin", password: "pw", hostname: "127.0.0.1", port: jf.port, urlBase: "", useSsl: false, email: "admin", serverType: 2 } });
         expect(signIn.status).toBe(200);
         expect(String(signIn.headers["set-cookie"])).toContain("connect.sid=");
@@ -87,7 +87,7 @@ describe("Jellyseerr fake", () => {
     }
 
     test("refuses /auth/jellyfin with a hostname once a server is set, and without one before", async () => {
-        const fresh = track(await startJellyseerr({ apiKey: "k" }));
+        const fresh = track(await startSeerr({ apiKey: "k" }));
         expect((await send(fresh.port, "POST", "/api/v1/auth/jellyfin", { json: { username: "admin", password: "pw" } })).status).toBe(500);
         expect((await send(fresh.port, "POST", "/api/v1/auth/jellyfin", { json: { username: "admin" } })).status).toBe(400);
         const { jf, seerr } = await initialised();
@@ -97,14 +97,44 @@ describe("Jellyseerr fake", () => {
     });
 
     test("the API key works only once the owner exists; settings need it; required DVR fields are enforced", async () => {
-        const fresh = track(await startJellyseerr({ apiKey: "k" }));
+        const fresh = track(await startSeerr({ apiKey: "k" }));
         expect((await send(fresh.port, "GET", "/api/v1/settings/jellyfin", { headers: { "X-Api-Key": "k" } })).status).toBe(403);
         const { seerr } = await initialised();
         expect((await send(seerr.port, "GET", "/api/v1/settings/jellyfin", { headers: { "X-Api-Key": "k" } })).status).toBe(200);
         expect((await send(seerr.port, "GET", "/api/v1/settings/jellyfin", { headers: { "X-Api-Key": "wrong" } })).status).toBe(403);
         const partial = await send(seerr.port, "POST", "/api/v1/settings/radarr", { headers: { "X-Api-Key": "k" }, json: { name: "Radarr", hostname: "h", port: 1, apiKey: "a", useSsl: false, activeProfileId: 1, activeProfileName: "p", activeDirectory: "/m", is4k: false, isDefault: true } });
         expect(partial.status).toBe(400);
-        expect(partial.body).toContain("minimumAvailability");
+        expect(JSON.parse(partial.body).message).toBe("request.body should have required property 'minimumAvailability'");
+    });
+
+    // As the real Seerr v3.1.0 answered them when the wiring ran against it (express-openapi-validator).
+    test("no key and no session: 401 before any route; a server entry's id is read-only; PUT replaces the whole entry", async () => {
+        const { seerr } = await initialised();
+        const anonymous = await send(seerr.port, "GET", "/api/v1/settings/sonarr");
+        expect(anonymous.status).toBe(401);
+        expect(JSON.parse(anonymous.body).message).toBe("cookie 'connect.sid' required");
+        const entry = { name: "Sonarr", hostname: "h", port: 1, apiKey: "a", useSsl: false, activeProfileId: 1, activeProfileName: "p", activeDirectory: "/m", is4k: false, isDefault: true, enableSeasonFolders: true, tags: [3] };
+        expect((await send(seerr.port, "POST", "/api/v1/settings/sonarr", { headers: { "X-Api-Key": "k" }, json: entry })).status).toBe(201);
+        const withId = await send(seerr.port, "PUT", "/api/v1/settings/sonarr/0", { headers: { "X-Api-Key": "k" }, json: { ...entry, id: 0 } });
+        expect(withId.status).toBe(400);
+        expect(JSON.parse(withId.body).message).toBe("request.body.id is read-only");
+        const { tags: _tags, ...withoutTags } = entry;
+        expect((await send(seerr.port, "PUT", "/api/v1/settings/sonarr/0", { headers: { "X-Api-Key": "k" }, json: withoutTags })).status).toBe(200);
+        expect(seerr.state.sonarr).toEqual([{ ...withoutTags, id: 0 }]);
+    });
+
+    test("network.trustProxy is saved by POST /settings/network (merged) and applied only when Seerr restarts", async () => {
+        const { seerr } = await initialised();
+        const saved = await send(seerr.port, "POST", "/api/v1/settings/network", { headers: { "X-Api-Key": "k" }, json: { trustProxy: true } });
+        expect(JSON.parse(saved.body)).toMatchObject({ trustProxy: true, csrfProtection: false, proxy: { enabled: false }, apiRequestTimeout: 10000 });
+        expect(JSON.parse((await send(seerr.port, "GET", "/api/v1/status")).body).restartRequired).toBe(true);
+        const before = await send(seerr.port, "POST", "/api/v1/auth/local", { headers: { "X-Forwarded-For": "203.0.113.7" }, json: { email: "a@b.c", password: "x" } });
+        expect(before.status).toBe(403);
+        expect(seerr.state.log.at(-1)).toContain('{"ip":"127.0.0.1","email":"a@b.c"}');
+        seerr.restart();
+        expect(JSON.parse((await send(seerr.port, "GET", "/api/v1/status")).body).restartRequired).toBe(false);
+        await send(seerr.port, "POST", "/api/v1/auth/local", { headers: { "X-Forwarded-For": "203.0.113.7" }, json: { email: "a@b.c", password: "x" } });
+        expect(seerr.state.log.at(-1)).toMatch(/^\d{4}-\d\d-\d\dT[\d:.]+Z \[warn\]\[API\]: Failed sign-in attempt using invalid Seerr password \{"ip":"203\.0\.113\.7","email":"a@b\.c"\}$/);
     });
 });
 

@@ -4,7 +4,7 @@
  * created in dependency order through the real dynamic-provider host against the stateful fakes of the apps.
  * Outputs a later resource takes from an earlier one (Jellyfin's admin id and API key, the Servarr quality
  * profile) are handed over as the engine would. The only substitution is the one Docker's network does: each
- * provider's address, and the Jellyfin name Jellyseerr logs in to, point at the fakes on 127.0.0.1.
+ * provider's address, and the Jellyfin name Seerr logs in to, point at the fakes on 127.0.0.1.
  * qBittorrent's wiring needs the real qbittorrent-nox and is proven in test/wiring/qbittorrent.test.ts.
  */
 import * as pulumi from "@pulumi/pulumi";
@@ -15,7 +15,7 @@ import { Deployed, up } from "../support/wiring-lifecycle";
 import { FakeServarr, startServarr } from "./fakes/servarr";
 import { FakeProwlarr, startProwlarr } from "./fakes/prowlarr";
 import * as jellyfinFake from "./fakes/jellyfin";
-import * as jellyseerrFake from "./fakes/jellyseerr";
+import * as seerrFake from "./fakes/seerr";
 import * as bazarrFake from "./fakes/bazarr";
 
 jest.setTimeout(90_000);
@@ -34,7 +34,7 @@ const deployed: Record<string, { inputs: Props; state: Deployed }> = {};
 const servarr: Record<string, FakeServarr> = {};
 let prowlarr: FakeProwlarr;
 let jellyfin: jellyfinFake.FakeJellyfin;
-let jellyseerr: jellyseerrFake.FakeJellyseerr;
+let seerr: seerrFake.FakeSeerr;
 let bazarr: bazarrFake.FakeBazarr;
 const closers: (() => Promise<void>)[] = [];
 
@@ -72,9 +72,9 @@ beforeAll(async () => {
         flaresolverrUrl: FLARESOLVERR_FROM_PROWLARR,
     });
     jellyfin = await jellyfinFake.start();
-    jellyseerr = await jellyseerrFake.start({ apiKey: key("jellyseerr") });
+    seerr = await seerrFake.start({ apiKey: key("seerr") });
     bazarr = await bazarrFake.start({ apiKey: key("bazarr") });
-    closers.push(() => prowlarr.close(), () => jellyfin.close(), () => jellyseerr.close(), () => bazarr.close());
+    closers.push(() => prowlarr.close(), () => jellyfin.close(), () => seerr.close(), () => bazarr.close());
     host = await startDynamicProviderHost({ name: "program-wiring" });
 }, 90_000);
 
@@ -85,8 +85,8 @@ afterAll(async () => {
 
 test("the program declares the wiring this suite deploys", () => {
     expect(Object.keys(planned).sort()).toEqual([
-        "bazarr", "jellyfin", "jellyfin-setup", "jellyseerr", "lidarr", "prowlarr-flaresolverr", "prowlarr-lidarr", "prowlarr-radarr",
-        "prowlarr-sonarr", "qbittorrent", "radarr", "sonarr",
+        "bazarr", "jellyfin", "jellyfin-setup", "lidarr", "prowlarr-flaresolverr", "prowlarr-lidarr", "prowlarr-radarr",
+        "prowlarr-sonarr", "qbittorrent", "radarr", "seerr", "sonarr",
     ]);
     for (const inputs of Object.values(planned)) expect(inputs.connection).toEqual({ kind: "local" });
 });
@@ -107,9 +107,9 @@ test("first deploy, in the program's order, wires every app", async () => {
     for (const app of ["sonarr", "radarr", "lidarr"]) await deploy(`prowlarr-${app}`, { address: at(prowlarr.port) });
     await deploy("prowlarr-flaresolverr", { address: at(prowlarr.port) });
 
-    const dvr = (kind: "sonarr" | "radarr") => ({ ...(planned.jellyseerr[kind] as Props), profileId: profiles[kind].id, profileName: profiles[kind].name });
-    await deploy("jellyseerr", {
-        address: at(jellyseerr.port),
+    const dvr = (kind: "sonarr" | "radarr") => ({ ...(planned.seerr[kind] as Props), profileId: profiles[kind].id, profileName: profiles[kind].name });
+    await deploy("seerr", {
+        address: at(seerr.port),
         // Docker's DNS resolves "jellyfin" on the stack network; here the fake Jellyfin is on loopback.
         jellyfinHost: "127.0.0.1",
         jellyfinPort: jellyfin.port,
@@ -149,11 +149,11 @@ test("first deploy, in the program's order, wires every app", async () => {
     ]);
     expect(prowlarr.state.proxies.items.map((p) => [p.implementation, p.values.host])).toEqual([["FlareSolverr", FLARESOLVERR_FROM_PROWLARR]]);
 
-    // Jellyseerr: owned by Jellyfin's admin, Sonarr and Radarr by their Docker names with the 1080p profile.
-    expect(jellyseerr.state.initialized).toBe(true);
-    expect(jellyseerr.state.users.map((u) => u.jellyfinUserId)).toEqual([adminUserId]);
-    expect(jellyseerr.state.sonarr.map((s) => [s.hostname, s.port, s.activeDirectory, s.activeProfileName])).toEqual([["sonarr", 8989, "/data/media/tv", "1080p"]]);
-    expect(jellyseerr.state.radarr.map((s) => [s.hostname, s.port, s.activeDirectory])).toEqual([["radarr", 7878, "/data/media/movies"]]);
+    // Seerr: owned by Jellyfin's admin, Sonarr and Radarr by their Docker names with the 1080p profile.
+    expect(seerr.state.initialized).toBe(true);
+    expect(seerr.state.users.map((u) => u.jellyfinUserId)).toEqual([adminUserId]);
+    expect(seerr.state.sonarr.map((s) => [s.hostname, s.port, s.activeDirectory, s.activeProfileName])).toEqual([["sonarr", 8989, "/data/media/tv", "1080p"]]);
+    expect(seerr.state.radarr.map((s) => [s.hostname, s.port, s.activeDirectory])).toEqual([["radarr", 7878, "/data/media/movies"]]);
 
     // Bazarr: Sonarr and Radarr by their Docker names, forms login.
     expect(bazarr.state.settings.sonarr).toMatchObject({ ip: "sonarr", port: 8989, apikey: key("sonarr") });
@@ -165,7 +165,7 @@ test("first deploy, in the program's order, wires every app", async () => {
 test("a second `pulumi up` with nothing changed writes nothing to any app", async () => {
     const writesBefore = () => [
         ...Object.values(servarr).map((s) => s.writes().length), prowlarr.writes().length,
-        jellyfin.state.writes.length, jellyseerr.state.writes.length, bazarr.state.writes.length,
+        jellyfin.state.writes.length, seerr.state.writes.length, bazarr.state.writes.length,
     ];
     const before = writesBefore();
     expect(Object.keys(deployed)).toHaveLength(11);

@@ -1,5 +1,5 @@
 /**
- * The small HTTP shell shared by the Jellyfin, Jellyseerr and Bazarr fakes: a node:http server on 127.0.0.1
+ * The small HTTP shell shared by the Jellyfin, Seerr and Bazarr fakes: a node:http server on 127.0.0.1
  * (random port) that reads the whole body, hands the app's handler a parsed request and writes its reply.
  */
 import * as http from "node:http";
@@ -10,6 +10,8 @@ export interface FakeRequest {
     path: string;
     query: URLSearchParams;
     headers: http.IncomingHttpHeaders;
+    /** The address of the peer that opened the connection (the proxy, for a proxied request). */
+    remoteAddress: string;
     body: string;
     /** The JSON body, or undefined when the body is empty or not JSON. */
     json<T>(): T | undefined;
@@ -39,6 +41,7 @@ function parse(req: http.IncomingMessage, body: string): FakeRequest {
         path: url.pathname,
         query: url.searchParams,
         headers: req.headers,
+        remoteAddress: req.socket.remoteAddress ?? "",
         body,
         json<T>(): T | undefined {
             if (!body || !contentType.includes("json")) return undefined;

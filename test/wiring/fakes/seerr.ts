@@ -1,17 +1,42 @@
 /**
- * A stateful Jellyseerr (2.x) written from its routes and OpenAPI definition (jellyseerr-api.yml, enforced by
- * express-openapi-validator: a missing required body field answers 400):
- * - `GET /api/v1/settings/public` is open; every other `/settings` route needs an administrator: the `X-Api-Key`
- *   header equal to the API key (fixed by env `API_KEY`) acts as user 1, else the `connect.sid` session cookie;
- *   403 otherwise (also with the right key while user 1 does not exist yet);
+ * A stateful Seerr 3.1.0 (seerr-team/seerr at tag v3.1.0), written from its routes and OpenAPI definition
+ * (seerr-api.yml, enforced by express-openapi-validator: a missing required body field answers 400, and so does
+ * a read-only field such as a server entry's `id`):
+ * - `GET /api/v1/settings/public` and `GET /api/v1/status` are open; every other `/settings` route needs an
+ *   administrator: the `X-Api-Key` header equal to the API key (fixed by env `API_KEY`) acts as user 1, else the
+ *   `connect.sid` session cookie; 403 otherwise (also with the right key while user 1 does not exist yet);
  * - `POST /api/v1/auth/jellyfin` really logs in to the Jellyfin it is pointed at (over HTTP), creates a Jellyfin API
- *   key named "Jellyseerr" the first time and makes the first user the owner; it answers 500 when a hostname is
+ *   key named "Seerr" the first time and makes the first user the owner; it answers 500 when a hostname is
  *   sent once a server is set, and 500 without a hostname while none is set;
  * - `GET /api/v1/settings/jellyfin/library?sync=true` reads `/Library/MediaFolders` from that Jellyfin (movies and
  *   shows only) and, like the real route, disables every library not named in `enable` (it is a write);
- * - Sonarr/Radarr settings are stored as sent (API keys are returned in clear, as Jellyseerr does).
+ * - Sonarr/Radarr settings are stored as sent (API keys are returned in clear, as Seerr does); PUT replaces the
+ *   whole entry with the body;
+ * - `settings.network.trustProxy` takes effect only at start (`restart()` here): until then the client address
+ *   is the peer's, and `GET /status` says `restartRequired`;
+ * - a failed local sign-in is logged as Seerr's logger writes it (server/logger.ts), in `state.log`.
  * Writes (every state change except logins) are counted in `state.writes`.
  */
+import { FakeProvenance } from "./provenance";
+
+export const FAKE_OF: FakeProvenance = {
+    app: "seerr",
+    version: "v3.1.0",
+    repository: "seerr-team/seerr",
+    sources: [
+        "seerr-api.yml: SonarrSettings, RadarrSettings (required fields; id readOnly), NetworkSettings, /auth/local, /auth/jellyfin",
+        "server/index.ts: settings.network.trustProxy -> server.enable('trust proxy') once, at start",
+        "server/utils/restartFlag.ts: RestartFlag.isSet (trustProxy saved != trustProxy at start)",
+        "server/routes/index.ts: GET /status (restartRequired), GET /settings/public",
+        "server/routes/settings/index.ts: GET/POST /network (lodash merge into settings.network), POST /initialize, GET /jellyfin/library",
+        "server/routes/settings/sonarr.ts, radarr.ts: POST (id = last id + 1), PUT /:id (settings.sonarr[i] = { ...req.body, id }), DELETE /:id",
+        "server/routes/auth.ts: POST /jellyfin (deviceId BOT_seerr, error answers), POST /local (Failed sign-in attempt using invalid Seerr password)",
+        "server/api/jellyfin.ts: JellyfinAPI (Authorization MediaBrowser Client=\"Seerr\"), createApiToken('Seerr')",
+        "server/middleware/auth.ts: checkUser (X-API-Key acts as user 1), isAuthenticated (403 body)",
+        "server/logger.ts: hformat `${timestamp} [${level}][${label}]: ${message} ${JSON.stringify(metadata)}`",
+    ],
+};
+
 import * as http from "node:http";
 import { randomUUID } from "node:crypto";
 import { FakeReply, FakeRequest, reply, serveFake } from "./media-fake-http";
@@ -24,8 +49,14 @@ export interface FakeSeerrLibrary { id: string; name: string; enabled: boolean; 
 export interface FakeSeerrUser { id: number; jellyfinUserId: string; jellyfinUsername: string; email: string; permissions: number }
 export type FakeDvr = Record<string, unknown> & { id: number; name: string };
 
-export interface FakeJellyseerrState {
+export interface FakeSeerrState {
     apiKey: string;
+    /** settings.network as saved (settings.json). */
+    network: { csrfProtection: boolean; forceIpv4First: boolean; trustProxy: boolean; [key: string]: unknown };
+    /** network.trustProxy as read when the process started: what decides the client address. */
+    trustProxyAtStart: boolean;
+    /** Lines Seerr's file logger would write (logs/seerr-YYYY-MM-DD.log). */
+    log: string[];
     initialized: boolean;
     mediaServerType: number;
     jellyfin: { name: string; ip: string; port: number; useSsl: boolean; urlBase: string; externalHostname: string; libraries: FakeSeerrLibrary[]; serverId: string; apiKey: string };
@@ -36,9 +67,11 @@ export interface FakeJellyseerrState {
     writes: string[];
 }
 
-export interface FakeJellyseerr {
+export interface FakeSeerr {
     port: number;
-    state: FakeJellyseerrState;
+    state: FakeSeerrState;
+    /** What a container restart does to Seerr: settings are read again (trustProxy among them). */
+    restart(): void;
     close(): Promise<void>;
 }
 
@@ -47,10 +80,11 @@ const REQUIRED = { sonarr: [...REQUIRED_DVR, "enableSeasonFolders"], radarr: [..
 
 interface Upstream { status: number; body: unknown }
 
-/** One JSON call to the Jellyfin this Jellyseerr is pointed at. */
+/** One JSON call to the Jellyfin this Seerr is pointed at. */
 function jellyfinCall(base: { ip: string; port: number; urlBase: string }, method: string, path: string, token: string | undefined, body?: unknown): Promise<Upstream> {
     const payload = body === undefined ? "" : JSON.stringify(body);
-    const auth = `MediaBrowser Client="Jellyseerr", Device="Jellyseerr", DeviceId="BOT_jellyseerr", Version="2.7.3"${token ? `, Token="${token}"` : ""}`;
+    // server/api/jellyfin.ts: the admin always logs in as device BOT_seerr.
+    const auth = `MediaBrowser Client="Seerr", Device="Seerr", DeviceId="BOT_seerr", Version="3.1.0"${token ? `, Token="${token}"` : ""}`;
     return new Promise((resolve, reject) => {
         const req = http.request(
             { host: base.ip, port: base.port, path: `${base.urlBase}${path}`, method, headers: { Authorization: auth, "Content-Type": "application/json", "Content-Length": Buffer.byteLength(payload) } },
@@ -74,7 +108,7 @@ function jellyfinCall(base: { ip: string; port: number; urlBase: string }, metho
     });
 }
 
-function caller(state: FakeJellyseerrState, req: FakeRequest): FakeSeerrUser | undefined {
+function caller(state: FakeSeerrState, req: FakeRequest): FakeSeerrUser | undefined {
     if (req.headers["x-api-key"] === state.apiKey) return state.users.find((u) => u.id === 1);
     const sid = /(?:^|;\s*)connect\.sid=([^;]+)/.exec(String(req.headers.cookie ?? ""))?.[1];
     const userId = sid ? state.sessions.get(sid) : undefined;
@@ -83,9 +117,10 @@ function caller(state: FakeJellyseerrState, req: FakeRequest): FakeSeerrUser | u
 
 const forbidden = () => reply(403, { status: 403, error: "You do not have permission to access this endpoint" });
 
-async function signInWithJellyfin(state: FakeJellyseerrState, req: FakeRequest): Promise<FakeReply> {
+async function signInWithJellyfin(state: FakeSeerrState, req: FakeRequest): Promise<FakeReply> {
     const body = req.json<{ username?: string; password?: string; hostname?: string; port?: number; urlBase?: string; useSsl?: boolean; email?: string; serverType?: number }>();
-    if (!body || body.username === undefined || body.password === undefined) return reply(400, { message: "request/body must have required property 'username' and 'password'" });
+    const absent = ["username", "password"].filter((f) => (body as Record<string, unknown> | undefined)?.[f] === undefined);
+    if (!body || absent.length > 0) return invalidBody(absent);
     if (!body.username) return reply(500, { error: "You must provide an username" });
     if (state.jellyfin.ip !== "" && body.hostname) return reply(500, { error: "Jellyfin hostname already configured" });
     if (state.jellyfin.ip === "" && !body.hostname) return reply(500, { error: "No hostname provided." });
@@ -105,7 +140,8 @@ async function signInWithJellyfin(state: FakeJellyseerrState, req: FakeRequest):
         if (!account.User.Policy.IsAdministrator) return reply(403, { message: "NOT_ADMIN" });
         if (body.serverType !== JELLYFIN && body.serverType !== 3) return reply(500, { message: "NO_ADMIN_USER" });
         state.mediaServerType = body.serverType;
-        await jellyfinCall(base, "POST", "/Auth/Keys?App=Jellyseerr", account.AccessToken);
+        // auth.ts: jellyfinClient.createApiToken('Seerr'), the newest key of that name.
+        await jellyfinCall(base, "POST", "/Auth/Keys?App=Seerr", account.AccessToken);
         const keys = (await jellyfinCall(base, "GET", "/Auth/Keys", account.AccessToken)).body as { Items: { AppName: string; AccessToken: string }[] };
         const info = (await jellyfinCall(base, "GET", "/System/Info/Public", undefined)).body as { ServerName: string };
         state.jellyfin = {
@@ -116,7 +152,7 @@ async function signInWithJellyfin(state: FakeJellyseerrState, req: FakeRequest):
             port: body.port ?? 8096,
             urlBase: body.urlBase ?? "",
             useSsl: body.useSsl ?? false,
-            apiKey: [...keys.Items].reverse().find((k) => k.AppName === "Jellyseerr")?.AccessToken ?? "",
+            apiKey: [...keys.Items].reverse().find((k) => k.AppName === "Seerr")?.AccessToken ?? "",
         };
         state.writes.push("POST /auth/jellyfin (server set)");
     }
@@ -129,7 +165,7 @@ async function signInWithJellyfin(state: FakeJellyseerrState, req: FakeRequest):
     return { status: 200, json: user, headers: { "set-cookie": `connect.sid=${sid}; Path=/; HttpOnly` } };
 }
 
-async function syncLibraries(state: FakeJellyseerrState, req: FakeRequest): Promise<FakeReply> {
+async function syncLibraries(state: FakeSeerrState, req: FakeRequest): Promise<FakeReply> {
     if (req.query.get("sync")) {
         const folders = await jellyfinCall(state.jellyfin, "GET", "/Library/MediaFolders", state.jellyfin.apiKey);
         if (folders.status !== 200) return reply(404, { message: "SYNC_ERROR_NO_LIBRARIES" });
@@ -150,13 +186,33 @@ async function syncLibraries(state: FakeJellyseerrState, req: FakeRequest): Prom
     return reply(200, state.jellyfin.libraries);
 }
 
-function dvrRoutes(state: FakeJellyseerrState, kind: "sonarr" | "radarr", req: FakeRequest, rest: string): FakeReply {
+/**
+ * express-openapi-validator 4.13.8's answer to a body without required fields (index.ts error handler: message and
+ * errors), as the real Seerr v3.1.0 gave it here: every missing field, in the schema's order.
+ */
+function invalidBody(missing: string[]): FakeReply {
+    return reply(400, {
+        message: missing.map((f) => `request.body should have required property '${f}'`).join(", "),
+        errors: missing.map((f) => ({ path: `.body.${f}`, message: `should have required property '${f}'`, errorCode: "required.openapi.validation" })),
+    });
+}
+
+/** seerr-api.yml SonarrSettings / RadarrSettings as the validator applies them: required fields, read-only `id`. */
+function invalidDvrBody(kind: "sonarr" | "radarr", body: Record<string, unknown> | undefined): FakeReply | undefined {
+    const missing = REQUIRED[kind].filter((f) => body?.[f] === undefined);
+    if (!body || missing.length > 0) return invalidBody(missing);
+    if (body.id !== undefined) return reply(400, { message: "request.body.id is read-only", errors: [{ path: ".body.id", message: "is read-only", errorCode: "readOnly.openapi.validation" }] });
+    return undefined;
+}
+
+function dvrRoutes(state: FakeSeerrState, kind: "sonarr" | "radarr", req: FakeRequest, rest: string): FakeReply {
     const list = state[kind];
     if (rest === "" && req.method === "GET") return reply(200, list);
     if (rest === "" && req.method === "POST") {
         const body = req.json<Record<string, unknown>>();
-        const missing = REQUIRED[kind].filter((f) => body?.[f] === undefined);
-        if (!body || missing.length > 0) return reply(400, { message: `request/body must have required property '${missing[0]}'` });
+        const invalid = invalidDvrBody(kind, body);
+        if (invalid || !body) return invalid ?? reply(400);
+        // sonarr.ts POST /: id = last entry's id + 1 (0 for the first).
         const last = list[list.length - 1];
         const created: FakeDvr = { ...body, name: String(body.name), id: last ? last.id + 1 : 0 };
         if (body.isDefault) list.filter((d) => d.is4k === body.is4k).forEach((d) => (d.isDefault = false));
@@ -169,9 +225,10 @@ function dvrRoutes(state: FakeJellyseerrState, kind: "sonarr" | "radarr", req: F
     if (req.method === "PUT") {
         if (index < 0) return reply(404, { status: "404", message: "Settings instance not found" });
         const body = req.json<Record<string, unknown>>();
-        const missing = REQUIRED[kind].filter((f) => body?.[f] === undefined);
-        if (!body || missing.length > 0) return reply(400, { message: `request/body must have required property '${missing[0]}'` });
+        const invalid = invalidDvrBody(kind, body);
+        if (invalid || !body) return invalid ?? reply(400);
         if (body.isDefault) list.filter((d) => d.is4k === body.is4k).forEach((d) => (d.isDefault = false));
+        // sonarr.ts PUT /:id: settings.sonarr[index] = { ...req.body, id }: the body replaces the whole entry.
         list[index] = { ...body, name: String(body.name), id };
         state.writes.push(`PUT /settings/${kind}/${id}`);
         return reply(200, list[index]);
@@ -185,20 +242,58 @@ function dvrRoutes(state: FakeJellyseerrState, kind: "sonarr" | "radarr", req: F
     return reply(404);
 }
 
-async function handle(state: FakeJellyseerrState, req: FakeRequest): Promise<FakeReply> {
+/**
+ * req.ip: with `trust proxy` (only when settings.network.trustProxy was true at start, server/index.ts) Express
+ * takes the leftmost X-Forwarded-For address, else the peer's.
+ */
+function clientIp(state: FakeSeerrState, req: FakeRequest): string {
+    const forwarded = String(req.headers["x-forwarded-for"] ?? "").split(",")[0].trim();
+    return state.trustProxyAtStart && forwarded ? forwarded : req.remoteAddress;
+}
+
+/** server/logger.ts hformat, as written to logs/seerr-YYYY-MM-DD.log (no colours in the file). */
+function logLine(level: string, label: string, message: string, metadata: Record<string, unknown>): string {
+    return `${new Date().toISOString()} [${level}][${label}]: ${message} ${JSON.stringify(metadata)}`;
+}
+
+/** auth.ts POST /local: this fake has no local users, so every sign-in fails as a wrong password does. */
+function localSignIn(state: FakeSeerrState, req: FakeRequest): FakeReply {
+    const body = req.json<{ email?: string; password?: string }>();
+    const absent = ["email", "password"].filter((f) => (body as Record<string, unknown> | undefined)?.[f] === undefined);
+    if (!body || absent.length > 0) return invalidBody(absent);
+    state.log.push(logLine("warn", "API", "Failed sign-in attempt using invalid Seerr password", { ip: clientIp(state, req), email: body.email }));
+    return reply(403, { message: "Access denied." });
+}
+
+async function handle(state: FakeSeerrState, req: FakeRequest): Promise<FakeReply> {
     const path = req.path.replace(/^\/api\/v1/, "");
-    if (req.method === "GET" && path === "/status") return reply(200, { version: "2.7.3" });
+    // routes/index.ts GET /status: restartRequired is RestartFlag.isSet() (network settings changed since start).
+    if (req.method === "GET" && path === "/status") return reply(200, { version: "3.1.0", commitTag: "local", updateAvailable: false, commitsBehind: 0, restartRequired: state.network.trustProxy !== state.trustProxyAtStart });
+    if (req.method === "POST" && path === "/auth/local") return localSignIn(state, req);
     if (req.method === "GET" && path === "/settings/public") {
-        return reply(200, { initialized: state.initialized, mediaServerType: state.mediaServerType, applicationTitle: "Jellyseerr", localLogin: true, mediaServerLogin: true });
+        return reply(200, { initialized: state.initialized, mediaServerType: state.mediaServerType, applicationTitle: "Seerr", localLogin: true, mediaServerLogin: true });
     }
     if (req.method === "POST" && path === "/auth/jellyfin") return signInWithJellyfin(state, req);
 
+    // seerr-api.yml security (cookieAuth or apiKey), checked by the validator before any route: a request with
+    // neither the X-Api-Key header nor the session cookie is refused with 401 (a wrong key passes on to a 403).
+    if (req.headers["x-api-key"] === undefined && !/(?:^|;\s*)connect\.sid=/.test(String(req.headers.cookie ?? ""))) {
+        return reply(401, { message: "cookie 'connect.sid' required", errors: [{ path: `/api/v1${path}`, message: "cookie 'connect.sid' required" }] });
+    }
     const user = caller(state, req);
     if (req.method === "GET" && path === "/auth/me") return user ? reply(200, user) : forbidden();
     if (!path.startsWith("/settings")) return reply(404);
     if (!user || (user.permissions & ADMIN_PERMISSION) === 0) return forbidden();
 
     if (req.method === "GET" && path === "/settings/jellyfin") return reply(200, structuredClone(state.jellyfin));
+    if (req.method === "GET" && path === "/settings/network") return reply(200, structuredClone(state.network));
+    if (req.method === "POST" && path === "/settings/network") {
+        // settings/index.ts POST /network: settings.network = merge(settings.network, req.body); applied at start only.
+        const body = req.json<Record<string, unknown>>() ?? {};
+        state.network = { ...state.network, ...body } as FakeSeerrState["network"];
+        state.writes.push("POST /settings/network");
+        return reply(200, structuredClone(state.network));
+    }
     if (req.method === "GET" && path === "/settings/jellyfin/library") return syncLibraries(state, req);
     if (req.method === "POST" && path === "/settings/initialize") {
         state.initialized = true;
@@ -210,9 +305,18 @@ async function handle(state: FakeJellyseerrState, req: FakeRequest): Promise<Fak
     return reply(404);
 }
 
-export async function start(options: { apiKey: string }): Promise<FakeJellyseerr> {
-    const state: FakeJellyseerrState = {
+export async function start(options: { apiKey: string }): Promise<FakeSeerr> {
+    const state: FakeSeerrState = {
         apiKey: options.apiKey,
+        // lib/settings/index.ts defaults (GET /settings/network on a fresh Seerr v3.1.0 answered exactly this).
+        network: {
+            csrfProtection: false, forceIpv4First: false, trustProxy: false,
+            proxy: { enabled: false, hostname: "", port: 8080, useSsl: false, user: "", password: "", bypassFilter: "", bypassLocalAddresses: true },
+            dnsCache: { enabled: false, forceMinTtl: 0, forceMaxTtl: -1 },
+            apiRequestTimeout: 10000,
+        },
+        trustProxyAtStart: false,
+        log: [],
         initialized: false,
         mediaServerType: NOT_CONFIGURED,
         jellyfin: { name: "", ip: "", port: 8096, useSsl: false, urlBase: "", externalHostname: "", libraries: [], serverId: "", apiKey: "" },
@@ -223,5 +327,9 @@ export async function start(options: { apiKey: string }): Promise<FakeJellyseerr
         writes: [],
     };
     const server = await serveFake((req) => handle(state, req));
-    return { port: server.port, state, close: server.close };
+    const restart = () => {
+        // Sessions live in the database (connect-typeorm in server/index.ts): they survive the restart.
+        state.trustProxyAtStart = state.network.trustProxy;
+    };
+    return { port: server.port, state, restart, close: server.close };
 }

@@ -1,9 +1,18 @@
 /**
- * Jellyseerr wiring: initialised against Jellyfin with the program's admin (so the public route opens only after
- * it), its movie and show libraries enabled, Sonarr and Radarr added as the default servers with the 1080p profile.
- * Jellyseerr's API key is fixed before first boot (env `API_KEY`); it works as `X-Api-Key` once Jellyseerr has its
- * first user, i.e. after `POST /auth/jellyfin`. A Jellyseerr initialised by another Jellyfin user fails.
- * Endpoints and required fields follow Jellyseerr's routes and jellyseerr-api.yml.
+ * Seerr wiring (Seerr 3.x, Jellyseerr's successor): initialised against Jellyfin with the program's admin (so the
+ * public route opens only after it), its movie and show libraries enabled, the reverse proxy trusted, Sonarr and
+ * Radarr added as the default servers with the 1080p profile.
+ * Seerr's API key is fixed before first boot (env `API_KEY`); it works as `X-Api-Key` once Seerr has its
+ * first user, i.e. after `POST /auth/jellyfin`. A Seerr initialised by another Jellyfin user fails.
+ * Endpoints and required fields follow Seerr's routes (server/routes) and seerr-api.yml.
+ *
+ * Two things Seerr's code decides that the wiring must respect:
+ * - `settings.network.trustProxy` is read once, at start (server/index.ts `server.enable('trust proxy')`): the
+ *   wiring saves it (`POST /settings/network`) and Seerr reports `restartRequired` until it restarts; the
+ *   program's `seerr-restart` host step restarts it.
+ * - `PUT /settings/<sonarr|radarr>/<id>` stores the body as the whole entry (server/routes/settings/sonarr.ts):
+ *   adopting an entry sends back everything it holds with only the program's fields changed, so the user's
+ *   own fields (anime profile and folder, tags, external URL, ...) stay.
  */
 import * as pulumi from "@pulumi/pulumi";
 import type { AppAddress, AppConnection } from "./core/types";
@@ -16,12 +25,12 @@ import type { JellyfinCollectionType } from "./jellyfin";
 
 const MEDIA_SERVER_NOT_CONFIGURED = 4;
 const MEDIA_SERVER_JELLYFIN = 2;
-/** Jellyseerr sees only these Jellyfin libraries (it skips music, books and the like). */
+/** Seerr sees only these Jellyfin libraries (it skips music, books and the like). */
 const REQUESTABLE: readonly string[] = ["movies", "tvshows"];
 
-/** A Sonarr or Radarr server as Jellyseerr should know it. */
-export interface JellyseerrDvr {
-    /** Entry name in Jellyseerr ("Sonarr"); entries are matched by it. */
+/** A Sonarr or Radarr server as Seerr should know it. */
+export interface SeerrDvr {
+    /** Entry name in Seerr ("Sonarr"); entries are matched by it. */
     name: string;
     hostname: string;
     port: number;
@@ -36,25 +45,25 @@ export interface JellyseerrDvr {
     rootFolder: string;
 }
 
-export interface JellyseerrInputs extends WiringBaseInputs {
-    /** Jellyseerr's own API key (set by the program through env `API_KEY`). */
+export interface SeerrInputs extends WiringBaseInputs {
+    /** Seerr's own API key (set by the program through env `API_KEY`). */
     apiKey: string;
-    /** Jellyfin as Jellyseerr reaches it. */
+    /** Jellyfin as Seerr reaches it. */
     jellyfinHost: string;
     jellyfinPort: number;
     jellyfinUrlBase: string;
     jellyfinUseSsl: boolean;
     jellyfinAdminUser: string;
     jellyfinAdminPassword: string;
-    /** Id of that admin in Jellyfin (JellyfinSetup's adminUserId): Jellyseerr's owner must be this very user. */
+    /** Id of that admin in Jellyfin (JellyfinSetup's adminUserId): Seerr's owner must be this very user. */
     jellyfinAdminUserId: string;
-    /** Jellyfin's libraries; the movie and show ones are enabled in Jellyseerr. */
+    /** Jellyfin's libraries; the movie and show ones are enabled in Seerr. */
     libraries: { name: string; collectionType: JellyfinCollectionType }[];
-    sonarr?: JellyseerrDvr;
-    radarr?: JellyseerrDvr;
+    sonarr?: SeerrDvr;
+    radarr?: SeerrDvr;
 }
 
-export interface JellyseerrDvrState {
+export interface SeerrDvrState {
     id: number;
     name: string;
     hostname: string;
@@ -68,9 +77,9 @@ export interface JellyseerrDvrState {
     isDefault: boolean;
 }
 
-export interface JellyseerrState {
+export interface SeerrState {
     initialized: boolean;
-    /** Jellyfin user name and id of Jellyseerr's owner (user 1). */
+    /** Jellyfin user name and id of Seerr's owner (user 1). */
     owner: string;
     ownerId: string;
     jellyfinHost: string;
@@ -78,14 +87,22 @@ export interface JellyseerrState {
     jellyfinUrlBase: string;
     /** Names of the enabled libraries. */
     enabledLibraries: string[];
-    sonarr?: JellyseerrDvrState;
-    radarr?: JellyseerrDvrState;
+    /** `settings.network.trustProxy` as saved (it takes effect when Seerr starts). */
+    trustProxy: boolean;
+    /**
+     * When this run saved trustProxy (ISO time; absent when it did not): the `seerr-restart` host step runs again
+     * whenever it changes, and restarts Seerr if Seerr says a restart is required.
+     */
+    trustProxySavedAt?: string;
+    sonarr?: SeerrDvrState;
+    radarr?: SeerrDvrState;
 }
 
 type DvrKind = "sonarr" | "radarr";
 const DVR_KINDS: readonly DvrKind[] = ["sonarr", "radarr"];
 
-interface StoredDvr {
+/** An entry as `GET /settings/<kind>` returns it: the program's fields, and whatever else the user set. */
+interface StoredDvr extends Record<string, unknown> {
     id: number;
     name: string;
     hostname: string;
@@ -104,11 +121,11 @@ function fail(c: AppClient, step: string, reason: string): never {
     throw new WiringError(c.app, c.address, step, reason, false);
 }
 
-const keyHeader = (inputs: JellyseerrInputs) => ({ "X-Api-Key": inputs.apiKey });
+const keyHeader = (inputs: SeerrInputs) => ({ "X-Api-Key": inputs.apiKey });
 const sameSet = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x) => b.includes(x));
-const wantedLibraries = (inputs: JellyseerrInputs) => inputs.libraries.filter((l) => REQUESTABLE.includes(l.collectionType)).map((l) => l.name);
+const wantedLibraries = (inputs: SeerrInputs) => inputs.libraries.filter((l) => REQUESTABLE.includes(l.collectionType)).map((l) => l.name);
 
-function dvrState(stored: StoredDvr): JellyseerrDvrState {
+function dvrState(stored: StoredDvr): SeerrDvrState {
     return {
         id: stored.id,
         name: stored.name,
@@ -124,7 +141,7 @@ function dvrState(stored: StoredDvr): JellyseerrDvrState {
     };
 }
 
-function dvrMatches(wanted: JellyseerrDvr, held: JellyseerrDvrState | undefined): boolean {
+function dvrMatches(wanted: SeerrDvr, held: SeerrDvrState | undefined): boolean {
     return (
         held !== undefined &&
         held.hostname === wanted.hostname &&
@@ -139,9 +156,9 @@ function dvrMatches(wanted: JellyseerrDvr, held: JellyseerrDvrState | undefined)
     );
 }
 
-/** The body Jellyseerr's settings/<kind> routes require (jellyseerr-api.yml SonarrSettings / RadarrSettings). */
-function dvrPayload(kind: DvrKind, wanted: JellyseerrDvr): Record<string, unknown> {
-    const common = {
+/** The fields of an entry the program decides. */
+function dvrManaged(wanted: SeerrDvr): Record<string, unknown> {
+    return {
         name: wanted.name,
         hostname: wanted.hostname,
         port: wanted.port,
@@ -151,27 +168,50 @@ function dvrPayload(kind: DvrKind, wanted: JellyseerrDvr): Record<string, unknow
         activeProfileId: wanted.profileId,
         activeProfileName: wanted.profileName,
         activeDirectory: wanted.rootFolder,
-        tags: [],
-        is4k: false,
         isDefault: true,
-        syncEnabled: true,
-        preventSearch: false,
-        tagRequests: false,
     };
+}
+
+/** A new entry: the body seerr-api.yml requires (SonarrSettings / RadarrSettings) with Seerr's UI defaults. */
+function dvrNew(kind: DvrKind, wanted: SeerrDvr): Record<string, unknown> {
+    const common = { tags: [], is4k: false, syncEnabled: true, preventSearch: false, tagRequests: false, ...dvrManaged(wanted) };
     return kind === "sonarr" ? { ...common, enableSeasonFolders: true, seriesType: "standard", animeSeriesType: "anime" } : { ...common, minimumAvailability: "released" };
 }
 
-async function readDvr(c: AppClient, inputs: JellyseerrInputs, kind: DvrKind): Promise<StoredDvr[]> {
+/**
+ * An adopted entry: PUT replaces the whole entry with the body, so the body is what the entry holds with the
+ * program's fields changed. `id` stays out: it is read-only in seerr-api.yml and the validator refuses it.
+ */
+function dvrMerged(existing: StoredDvr, wanted: SeerrDvr): Record<string, unknown> {
+    const held: Record<string, unknown> = { ...existing };
+    delete held.id;
+    return { ...held, ...dvrManaged(wanted) };
+}
+
+async function readDvr(c: AppClient, inputs: SeerrInputs, kind: DvrKind): Promise<StoredDvr[]> {
     return c.json<StoredDvr[]>(`read ${kind} servers`, { method: "GET", path: `/api/v1/settings/${kind}`, headers: keyHeader(inputs) });
 }
 
-async function observe(c: AppClient, inputs: JellyseerrInputs): Promise<JellyseerrState | undefined> {
+async function readNetwork(c: AppClient, inputs: SeerrInputs): Promise<{ trustProxy?: boolean }> {
+    return c.json<{ trustProxy?: boolean }>("read network settings", { method: "GET", path: "/api/v1/settings/network", headers: keyHeader(inputs) });
+}
+
+/**
+ * Trusts the reverse proxy (`X-Forwarded-For`), so Seerr logs and rate-limits the real client. The route merges
+ * the body into the saved network settings (server/routes/settings/index.ts `POST /network`).
+ */
+async function trustProxy(c: AppClient, inputs: SeerrInputs): Promise<void> {
+    const saved = await c.json<{ trustProxy?: boolean }>("trust the reverse proxy", { method: "POST", path: "/api/v1/settings/network", headers: keyHeader(inputs), json: { trustProxy: true } });
+    if (saved.trustProxy !== true) fail(c, "trust the reverse proxy", "Seerr did not keep network.trustProxy");
+}
+
+async function observe(c: AppClient, inputs: SeerrInputs): Promise<SeerrState | undefined> {
     const pub = await c.json<{ initialized: boolean; mediaServerType: number }>("read public settings", { method: "GET", path: "/api/v1/settings/public" });
     if (!pub.initialized && pub.mediaServerType === MEDIA_SERVER_NOT_CONFIGURED) return undefined;
     const me = await c.call("read the owner", { method: "GET", path: "/api/v1/auth/me", headers: keyHeader(inputs) }, [200, 403]);
-    if (me.status === 403) fail(c, "read the owner", "the API key is refused: Jellyseerr was not started with the program's API_KEY");
+    if (me.status === 403) fail(c, "read the owner", "the API key is refused: Seerr was not started with the program's API_KEY");
     const jellyfin = await c.json<JellyfinSettings>("read Jellyfin settings", { method: "GET", path: "/api/v1/settings/jellyfin", headers: keyHeader(inputs) });
-    const state: JellyseerrState = {
+    const state: SeerrState = {
         initialized: pub.initialized,
         owner: me.json<{ jellyfinUsername?: string }>().jellyfinUsername ?? "",
         ownerId: me.json<{ jellyfinUserId?: string }>().jellyfinUserId ?? "",
@@ -179,6 +219,7 @@ async function observe(c: AppClient, inputs: JellyseerrInputs): Promise<Jellysee
         jellyfinPort: jellyfin.port,
         jellyfinUrlBase: jellyfin.urlBase ?? "",
         enabledLibraries: jellyfin.libraries.filter((l) => l.enabled).map((l) => l.name),
+        trustProxy: (await readNetwork(c, inputs)).trustProxy === true,
     };
     for (const kind of DVR_KINDS) {
         const name = inputs[kind]?.name;
@@ -188,8 +229,8 @@ async function observe(c: AppClient, inputs: JellyseerrInputs): Promise<Jellysee
     return state;
 }
 
-/** Points an uninitialised Jellyseerr at Jellyfin by signing in with the admin (this also makes the admin its owner). */
-async function signIn(c: AppClient, inputs: JellyseerrInputs): Promise<void> {
+/** Points an uninitialised Seerr at Jellyfin by signing in with the admin (this also makes the admin its owner). */
+async function signIn(c: AppClient, inputs: SeerrInputs): Promise<void> {
     const res = await c.call(
         "sign in with Jellyfin",
         {
@@ -210,11 +251,11 @@ async function signIn(c: AppClient, inputs: JellyseerrInputs): Promise<void> {
     );
     if (res.status === 401) fail(c, "sign in with Jellyfin", `Jellyfin at ${inputs.jellyfinHost}:${inputs.jellyfinPort} refused user '${inputs.jellyfinAdminUser}'`);
     if (res.status === 403) fail(c, "sign in with Jellyfin", `'${inputs.jellyfinAdminUser}' is not a Jellyfin administrator`);
-    if (res.status === 500) fail(c, "sign in with Jellyfin", `Jellyseerr answered 500: ${res.text.slice(0, 200)}`);
+    if (res.status === 500) fail(c, "sign in with Jellyfin", `Seerr answered 500: ${res.text.slice(0, 200)}`);
 }
 
-/** Fails unless Jellyseerr belongs to the program's admin on the configured Jellyfin: never adopt a stranger's server. */
-function checkOwner(c: AppClient, inputs: JellyseerrInputs, held: JellyseerrState): void {
+/** Fails unless Seerr belongs to the program's admin on the configured Jellyfin: never adopt a stranger's server. */
+function checkOwner(c: AppClient, inputs: SeerrInputs, held: SeerrState): void {
     if (held.ownerId !== inputs.jellyfinAdminUserId) {
         fail(c, "check the owner", `it was set up by Jellyfin user '${held.owner}' (${held.ownerId}), not by the program's admin '${inputs.jellyfinAdminUser}' (${inputs.jellyfinAdminUserId}); refusing to adopt this server`);
     }
@@ -223,7 +264,7 @@ function checkOwner(c: AppClient, inputs: JellyseerrInputs, held: JellyseerrStat
     }
 }
 
-async function enableLibraries(c: AppClient, inputs: JellyseerrInputs): Promise<void> {
+async function enableLibraries(c: AppClient, inputs: SeerrInputs): Promise<void> {
     const wanted = wantedLibraries(inputs);
     // sync=true re-reads Jellyfin's libraries (and disables all); enable=<ids> then enables exactly those listed.
     const synced = await c.json<{ id: string; name: string }[]>("sync libraries from Jellyfin", { method: "GET", path: "/api/v1/settings/jellyfin/library", headers: keyHeader(inputs), query: { sync: true } });
@@ -233,7 +274,7 @@ async function enableLibraries(c: AppClient, inputs: JellyseerrInputs): Promise<
     await c.call("enable libraries", { method: "GET", path: "/api/v1/settings/jellyfin/library", headers: keyHeader(inputs), query: { enable: ids.join(",") } });
 }
 
-async function convergeDvr(c: AppClient, inputs: JellyseerrInputs, kind: DvrKind, created: string[]): Promise<string[]> {
+async function convergeDvr(c: AppClient, inputs: SeerrInputs, kind: DvrKind, created: string[]): Promise<string[]> {
     const wanted = inputs[kind];
     const stored = await readDvr(c, inputs, kind);
     let next = [...created];
@@ -245,17 +286,17 @@ async function convergeDvr(c: AppClient, inputs: JellyseerrInputs, kind: DvrKind
     if (!wanted) return next;
     const existing = stored.find((d) => d.name === wanted.name);
     if (!existing) {
-        await c.call(`add ${kind} server ${wanted.name}`, { method: "POST", path: `/api/v1/settings/${kind}`, headers: keyHeader(inputs), json: dvrPayload(kind, wanted) }, [201]);
+        await c.call(`add ${kind} server ${wanted.name}`, { method: "POST", path: `/api/v1/settings/${kind}`, headers: keyHeader(inputs), json: dvrNew(kind, wanted) }, [201]);
         return next.includes(`${kind}:${wanted.name}`) ? next : [...next, `${kind}:${wanted.name}`];
     }
     if (!dvrMatches(wanted, dvrState(existing))) {
-        await c.call(`update ${kind} server ${wanted.name}`, { method: "PUT", path: `/api/v1/settings/${kind}/${existing.id}`, headers: keyHeader(inputs), json: dvrPayload(kind, wanted) });
+        await c.call(`update ${kind} server ${wanted.name}`, { method: "PUT", path: `/api/v1/settings/${kind}/${existing.id}`, headers: keyHeader(inputs), json: dvrMerged(existing, wanted) });
     }
     return next;
 }
 
-export const jellyseerrImplementation: WiringImplementation<JellyseerrInputs, JellyseerrState> = {
-    app: "Jellyseerr",
+export const seerrImplementation: WiringImplementation<SeerrInputs, SeerrState> = {
+    app: "Seerr",
     ready: { req: { method: "GET", path: "/api/v1/settings/public" }, expect: [200] },
     secretOutputs: ["apiKey", "jellyfinAdminPassword", "sonarr", "radarr"],
     check: (inputs) => [
@@ -269,16 +310,18 @@ export const jellyseerrImplementation: WiringImplementation<JellyseerrInputs, Je
         if (!held) {
             await signIn(c, inputs);
             held = await observe(c, inputs);
-            if (!held) fail(c, "sign in with Jellyfin", "Jellyseerr still has no media server");
+            if (!held) fail(c, "sign in with Jellyfin", "Seerr still has no media server");
         }
         checkOwner(c, inputs, held);
         if (!sameSet(held.enabledLibraries, wantedLibraries(inputs))) await enableLibraries(c, inputs);
+        const savedAt = held.trustProxy ? undefined : new Date().toISOString();
+        if (!held.trustProxy) await trustProxy(c, inputs);
         if (!held.initialized) await c.call("finish initialisation", { method: "POST", path: "/api/v1/settings/initialize", headers: keyHeader(inputs) });
         let next = created;
         for (const kind of DVR_KINDS) next = await convergeDvr(c, inputs, kind, next);
         const state = await observe(c, inputs);
-        if (!state) fail(c, "read back", "Jellyseerr lost its media server");
-        return { state, created: next };
+        if (!state) fail(c, "read back", "Seerr lost its media server");
+        return { state: savedAt === undefined ? state : { ...state, trustProxySavedAt: savedAt }, created: next };
     },
     // Initialisation cannot be undone: destroy removes only the Sonarr/Radarr entries this resource added.
     remove: async (c, inputs, created) => {
@@ -292,6 +335,7 @@ export const jellyseerrImplementation: WiringImplementation<JellyseerrInputs, Je
     },
     matches: (inputs, observed) =>
         observed.initialized &&
+        observed.trustProxy &&
         observed.ownerId === inputs.jellyfinAdminUserId &&
         observed.jellyfinHost === inputs.jellyfinHost &&
         observed.jellyfinPort === inputs.jellyfinPort &&
@@ -303,42 +347,42 @@ export const jellyseerrImplementation: WiringImplementation<JellyseerrInputs, Je
         }),
 };
 
-const jellyseerrProvider = wiringProvider(jellyseerrImplementation);
+const seerrProvider = wiringProvider(seerrImplementation);
 
-export interface JellyseerrArgs {
+export interface SeerrArgs {
     connection: pulumi.Input<AppConnection>;
-    /** Jellyseerr's stack address, port and base path. */
+    /** Seerr's stack address, port and base path. */
     address: pulumi.Input<AppAddress>;
-    /** Jellyseerr's API key, the same value the program passes as env `API_KEY` (secret). */
+    /** Seerr's API key, the same value the program passes as env `API_KEY` (secret). */
     apiKey: pulumi.Input<string>;
-    /** Jellyfin as seen from Jellyseerr's container (stack address and port, URL base, TLS). */
+    /** Jellyfin as seen from Seerr's container (stack address and port, URL base, TLS). */
     jellyfinHost: pulumi.Input<string>;
     jellyfinPort: pulumi.Input<number>;
     jellyfinUrlBase: pulumi.Input<string>;
     jellyfinUseSsl: pulumi.Input<boolean>;
-    /** Jellyfin's admin (the one JellyfinSetup created), who becomes Jellyseerr's owner. */
+    /** Jellyfin's admin (the one JellyfinSetup created), who becomes Seerr's owner. */
     jellyfinAdminUser: pulumi.Input<string>;
     jellyfinAdminPassword: pulumi.Input<string>;
-    /** JellyfinSetup's adminUserId: Jellyseerr's owner must be this user. */
+    /** JellyfinSetup's adminUserId: Seerr's owner must be this user. */
     jellyfinAdminUserId: pulumi.Input<string>;
     /** Jellyfin's libraries (same list as JellyfinWiring's); movie and show libraries get enabled. */
     libraries: pulumi.Input<pulumi.Input<{ name: pulumi.Input<string>; collectionType: pulumi.Input<JellyfinCollectionType> }>[]>;
     /** Sonarr / Radarr as default servers; absent when the app is switched off. */
-    sonarr?: pulumi.Input<JellyseerrDvr>;
-    radarr?: pulumi.Input<JellyseerrDvr>;
+    sonarr?: pulumi.Input<SeerrDvr>;
+    radarr?: pulumi.Input<SeerrDvr>;
     readyTimeoutSeconds?: pulumi.Input<number>;
 }
 
-/** Jellyseerr initialised against Jellyfin, libraries enabled, Sonarr/Radarr as defaults. Destroy removes only the servers it added. */
-export class JellyseerrWiring extends WiringResource {
+/** Seerr initialised against Jellyfin, libraries enabled, Sonarr/Radarr as defaults. Destroy removes only the servers it added. */
+export class SeerrWiring extends WiringResource {
     /** What the app held after the last create/update/refresh (null under mocks). */
-    declare public readonly observed: pulumi.Output<JellyseerrState | null>;
+    declare public readonly observed: pulumi.Output<SeerrState | null>;
     declare public readonly created: pulumi.Output<string[]>;
 
-    constructor(name: string, args: JellyseerrArgs, opts?: pulumi.CustomResourceOptions) {
-        super("jellyseerr", jellyseerrProvider, name, { ...args, providerVersion: WIRING_VERSION, observed: undefined, created: undefined }, {
+    constructor(name: string, args: SeerrArgs, opts?: pulumi.CustomResourceOptions) {
+        super("seerr", seerrProvider, name, { ...args, providerVersion: WIRING_VERSION, observed: undefined, created: undefined }, {
             ...opts,
-            additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...wiringSecretOutputs(jellyseerrImplementation)],
+            additionalSecretOutputs: [...(opts?.additionalSecretOutputs ?? []), ...wiringSecretOutputs(seerrImplementation)],
         });
     }
 }
