@@ -6,7 +6,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { APP_IDS, CATALOG } from "../components/catalog";
+import { APP_IDS, CATALOG, RENAMED_APPS } from "../components/catalog";
 import { CONFIG_KEYS, DEFAULTS, knownKeysAt, NAMESPACE, SECRET_KEYS } from "../components/config";
 import { CommandSpec } from "../scripts/cli";
 import { LOGS_COMMAND } from "../scripts/logs";
@@ -32,7 +32,8 @@ function isKnownKey(dotted: string): boolean {
     const [top, ...rest] = dotted.split(".");
     if (!(CONFIG_KEYS as readonly string[]).includes(top)) return false;
     if (rest.length === 0) return true;
-    if (["apps", "images", "memoryLimits", "hostPorts"].includes(top)) return rest.length === 1 && (APP_IDS as readonly string[]).includes(rest[0]);
+    // App maps: app names, and the old names the program refuses with one line naming the new one.
+    if (["apps", "images", "memoryLimits", "hostPorts"].includes(top)) return rest.length === 1 && ((APP_IDS as readonly string[]).includes(rest[0]) || rest[0] in RENAMED_APPS);
     let prefix = [top];
     for (const part of rest) {
         if (!knownKeysAt(prefix).includes(part)) return false;
@@ -107,7 +108,7 @@ describe("README lines and the code", () => {
     });
 
     test("the number of secrets it says the example has is the example's", () => {
-        const secure = (fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8").match(/secure:/g) ?? []).length;
+        const secure = (fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8").match(/^\s+secure:/gm) ?? []).length;
         const words = ["no", "one", "two", "three", "four", "five"];
         expect(readme).toContain(`the example's ${words[secure]} \`secure:\` values`);
     });
@@ -117,10 +118,15 @@ describe("README lines and the code", () => {
         const block = /```\n([\s\S]*?)```/.exec(layout)?.[1] ?? "";
         const entries = block.split("\n").map((l) => l.split(/\s{2,}/)[0].trim()).filter(Boolean);
         expect(entries.length).toBeGreaterThan(8);
-        const missing = entries.flatMap((entry) => entry.split(/,\s*/)).filter((p, i, all) => {
-            const base = p.includes("/") || i === 0 ? p : `${path.dirname(all[0])}/${p}`;
-            return !fs.existsSync(path.join(ROOT, base.replace(/\*.*$/, "")));
+        // "components/a.ts, b.ts": b.ts beside a.ts.
+        const paths = entries.flatMap((entry) => {
+            const [first, ...more] = entry.split(/,\s*/);
+            return [first, ...more.map((p) => `${path.dirname(first)}/${p}`)];
         });
+        const missing = paths.filter((p) => !fs.existsSync(path.join(ROOT, p.replace(/\*.*$/, ""))));
         expect(missing).toEqual([]);
+        // ... and every top-level entry of the repository is in it.
+        const tracked = fs.readdirSync(ROOT).filter((f) => ![".git", "node_modules", ".gitignore", "README.md", "package-lock.json", "coverage", "bin"].includes(f));
+        expect(tracked.filter((f) => !new RegExp(`(^|\\s)${f.replace(/[.*]/g, (c) => `\\${c}`)}`, "m").test(block))).toEqual([]);
     });
 });
