@@ -7,11 +7,19 @@ import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { z } from "zod";
 import { APP_IDS, AppId, CATALOG, listenPortFor, livesInVpnNamespace, OPTIONAL_APPS, PROXY_PORTS, RENAMED_APPS, RETIRED_APPS, TORRENTING_PORT } from "./catalog";
+import { isSystemdCalendar } from "./calendar";
 import {
-    cidrContains, cidrsOverlap, GLUETUN_CONTROL_PORT, GLUETUN_OWN_PORTS, isIpv4Address, killSwitchSubnetProblem, normalizePath, parseCidr, sensitiveHostPath,
+    cidrContains, cidrsOverlap, GLUETUN_CONTROL_PORT, GLUETUN_OWN_PORTS, isIpv4Address, isPinned, killSwitchSubnetProblem, normalizePath, parseCidr,
+    parseImageRef, sensitiveHostPath,
 } from "./invariants";
+import { didYouMean, nearest } from "./suggest";
+import * as protonvpnLocations from "./data/protonvpn-locations.json";
 
 export const NAMESPACE = "homelab";
+/** The project's name (Pulumi.yaml): what `pulumi config set KEY` without a namespace writes under. */
+export const PROJECT_NAME = "homelab-media";
+/** Config namespaces of Pulumi itself and of the providers the program uses: their keys are theirs, not ours. */
+export const FOREIGN_NAMESPACES = ["pulumi", "docker", "command", "random"] as const;
 
 export const DEFAULTS = {
     sshPort: 22,
@@ -219,6 +227,23 @@ const dockerRootPath = z.string().trim().refine((v) => v.startsWith("/") && norm
     message: "must be Docker's data root on the host, an absolute path such as /var/lib/docker",
 }).transform(normalizePath);
 
+/** ProtonVPN names Gluetun accepts at the pinned version (components/data, made by scripts/vpn-locations.ts). */
+export const VPN_LOCATIONS: { gluetunVersion: string; source: string; countries: string[]; cities?: string[] } = protonvpnLocations;
+
+/** Gluetun compares SERVER_COUNTRIES / SERVER_CITIES with its server data case-insensitively. */
+const knownLocations = (kind: "country" | "city", names: readonly string[] | undefined) => (list: string[], ctx: z.RefinementCtx) => {
+    if (!names) return;
+    const lower = new Set(names.map((n) => n.toLowerCase()));
+    for (const value of list) {
+        if (lower.has(value.toLowerCase())) continue;
+        const hint = didYouMean(value, names, (n) => `"${n}"`);
+        ctx.addIssue({
+            code: "custom",
+            message: `"${value}" is not a ProtonVPN ${kind} in Gluetun ${VPN_LOCATIONS.gluetunVersion}'s list${hint || ""}: write names as Gluetun spells them (all of them: components/data/protonvpn-locations.json)`,
+        });
+    }
+};
+
 const stringList = z.preprocess(
     (v) => {
         const parsed = parseJsonish(v);
@@ -230,9 +255,10 @@ const stringList = z.preprocess(
 const appMap = <T extends z.ZodTypeAny>(value: T) =>
     z.preprocess(parseJsonish, z.record(z.string(), value, { message: "must be a map of app name to value" }));
 
+// The policy pack's own rule (components/invariants.ts isPinned), so the config refuses what the plan would.
 const pinnedImage = z.string().trim().refine(
-    (v) => /@sha256:[0-9a-f]{64}$/.test(v) || (/:[\w][\w.-]{0,127}$/.test(v.split("/").pop() ?? "") && !/:latest$/.test(v)),
-    { message: "must be pinned to a version tag or digest (repo:1.2.3 or repo@sha256:...), never latest or untagged" },
+    (v) => /^[\w./:@-]+$/.test(v) && isPinned(parseImageRef(v)),
+    { message: "must be pinned to a version tag or digest (repo:1.2.3 or repo@sha256:...), never latest or untagged; a channel tag such as develop, nightly or stable moves too" },
 );
 
 // WireGuard private keys are 32 bytes, base64-encoded to 44 characters ending in "=".
@@ -255,8 +281,44 @@ const jellyfinUserName = z.string().refine(
     { message: "must be a Jellyfin user name: letters, digits, spaces and - ' . _ @ + only, not starting or ending with a space (e.g. admin)" },
 );
 
-const privateKey = z.string().refine((v) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(v), {
-    message: "must be an SSH private key in PEM/OpenSSH form (set it with `pulumi config set --secret homelab:sshPrivateKey < ~/.ssh/id_ed25519`)",
+/**
+ * True for a private key that needs a passphrase: PEM with `Proc-Type: 4,ENCRYPTED`, PKCS#8 `ENCRYPTED PRIVATE
+ * KEY`, or an OpenSSH key (`openssh-key-v1`) whose cipher or KDF is not `none` (OpenSSH's PROTOCOL.key format).
+ */
+export function isEncryptedPrivateKey(pem: string): boolean {
+    if (/^Proc-Type:\s*4,ENCRYPTED/m.test(pem) || pem.includes("-----BEGIN ENCRYPTED PRIVATE KEY-----")) return true;
+    const body = /-----BEGIN OPENSSH PRIVATE KEY-----([\s\S]*?)-----END OPENSSH PRIVATE KEY-----/.exec(pem)?.[1];
+    if (body === undefined) return false;
+    const bytes = Buffer.from(body.replace(/\s+/g, ""), "base64");
+    const magic = "openssh-key-v1\0";
+    if (bytes.length < magic.length + 8 || bytes.subarray(0, magic.length).toString("latin1") !== magic) return false;
+    let at = magic.length;
+    const nextString = (): string | undefined => {
+        if (at + 4 > bytes.length) return undefined;
+        const length = bytes.readUInt32BE(at);
+        if (at + 4 + length > bytes.length) return undefined;
+        const value = bytes.subarray(at + 4, at + 4 + length).toString("latin1");
+        at += 4 + length;
+        return value;
+    };
+    const cipher = nextString();
+    const kdf = nextString();
+    // A key cut short is not this check's business (ssh refuses it); only a readable header decides.
+    if (cipher === undefined || kdf === undefined) return false;
+    return cipher !== "none" || kdf !== "none";
+}
+
+const privateKey = z.string().superRefine((v, ctx) => {
+    if (!/-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(v)) {
+        ctx.addIssue({ code: "custom", message: "must be an SSH private key in PEM/OpenSSH form (set it with `pulumi config set --secret homelab:sshPrivateKey < ~/.ssh/id_ed25519`)" });
+    } else if (isEncryptedPrivateKey(v)) {
+        ctx.addIssue({
+            code: "custom",
+            message: "is protected by a passphrase, which nobody can type during a deploy: the deploy key must be usable without a passphrase. "
+                + "Make one for the deploy (`ssh-keygen -t ed25519 -N '' -f ~/.ssh/homelab-deploy`, its .pub into the server's authorized_keys) "
+                + "and set it with `pulumi config set --secret homelab:sshPrivateKey < ~/.ssh/homelab-deploy`",
+        });
+    }
 });
 
 const httpUrl = z.string().trim().refine((v) => {
@@ -273,9 +335,14 @@ const backupRepository = z.string().trim().refine(
     { message: "must be an absolute path on the host (a mounted USB disk or NAS share, e.g. /mnt/backup/homelab) or sftp:user@host:/path" },
 );
 
-// A systemd calendar expression; the host validates it for real (systemd-analyze calendar) before installing the timer.
-const calendar = z.string().trim().regex(/^[\w*:,./~ -]+$/, {
-    message: "must be a systemd calendar expression such as daily, weekly or *-*-* 03:30:00",
+// A systemd calendar expression, checked by systemd's rules here (components/calendar.ts) and for real by
+// `systemd-analyze calendar` on the host before the timer is installed.
+const calendar = z.string().trim().superRefine((v, ctx) => {
+    if (/^[\w*:,./~+@ -]+$/.test(v) && isSystemdCalendar(v, isTimeZone)) return;
+    ctx.addIssue({
+        code: "custom",
+        message: `must be a systemd calendar expression (OnCalendar=); systemd cannot parse "${v}". Use e.g. daily, weekly, Mon..Fri 02:00 or *-*-* 03:30:00 (\`systemd-analyze calendar '<expression>'\` checks one)`,
+    });
 });
 
 /** The units systemd accepts in a time span (systemd.time(7)), in seconds. */
@@ -409,8 +476,8 @@ const schema = z.object({
     wireguardPrivateKey: wireguardKey.optional(),
     openvpnUser: text("must be your ProtonVPN OpenVPN/IKEv2 username (Account > OpenVPN / IKEv2 username)").optional(),
     openvpnPassword: text("must be your ProtonVPN OpenVPN/IKEv2 password").optional(),
-    vpnCountries: stringList.default(DEFAULTS.vpnCountries),
-    vpnCities: stringList.default(DEFAULTS.vpnCities),
+    vpnCountries: stringList.superRefine(knownLocations("country", VPN_LOCATIONS.countries)).default(DEFAULTS.vpnCountries),
+    vpnCities: stringList.superRefine(knownLocations("city", VPN_LOCATIONS.cities)).default(DEFAULTS.vpnCities),
     vpnPortForwarding: bool.default(DEFAULTS.vpnPortForwarding),
     apps: appMap(bool).default({}),
     indexersThroughVpn: bool.default(DEFAULTS.indexersThroughVpn),
@@ -436,27 +503,21 @@ export const CONFIG_KEYS = Object.keys(schema.shape) as (keyof RawConfig)[];
 type Problem = string;
 const key = (name: string) => `${NAMESPACE}:${name}`;
 
-function unknownAppProblems(raw: RawConfig): Problem[] {
-    const problems: Problem[] = [];
-    const check = (field: "apps" | "images" | "memoryLimits" | "hostPorts", allowed: readonly AppId[]) => {
-        for (const [name, value] of Object.entries(raw[field])) {
-            const renamed = RENAMED_APPS[name];
-            const retired = RETIRED_APPS.get(name);
-            if (renamed !== undefined) {
-                problems.push(`${key(field)}: "${name}" is now "${renamed}" (${CATALOG[renamed].title} replaced it and keeps its data): rename the key to ${key(field)}.${renamed}`);
-            } else if (retired !== undefined) {
-                // Switching a retired app off asks for what the stack does anyway.
-                if (!(field === "apps" && value === false)) problems.push(`${key(field)}.${name}: ${retired.reason}. Remove the key: pulumi config rm --path '${key(field)}.${name}'`);
-            } else if (!(allowed as readonly string[]).includes(name)) {
-                problems.push(`${key(field)}: "${name}" is not an app this stack can ${field === "apps" ? "switch" : "configure"}. Allowed: ${allowed.join(", ")}`);
-            }
+function unknownAppProblems(raw: RawConfig, field: "apps" | "images" | "memoryLimits" | "hostPorts"): Problem[] {
+    const allowed: readonly string[] = field === "apps" ? OPTIONAL_APPS
+        : field === "hostPorts" ? APP_IDS.filter((id) => CATALOG[id].placement !== "gateway" && id !== "caddy") : APP_IDS;
+    return Object.entries(raw[field]).flatMap(([name, value]) => {
+        const renamed = RENAMED_APPS[name];
+        if (renamed !== undefined) {
+            return [`${key(field)}: "${name}" is now "${renamed}" (${CATALOG[renamed].title} replaced it and keeps its data): rename the key to ${key(field)}.${renamed}`];
         }
-    };
-    check("apps", OPTIONAL_APPS);
-    check("images", APP_IDS);
-    check("memoryLimits", APP_IDS);
-    check("hostPorts", APP_IDS.filter((id) => CATALOG[id].placement !== "gateway" && id !== "caddy"));
-    return problems;
+        const retired = RETIRED_APPS.get(name);
+        if (retired !== undefined) {
+            // Switching a retired app off asks for what the stack does anyway.
+            return field === "apps" && value === false ? [] : [`${key(field)}.${name}: ${retired.reason}. Remove the key: pulumi config rm --path '${key(field)}.${name}'`];
+        }
+        return allowed.includes(name) ? [] : [`${key(field)}: "${name}" is not an app this stack can ${field === "apps" ? "switch" : "configure"}${didYouMean(name, allowed)}. Allowed: ${allowed.join(", ")}`];
+    });
 }
 
 /** Checked on the raw values, so a credential in plain text is reported whatever else is wrong. */
@@ -508,6 +569,12 @@ function networkProblems(raw: RawConfig): Problem[] {
     // Both go into Gluetun's kill switch (FIREWALL_OUTBOUND_SUBNETS): the rules of the policy pack apply.
     const lanProblem = killSwitchSubnetProblem(raw.lanSubnet);
     if (lanProblem) problems.push(`${key("lanSubnet")}: ${raw.lanSubnet} ${lanProblem}. Use your home network, e.g. ${DEFAULTS.lanSubnet}`);
+    // The LAN decides who may use the admin routes and the WebUI ports: a server outside it means lanSubnet is
+    // not the user's network (often the default left in place).
+    if (!lanProblem && !raw.lanBindAddress && raw.host !== undefined && isIpv4Address(raw.host) && !cidrContains(raw.lanSubnet, raw.host)) {
+        problems.push(`${key("lanSubnet")}: ${raw.lanSubnet} does not contain ${key("host")} ${raw.host}, so it is not the server's LAN. `
+            + `Set ${key("lanSubnet")} to your home network (e.g. ${raw.host.replace(/\.\d+$/, ".0")}/24) and ${key("lanBindAddress")} to ${raw.host}`);
+    }
     const dockerProblem = killSwitchSubnetProblem(raw.dockerSubnet);
     if (dockerProblem) problems.push(`${key("dockerSubnet")}: ${raw.dockerSubnet} ${dockerProblem}. Use an unused private range such as ${DEFAULTS.dockerSubnet}`);
     if (cidrsOverlap(raw.lanSubnet, raw.dockerSubnet)) {
@@ -629,18 +696,83 @@ function backupProblems(raw: RawConfig): Problem[] {
     return problems;
 }
 
-function zodProblems(error: z.ZodError): Problem[] {
+/** The schema of a (nested) setting, through optional/default/preprocess wrappers; undefined past a leaf. */
+function schemaAt(path: readonly (string | number)[]): z.ZodType | undefined {
+    let current: z.ZodType | undefined = schema;
+    for (const segment of ["", ...path]) {
+        current = unwrap(current);
+        if (segment === "") continue;
+        current = current instanceof z.ZodObject ? (current.shape as Record<string, z.ZodType>)[String(segment)] : undefined;
+    }
+    return unwrap(current);
+}
+
+function unwrap(type: z.ZodType | undefined): z.ZodType | undefined {
+    let current = type;
+    for (;;) {
+        if (current instanceof z.ZodOptional || current instanceof z.ZodDefault) current = current.def.innerType as z.ZodType;
+        else if (current instanceof z.ZodPipe) current = (current.def.out instanceof z.ZodTransform ? current.def.in : current.def.out) as z.ZodType;
+        else return current;
+    }
+}
+
+/** The keys a map setting knows (`backup` -> repository, schedule, keep), read from the schema. */
+export function knownKeysAt(path: readonly string[]): string[] {
+    const at = schemaAt(path);
+    return at instanceof z.ZodObject ? Object.keys(at.shape) : [];
+}
+
+/** A key written with dots but without `--path`: `backup.repository` as one key instead of a path. */
+function dottedKeyProblem(name: string, written: string): Problem | undefined {
+    const parts = name.split(".");
+    if (parts.length < 2 || !CONFIG_KEYS.includes(parts[0] as keyof RawConfig)) return undefined;
+    const target = key(name);
+    return `${written}: is one key with dots in its name, which this program does not read; a nested setting needs --path: `
+        + `\`pulumi config rm '${written}'\` then \`pulumi config set --path '${target}' <value>\``;
+}
+
+/** An unknown top-level `homelab:` key: a path without --path, or a typo of a known key. */
+function unknownKeyProblem(name: string): Problem {
+    return dottedKeyProblem(name, key(name))
+        ?? `${key(name)}: is not a setting of this program${didYouMean(name, CONFIG_KEYS, (k) => `\`${key(k)}\``)}. Known settings: ${CONFIG_KEYS.join(", ")}`;
+}
+
+/**
+ * Keys of the stack file outside the `homelab:` namespace: Pulumi's and the providers' are theirs; anything
+ * else is never read, so it is an error that names the right spelling.
+ */
+export function foreignKeyProblems(fullKeys: readonly string[]): Problem[] {
+    const namespaces = [NAMESPACE, ...FOREIGN_NAMESPACES];
+    return fullKeys.flatMap((full) => {
+        const colon = full.indexOf(":");
+        const namespace = colon < 0 ? "" : full.slice(0, colon);
+        const name = full.slice(colon + 1);
+        if (namespace === NAMESPACE || (FOREIGN_NAMESPACES as readonly string[]).includes(namespace)) return [];
+        const known = CONFIG_KEYS.includes(name.split(".")[0] as keyof RawConfig);
+        if (namespace === PROJECT_NAME) {
+            const dotted = name.includes(".") && known;
+            return [`${full}: is set under the project's name (what \`pulumi config set ${name}\` writes), which this program does not read; `
+                + (known
+                    ? `it reads ${key(name)}: \`pulumi config rm '${full}'\` then \`pulumi config set${dotted ? " --path" : ""} '${key(name)}' <value>\``
+                    : `its settings are ${NAMESPACE}:<key>${didYouMean(name, CONFIG_KEYS, (k) => `\`${key(k)}\``)}`)];
+        }
+        const close = nearest(namespace, namespaces);
+        if (close === NAMESPACE) {
+            return [`${full}: "${namespace}" is not a namespace this program reads${known ? `: did you mean \`${key(name)}\`?` : didYouMean(name, CONFIG_KEYS, (k) => `\`${key(k)}\``)}`];
+        }
+        return [`${full}: is not read by this program or its providers (${namespaces.map((n) => `${n}:`).join(", ")}); its settings are ${NAMESPACE}:<key>`];
+    });
+}
+
+function zodProblems(field: string, error: z.ZodError): Problem[] {
     // One problem per unknown key (zod reports them as one issue), so the count in the header is right.
     return error.issues.flatMap((issue) => {
-        if (issue.code === "unrecognized_keys" && issue.path.length > 0) {
-            const where = key(issue.path.map(String).join("."));
-            return issue.keys.map((k) => `${where}: "${k}" is not a setting here`);
-        }
+        const path = [field, ...issue.path.map(String)];
+        const where = `${key(path[0])}${path.length > 1 ? `.${path.slice(1).join(".")}` : ""}`;
         if (issue.code === "unrecognized_keys") {
-            return issue.keys.map((k) => `${key(k)}: is not a setting of this program. Known settings: ${CONFIG_KEYS.join(", ")}`);
+            const known = knownKeysAt(path);
+            return issue.keys.map((k) => `${where}: "${k}" is not a setting here${didYouMean(k, known)}${known.length > 0 ? `. Known: ${known.join(", ")}` : ""}`);
         }
-        const [field, ...rest] = issue.path.map(String);
-        const where = rest.length > 0 ? `${key(field)}.${rest.join(".")}` : key(field);
         return [`${where}: ${issue.message}`];
     });
 }
@@ -662,29 +794,56 @@ function isSecretKey(name: SecretSetting): boolean {
     return check ? check(key(name)) : true;
 }
 
+/** A rule across settings, run only when every setting it reads is valid (so it never blames a bad value twice). */
+interface CrossCheck {
+    reads: (keyof RawConfig)[];
+    check: (raw: RawConfig, enabledApps: AppId[]) => Problem[];
+}
+
+const CROSS_CHECKS: CrossCheck[] = [
+    ...(["apps", "images", "memoryLimits", "hostPorts"] as const).map((field): CrossCheck => ({ reads: [field], check: (raw) => unknownAppProblems(raw, field) })),
+    { reads: ["host", "sshHostKey", "sshPrivateKey"], check: targetProblems },
+    { reads: ["vpnType", "wireguardPrivateKey", "openvpnUser", "openvpnPassword"], check: vpnProblems },
+    { reads: ["host", "lanSubnet", "lanBindAddress", "dockerSubnet"], check: networkProblems },
+    { reads: ["apps", "hostPorts", "indexersThroughVpn", "sshPort"], check: (raw, apps) => hostPortProblems(raw, apps) },
+    { reads: ["renderGroupId", "jellyfinHardwareAcceleration"], check: jellyfinProblems },
+    { reads: ["backup", "host"], check: backupProblems },
+    { reads: ["storage", "host", "dataRoot", "dockerRoot"], check: storageProblems },
+    { reads: ["alerts", "host"], check: alertProblems },
+];
+
 /**
- * Validates the raw settings and returns the typed config, or throws ConfigError listing every problem.
+ * Validates the raw settings and returns the typed config, or throws ConfigError listing every problem of the
+ * stack at once: each setting is checked on its own, then every cross-setting rule whose settings are valid.
  * `isSecret` tells whether a key was stored with --secret (the engine knows; tests may pass their own).
+ * `otherKeys` are the stack's keys outside the `homelab:` namespace (full `namespace:key` form).
  */
-export function parseConfig(rawValues: Record<string, unknown>, isSecret: (k: SecretSetting) => boolean = isSecretKey): HomelabConfig {
-    const secretProblems = [...plainTextSecretProblems(rawValues, isSecret), ...storagePasswordProblems(rawValues, isSecret)];
-    const parsed = schema.strict().safeParse(rawValues);
-    if (!parsed.success) throw new ConfigError([...secretProblems, ...zodProblems(parsed.error)]);
-    const raw = parsed.data;
-    const enabledApps = enabledAppsOf(raw);
-    const problems = [
-        ...secretProblems,
-        ...unknownAppProblems(raw),
-        ...targetProblems(raw),
-        ...vpnProblems(raw),
-        ...networkProblems(raw),
-        ...hostPortProblems(raw, enabledApps),
-        ...jellyfinProblems(raw),
-        ...storageProblems(raw),
-        ...backupProblems(raw),
-        ...plainTextAlertTokenProblems(raw, isSecret),
-        ...alertProblems(raw),
+export function parseConfig(rawValues: Record<string, unknown>, isSecret: (k: SecretSetting) => boolean = isSecretKey, otherKeys: readonly string[] = []): HomelabConfig {
+    const problems: Problem[] = [
+        ...foreignKeyProblems(otherKeys), ...plainTextSecretProblems(rawValues, isSecret), ...storagePasswordProblems(rawValues, isSecret),
     ];
+    for (const name of Object.keys(rawValues)) {
+        if (!CONFIG_KEYS.includes(name as keyof RawConfig)) problems.push(unknownKeyProblem(name));
+    }
+    const invalid = new Set<string>();
+    const values: Record<string, unknown> = {};
+    for (const field of CONFIG_KEYS) {
+        const fieldSchema = schema.shape[field] as z.ZodType;
+        const parsed = fieldSchema.safeParse(rawValues[field]);
+        if (parsed.success) {
+            values[field] = parsed.data;
+        } else {
+            invalid.add(field);
+            problems.push(...zodProblems(field, parsed.error));
+            values[field] = fieldSchema.safeParse(undefined).data;
+        }
+    }
+    const raw = values as RawConfig;
+    const enabledApps = enabledAppsOf(raw);
+    for (const rule of CROSS_CHECKS) {
+        if (rule.reads.every((field) => !invalid.has(field))) problems.push(...rule.check(raw, enabledApps));
+    }
+    if (!invalid.has("alerts")) problems.push(...plainTextAlertTokenProblems(raw, isSecret));
     if (problems.length > 0) throw new ConfigError(problems);
     return toHomelabConfig(raw, enabledApps);
 }
@@ -754,5 +913,6 @@ function toAlertSettings(alerts: RawConfig["alerts"]): AlertSettings {
 
 /** Reads and validates the stack's config once. */
 export function loadConfig(): HomelabConfig {
-    return parseConfig(readRawConfig());
+    const otherKeys = Object.keys(pulumi.runtime.allConfig()).filter((k) => !k.startsWith(`${NAMESPACE}:`));
+    return parseConfig(readRawConfig(), isSecretKey, otherKeys);
 }

@@ -131,3 +131,46 @@ export function sensitiveHostPath(path: string): string | undefined {
  */
 export const GLUETUN_OWN_PORTS = [8000, 9999, 8888, 8388] as const;
 export const GLUETUN_CONTROL_PORT = 8000;
+
+// ---- image references --------------------------------------------------------------------------------
+
+export interface ImageRef {
+    /** The reference as written, e.g. "lscr.io/linuxserver/qbittorrent:5.1.2". */
+    ref: string;
+    /** Repository path without registry host, tag or digest, lower case, e.g. "linuxserver/qbittorrent". */
+    repository: string;
+    /** Last path segment of the repository, e.g. "qbittorrent". */
+    basename: string;
+    tag?: string;
+    digest?: string;
+}
+
+export function parseImageRef(ref: string): ImageRef {
+    let rest = ref.trim();
+    let digest: string | undefined;
+    const at = rest.indexOf("@");
+    if (at >= 0) {
+        digest = rest.slice(at + 1);
+        rest = rest.slice(0, at);
+    }
+    let tag: string | undefined;
+    const colon = rest.lastIndexOf(":");
+    if (colon > rest.lastIndexOf("/")) {
+        tag = rest.slice(colon + 1);
+        rest = rest.slice(0, colon);
+    }
+    const parts = rest.toLowerCase().split("/");
+    // A first segment with a dot or a port (or "localhost") is a registry host, not part of the repository.
+    if (parts.length > 1 && (parts[0].includes(".") || parts[0].includes(":") || parts[0] === "localhost")) parts.shift();
+    return { ref, repository: parts.join("/"), basename: parts[parts.length - 1] ?? "", tag, digest };
+}
+
+const FLOATING_TAG = /(^|[-_.])(latest|stable|release|nightly|develop|dev|edge|main|master|testing|unstable|beta|rolling)$/i;
+
+/** Pinned: a digest, or a tag that names a version (has a digit) and is not a floating channel such as `latest`. */
+export function isPinned(image: ImageRef): boolean {
+    if (image.digest && /^sha256:[0-9a-f]{64}$/i.test(image.digest)) return true;
+    if (!image.tag) return false;
+    if (/(^|[-_.])latest($|[-_.])/i.test(image.tag)) return false;
+    return /\d/.test(image.tag) && !FLOATING_TAG.test(image.tag);
+}

@@ -10,46 +10,37 @@ import * as os from "os";
 import * as path from "path";
 import { ConfigError, HomelabConfig, NAMESPACE, parseConfig, SecretSetting } from "../components/config";
 import { knownHostsLine, sshFilePaths } from "../components/docker-host";
+import { ChosenStack, chooseStack, examplePlaceholders, OneLineError, StackOptions, USAGE_EXIT } from "./cli";
 import { readStackConfig } from "./plan";
 
-const ROOT = path.join(__dirname, "..");
+export { OneLineError, runCli } from "./cli";
+export type { StackOptions } from "./cli";
 
-/** A problem to report to the user in one line, with a non-zero exit. */
-export class OneLineError extends Error {
-    constructor(message: string, public readonly exitCode = 1) {
-        super(message);
-        this.name = "OneLineError";
-    }
-}
-
-export interface StackOptions { stack: string; stackFile?: string }
-
-/** Splits `--stack NAME` and `--stack-file FILE` off the arguments; the rest is returned in order. */
-export function takeStackOptions(argv: string[]): { stack: StackOptions; rest: string[] } {
-    const stack: StackOptions = { stack: "dev" };
-    const rest: string[] = [];
-    for (let i = 0; i < argv.length; i++) {
-        if (argv[i] === "--stack") stack.stack = argv[++i] ?? "";
-        else if (argv[i] === "--stack-file") stack.stackFile = argv[++i];
-        else rest.push(argv[i]);
-    }
-    if (!/^[\w.-]+$/.test(stack.stack)) throw new OneLineError("homelab: --stack needs a stack name", 64);
-    if (argv.includes("--stack-file") && !stack.stackFile) throw new OneLineError("homelab: --stack-file needs a file name", 64);
-    return { stack, rest };
+/**
+ * The stack a day-two command acts on (scripts/cli.ts chooses it). The example stack, or a file still carrying
+ * its placeholders, names no server of the user's: that is said in one line instead of trying its host.
+ */
+export function chooseHostStack(given: Partial<StackOptions>): ChosenStack {
+    const chosen = chooseStack(given);
+    if (!chosen.isExample) return chosen;
+    const placeholders = examplePlaceholders(chosen.stackFile);
+    const file = path.relative(process.cwd(), chosen.stackFile) || chosen.stackFile;
+    throw new OneLineError(`homelab: stack "${chosen.stack}" (${file}, ${chosen.reason}) is the example, not a server of yours`
+        + `${placeholders.length > 0 ? `: ${placeholders.join(", ")} ${placeholders.length === 1 ? "is a placeholder" : "are placeholders"}` : ""}. `
+        + "Make your own stack (README \"Deploy\"), `pulumi up`, then run this with --stack NAME", 3);
 }
 
 /** The stack's validated config, from its stack file (secrets are not needed and not decrypted). */
-export function loadStackConfig(options: StackOptions): HomelabConfig {
-    const file = options.stackFile ?? path.join(ROOT, `Pulumi.${options.stack}.yaml`);
-    if (!fs.existsSync(file)) throw new OneLineError(`homelab: no stack file ${file} (pass --stack NAME or --stack-file FILE)`, 64);
-    const { config, secretKeys } = readStackConfig(file);
+export function loadStackConfig(options: ChosenStack): HomelabConfig {
+    const { config, secretKeys } = readStackConfig(options.stackFile);
     const raw = Object.fromEntries(Object.entries(config)
         .filter(([k]) => k.startsWith(`${NAMESPACE}:`))
         .map(([k, v]) => [k.slice(NAMESPACE.length + 1), typeof v === "object" && v !== null ? JSON.stringify(v) : v]));
+    const otherKeys = Object.keys(config).filter((k) => !k.startsWith(`${NAMESPACE}:`));
     try {
-        return parseConfig(raw, (k: SecretSetting) => secretKeys.includes(`${NAMESPACE}:${k}`));
+        return parseConfig(raw, (k: SecretSetting) => secretKeys.includes(`${NAMESPACE}:${k}`), otherKeys);
     } catch (error) {
-        if (error instanceof ConfigError) throw new OneLineError(`homelab: the stack config of ${options.stack} is invalid: ${error.problems.join("; ")}`, 64);
+        if (error instanceof ConfigError) throw new OneLineError(`homelab: the stack config of ${options.stack} is invalid: ${error.problems.join("; ")}`, USAGE_EXIT);
         throw error;
     }
 }
@@ -155,14 +146,9 @@ export function hostShell(options: StackOptions, cfg: HomelabConfig): HostShell 
     };
 }
 
-/** Runs a CLI's main: one line and a non-zero exit for a OneLineError, the stack otherwise. */
-export function runCli(main: () => Promise<number>): void {
-    main().then((code) => process.exit(code), (error: unknown) => {
-        if (error instanceof OneLineError) {
-            console.error(error.message);
-            process.exit(error.exitCode);
-        }
-        console.error(error instanceof Error ? error.stack ?? error.message : String(error));
-        process.exit(1);
-    });
-}
+/** The engine is asked first, so an unreachable one is one line with Docker's own error, not "no container". */
+export const ENGINE_CHECK = `if ! engine_error="$(docker version --format '{{.Server.Version}}' 2>&1 >/dev/null)" || [ -n "$engine_error" ]; then
+    echo "homelab: the Docker engine on $(hostname) cannot be reached: \${engine_error:-docker version failed}" >&2
+    exit 2
+fi
+`;

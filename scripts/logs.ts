@@ -3,30 +3,40 @@
  * the host, reached the way the program reaches it (scripts/host-access.ts). Read-only.
  */
 import { APP_IDS } from "../components/catalog";
+import { didYouMean } from "../components/suggest";
 import { shellQuote } from "../components/host-scripts";
-import { hostShell, loadStackConfig, OneLineError, runCli, takeStackOptions } from "./host-access";
+import { CommandSpec, parseArgs, USAGE_EXIT } from "./cli";
+import { chooseHostStack, ENGINE_CHECK, hostShell, loadStackConfig, OneLineError, runCli } from "./host-access";
 
-const USAGE = "usage: npm run logs -- APP [--follow] [--tail N] [--stack NAME] [--stack-file FILE]";
+export const LOGS_COMMAND: CommandSpec = {
+    name: "logs",
+    synopsis: "APP [--follow] [--tail N] [--stack NAME] [--stack-file FILE]",
+    help: [
+        "An app's container logs from your server (read-only), with timestamps.",
+        "",
+        "  APP                one of the stack's apps (sonarr, jellyfin, gluetun, ...)",
+        "  --follow, -f       keep printing new lines",
+        "  --tail N           the last N lines (default 200), or all",
+    ],
+    valueOptions: ["--tail"],
+    flags: ["--follow", "-f"],
+};
+
 
 async function main(): Promise<number> {
-    const { stack, rest } = takeStackOptions(process.argv.slice(2));
-    let follow = false;
-    let tail = "200";
-    const positional: string[] = [];
-    for (let i = 0; i < rest.length; i++) {
-        if (rest[i] === "--follow" || rest[i] === "-f") follow = true;
-        else if (rest[i] === "--tail") tail = rest[++i] ?? "";
-        else if (rest[i].startsWith("-")) throw new OneLineError(`homelab: unknown option ${rest[i]}. ${USAGE}`, 64);
-        else positional.push(rest[i]);
-    }
-    if (!/^(\d+|all)$/.test(tail)) throw new OneLineError(`homelab: --tail needs a number of lines or "all"`, 64);
-    if (positional.length !== 1) throw new OneLineError(`homelab: name one app. ${USAGE}`, 64);
-    const app = positional[0];
+    const args = parseArgs(process.argv.slice(2), LOGS_COMMAND);
+    const follow = args.flags.has("--follow") || args.flags.has("-f");
+    const tail = args.values.get("--tail") ?? "200";
+    const misuse = (what: string) => new OneLineError(`logs: ${what} (npm run logs -- --help)`, USAGE_EXIT);
+    if (!/^(\d+|all)$/.test(tail)) throw misuse(`--tail needs a number of lines or "all", got "${tail}"`);
+    if (args.positional.length !== 1) throw misuse(args.positional.length === 0 ? "name one app, e.g. npm run logs -- sonarr" : `name one app, got ${args.positional.join(" ")}`);
+    const app = args.positional[0];
+    const stack = chooseHostStack(args.stack);
     const cfg = loadStackConfig(stack);
-    if (!(APP_IDS as readonly string[]).includes(app)) throw new OneLineError(`homelab: unknown app "${app}": this stack runs ${cfg.enabledApps.join(", ")}`, 64);
-    if (!(cfg.enabledApps as string[]).includes(app)) throw new OneLineError(`homelab: ${app} is not enabled in stack ${stack.stack} (homelab:apps.${app})`, 64);
+    if (!(APP_IDS as readonly string[]).includes(app)) throw new OneLineError(`homelab: unknown app "${app}"${didYouMean(app, cfg.enabledApps)}: this stack runs ${cfg.enabledApps.join(", ")}`, USAGE_EXIT);
+    if (!(cfg.enabledApps as string[]).includes(app)) throw new OneLineError(`homelab: ${app} is not enabled in stack ${stack.stack} (homelab:apps.${app})`, USAGE_EXIT);
     const shell = hostShell(stack, cfg);
-    return shell.stream(`if ! docker inspect ${shellQuote(app)} >/dev/null 2>&1; then
+    return shell.stream(`${ENGINE_CHECK}if ! docker inspect ${shellQuote(app)} >/dev/null 2>&1; then
     echo "homelab: there is no container ${app} on $(hostname) (pulumi up creates it)" >&2
     exit 4
 fi

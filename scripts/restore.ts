@@ -6,41 +6,50 @@
  * a wrong password) is one line and a non-zero exit, with nothing changed on the host.
  */
 import { APP_IDS, AppId, CATALOG } from "../components/catalog";
-import { hostShell, loadStackConfig, OneLineError, runCli, takeStackOptions } from "./host-access";
+import { chooseHostStack, ENGINE_CHECK, hostShell, loadStackConfig, OneLineError, runCli } from "./host-access";
 import { shellQuote } from "../components/host-scripts";
+import { didYouMean } from "../components/suggest";
+import { CommandSpec, parseArgs, USAGE_EXIT } from "./cli";
 
-const USAGE = "usage: npm run restore -- APP [--snapshot ID] [--stack NAME] [--stack-file FILE]";
+export const RESTORE_COMMAND: CommandSpec = {
+    name: "restore",
+    synopsis: "APP [--snapshot ID] [--stack NAME] [--stack-file FILE]",
+    help: [
+        "Puts an app's volumes back from the stack's restic repository: stops the app's container, replaces each of its",
+        "volumes with the latest snapshot (or the one given) and starts it again. Needs homelab:backup.repository.",
+        "",
+        "  APP                an app with backed-up volumes (sonarr, radarr, jellyfin, ...)",
+        "  --snapshot ID      a snapshot id (homelab-backup snapshots APP on the server lists them)",
+    ],
+    valueOptions: ["--snapshot"],
+    flags: [],
+};
 
 /** Apps that keep state in a volume: the ones a backup holds. */
 export const RESTORABLE_APPS: AppId[] = APP_IDS.filter((id) => CATALOG[id].configPath !== undefined);
 
-function parseArgs(rest: string[]): { app: AppId; snapshot?: string } {
-    let snapshot: string | undefined;
-    const positional: string[] = [];
-    for (let i = 0; i < rest.length; i++) {
-        if (rest[i] === "--snapshot") {
-            snapshot = rest[++i];
-            if (!snapshot || !/^[0-9a-f]{8,64}$/.test(snapshot)) throw new OneLineError(`homelab: --snapshot needs a snapshot id (8 to 64 hex digits, see \`homelab-backup snapshots\` on the host)`, 64);
-        } else if (rest[i].startsWith("-")) throw new OneLineError(`homelab: unknown option ${rest[i]}. ${USAGE}`, 64);
-        else positional.push(rest[i]);
-    }
-    if (positional.length !== 1) throw new OneLineError(`homelab: name one app. ${USAGE}`, 64);
-    const app = positional[0];
+function restoreArgs(argv: string[]) {
+    const args = parseArgs(argv, RESTORE_COMMAND);
+    const misuse = (what: string) => new OneLineError(`restore: ${what} (npm run restore -- --help)`, USAGE_EXIT);
+    const snapshot = args.values.get("--snapshot");
+    if (snapshot !== undefined && !/^[0-9a-f]{8,64}$/.test(snapshot)) throw misuse("--snapshot needs a snapshot id (8 to 64 hex digits, see `homelab-backup snapshots` on the host)");
+    if (args.positional.length !== 1) throw misuse(args.positional.length === 0 ? "name one app, e.g. npm run restore -- sonarr" : `name one app, got ${args.positional.join(" ")}`);
+    const app = args.positional[0];
     if (!(RESTORABLE_APPS as string[]).includes(app)) {
-        throw new OneLineError(`homelab: unknown app "${app}": apps with backed-up volumes are ${RESTORABLE_APPS.join(", ")}`, 64);
+        throw new OneLineError(`homelab: unknown app "${app}"${didYouMean(app, RESTORABLE_APPS)}: apps with backed-up volumes are ${RESTORABLE_APPS.join(", ")}`, USAGE_EXIT);
     }
-    return { app: app as AppId, snapshot };
+    return { stack: args.stack, app: app as AppId, snapshot };
 }
 
 async function main(): Promise<number> {
-    const { stack, rest } = takeStackOptions(process.argv.slice(2));
-    const { app, snapshot } = parseArgs(rest);
+    const { app, snapshot, stack: given } = restoreArgs(process.argv.slice(2));
+    const stack = chooseHostStack(given);
     const cfg = loadStackConfig(stack);
     if (!cfg.backup) throw new OneLineError(`homelab: backups are off for stack ${stack.stack} (homelab:backup.repository is not set): nothing to restore`, 3);
     const shell = hostShell(stack, cfg);
     const args = [app, ...(snapshot ? [snapshot] : [])].map(shellQuote).join(" ");
     return shell.stream(`set -e
-if ! command -v homelab-backup >/dev/null 2>&1; then
+${ENGINE_CHECK}if ! command -v homelab-backup >/dev/null 2>&1; then
     echo "homelab: backups are not installed on $(hostname): run pulumi up with homelab:backup.repository set" >&2
     exit 3
 fi

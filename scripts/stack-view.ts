@@ -33,6 +33,15 @@ export interface HostCommandView {
     name: string;
     script: string;
     variables: Record<string, string>;
+    /** True when the create script is a secret (it carries a password), so the variables are read from delete. */
+    createIsSecret: boolean;
+}
+
+/** The settings that decide the deploy, read back from the graph (the gateway's environment, the backup step). */
+export interface DeploySettings {
+    vpn?: { provider: string; type: string; countries: string; cities: string; portForwarding: boolean };
+    timezone?: string;
+    backup?: { repository: string; schedule: string; keep: string };
 }
 
 /** A wiring resource: the app address its provider calls and the containers it waits for. */
@@ -50,6 +59,7 @@ export interface StackView {
     wiring: WiringView[];
     /** Wiring resources the reverse proxy (every public route) waits for. */
     proxyWaitsFor: string[];
+    settings: DeploySettings;
 }
 
 type Inputs = Record<string, unknown>;
@@ -128,6 +138,47 @@ function scriptVariables(create: string): Record<string, string> {
     return variables;
 }
 
+const HOST_SCRIPTS = /^.*-(data-tree|firewall|fail2ban|vpn-recovery|backup|watch|data-mount)$/;
+
+function hostCommandView(resource: CapturedResource): HostCommandView {
+    const inputs = readable(resource);
+    const createIsSecret = typeof inputs.create !== "string" || inputs.create === "[secret]";
+    // A create script with a password in it is a secret as a whole, and one whose variables travel on its (secret)
+    // stdin is only `bash -s -- create`: delete carries the same variables without the secret.
+    const source = !createIsSecret && String(inputs.create).includes("\nexport ") ? inputs.create : inputs.delete;
+    return {
+        name: resource.name,
+        script: resource.name.replace(HOST_SCRIPTS, "$1.sh"),
+        variables: typeof source === "string" ? scriptVariables(source) : {},
+        createIsSecret,
+    };
+}
+
+function envsOf(container: CapturedResource | undefined): Map<string, string> {
+    const envs = container ? asArray<string>(readable(container).envs) : [];
+    return new Map(envs.filter((e) => typeof e === "string" && e.includes("=")).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)]));
+}
+
+function deploySettings(gateway: CapturedResource | undefined, commands: HostCommandView[]): DeploySettings {
+    const env = envsOf(gateway);
+    const backup = commands.find((c) => c.script === "backup.sh")?.variables;
+    return {
+        vpn: gateway ? {
+            provider: env.get("VPN_SERVICE_PROVIDER") ?? "?",
+            type: env.get("VPN_TYPE") ?? "?",
+            countries: env.get("SERVER_COUNTRIES")?.split(",").join(", ") ?? "any",
+            cities: env.get("SERVER_CITIES")?.split(",").join(", ") ?? "any",
+            portForwarding: env.get("VPN_PORT_FORWARDING") === "on",
+        } : undefined,
+        timezone: env.get("TZ"),
+        backup: backup ? {
+            repository: backup.REPOSITORY,
+            schedule: backup.SCHEDULE,
+            keep: `${backup.KEEP_DAILY} daily, ${backup.KEEP_WEEKLY} weekly, ${backup.KEEP_MONTHLY} monthly`,
+        } : undefined,
+    };
+}
+
 function byCatalogOrder(a: ContainerView, b: ContainerView): number {
     const rank = (c: ContainerView) => {
         const index = (APP_IDS as readonly string[]).indexOf(c.app);
@@ -156,19 +207,12 @@ export function buildStackView(resources: CapturedResource[]): StackView {
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
     const provider = resources.find((r) => r.type === DOCKER_PROVIDER);
     const proxy = resources.find((r) => r.type === CONTAINER && readable(r).name === "caddy");
+    const gateway = resources.find((r) => r.type === CONTAINER && asArray(readable(r).labels).some((l) => l.label === "homelab.app" && l.value === "gluetun"));
+    const hostCommands = resources.filter((r) => r.type === COMMAND).map(hostCommandView);
     return {
         dockerHost: provider ? String(readable(provider).host ?? "unix:///var/run/docker.sock") : "unix:///var/run/docker.sock",
         containers: resources.filter((r) => r.type === CONTAINER).map((r) => containerView(r, byUrn)).sort(byCatalogOrder),
-        hostCommands: resources.filter((r) => r.type === COMMAND).map((r) => {
-            const { create, delete: remove } = readable(r);
-            // A step whose variables travel on its (secret) stdin shows the ones its delete command carries.
-            const shown = typeof create === "string" && create.includes("\nexport ") ? create : remove;
-            return {
-                name: r.name,
-                script: r.name.replace(/^.*-(data-tree|firewall|fail2ban|vpn-recovery|watch)$/, "$1.sh"),
-                variables: typeof shown === "string" ? scriptVariables(shown) : {},
-            };
-        }),
+        hostCommands,
         networks: resources.filter((r) => r.type === NETWORK).map((r) => {
             const inputs = readable(r);
             return { name: String(inputs.name ?? r.name), subnet: String(asArray(inputs.ipamConfigs)[0]?.subnet ?? "") };
@@ -176,6 +220,7 @@ export function buildStackView(resources: CapturedResource[]): StackView {
         // Sorted: dynamic resources register once their inputs resolve, in no fixed order.
         wiring: resources.filter((r) => r.type === DYNAMIC).map((r) => wiringView(r, byUrn)).sort((a, b) => a.name.localeCompare(b.name)),
         proxyWaitsFor: (proxy?.dependencies ?? []).map((urn) => byUrn.get(urn)).filter((r): r is CapturedResource => r?.type === DYNAMIC).map(wiringName).sort(),
+        settings: deploySettings(gateway, hostCommands),
     };
 }
 
@@ -192,8 +237,20 @@ function describePlacement(placement: Placement): string {
     }
 }
 
+function renderSettings(settings: DeploySettings): string[] {
+    const lines = ["Settings that decide the deploy:"];
+    const vpn = settings.vpn;
+    if (vpn) {
+        lines.push(`  VPN          ${vpn.provider} over ${vpn.type}; countries: ${vpn.countries}; cities: ${vpn.cities}; port forwarding: ${vpn.portForwarding ? "on (qBittorrent's listening port follows it)" : "off"}`);
+    }
+    lines.push(`  time zone    ${settings.timezone ?? "(not set)"}`);
+    const backup = settings.backup;
+    lines.push(`  backups      ${backup ? `restic to ${backup.repository}, schedule ${backup.schedule}, keeping ${backup.keep}` : "off (homelab:backup.repository is not set)"}`);
+    return lines;
+}
+
 export function renderPlanText(view: StackView): string {
-    const lines = [`Docker host: ${view.dockerHost}`];
+    const lines = [...renderSettings(view.settings), "", `Docker host: ${view.dockerHost}`];
     for (const network of view.networks) lines.push(`Network: ${network.name} ${network.subnet}`);
     lines.push("", `Containers (${view.containers.length}):`);
     for (const c of view.containers) {
@@ -210,6 +267,7 @@ export function renderPlanText(view: StackView): string {
     if (view.hostCommands.length === 0) lines.push("  none (local Docker engine: host hardening skipped)");
     for (const cmd of view.hostCommands) {
         const vars = Object.entries(cmd.variables).map(([k, v]) => `${k}=${v.includes("\n") ? `[${v.split("\n").length} lines]` : v}`);
+        if (cmd.createIsSecret) vars.push("PASSWORD=[secret]");
         lines.push(`  ${cmd.script.padEnd(14)} ${vars.join(" ")}`);
     }
     lines.push("", `Wiring on deploy (${view.wiring.length}):`);

@@ -68,6 +68,13 @@ oldest_sample() {
 collect() {
     fact now "$(date +%s)"
 
+    # ---- the engine: without it nothing below means anything (Docker's own error is reported as it is) ----
+    local engine_error
+    if ! engine_error="$(docker version --format '{{.Server.Version}}' 2>&1 >/dev/null)" || [[ -n "$engine_error" ]]; then
+        fact docker.error "${engine_error:-docker version failed}"
+        return 0
+    fi
+
     # ---- apps ---- (one docker call for all containers and one for their images: the watcher runs every minute)
     local app info image pid address inside outside repository port name
     declare -A found=() tags=()
@@ -469,6 +476,10 @@ judge_lan() {
 judge() {
     read_facts
     [[ -v "F[now]" ]] || printf -v 'F[now]' '%(%s)T' -1
+    if [[ -v "F[docker.error]" ]]; then
+        verdict docker engine bad "${F[docker.error]}"
+        return 0
+    fi
     judge_apps
     judge_vpn
     judge_storage

@@ -15,13 +15,28 @@ import { spawnSync } from "child_process";
 import * as fs from "fs";
 import { HomelabConfig } from "../components/config";
 import { shellAssignments, STATUS_PROBE, statusVariables } from "../components/watcher";
-import { hostShell, loadStackConfig, OneLineError, runCli, takeStackOptions } from "./host-access";
+import { CommandSpec, parseArgs, USAGE_EXIT } from "./cli";
+import { chooseHostStack, hostShell, loadStackConfig, OneLineError, runCli } from "./host-access";
+
+export const STATUS_COMMAND: CommandSpec = {
+    name: "status",
+    synopsis: "[--stack NAME] [--stack-file FILE] [--json]",
+    help: [
+        "One screen about your deployed stack, read from the server the way the program reaches it (read-only):",
+        "each app, the VPN tunnel and leak check, storage, backups. Exit 0 when all is good, 1 when anything is wrong",
+        "(the reason on its line), 2 when the server or its Docker engine cannot be reached, 3 for the example stack.",
+        "",
+        "  --json             the same as JSON, for scripts",
+    ],
+    valueOptions: [],
+    flags: ["--json"],
+};
 
 export { PROBE_ADDRESSES, TUNNEL_INTERFACE } from "../components/watcher";
 
 export type Facts = Map<string, string>;
 
-export const SECTIONS = ["apps", "vpn", "storage", "backups", "network"] as const;
+export const SECTIONS = ["docker", "apps", "vpn", "storage", "backups", "network"] as const;
 
 export interface StatusLine {
     section: (typeof SECTIONS)[number];
@@ -74,17 +89,18 @@ export function probeScript(cfg: HomelabConfig): string {
 }
 
 async function main(): Promise<number> {
-    const { stack, rest } = takeStackOptions(process.argv.slice(2));
-    const json = rest.includes("--json");
-    const unknown = rest.filter((a) => a !== "--json");
-    if (unknown.length > 0) throw new OneLineError(`homelab: unknown argument ${unknown[0]}. usage: npm run status -- [--stack NAME] [--stack-file FILE] [--json]`, 64);
+    const args = parseArgs(process.argv.slice(2), STATUS_COMMAND);
+    if (args.positional.length > 0) throw new OneLineError(`status: unexpected argument "${args.positional[0]}" (npm run status -- --help)`, USAGE_EXIT);
+    const stack = chooseHostStack(args.stack);
     const cfg = loadStackConfig(stack);
     const shell = hostShell(stack, cfg);
     const result = shell.run(probeScript(cfg));
     if (result.status !== 0) throw new OneLineError(`homelab: the status probe failed on ${shell.where}: ${result.stderr.trim().split("\n").pop()}`, 2);
     const lines = parseVerdicts(result.stdout);
+    const engine = lines.find((l) => l.section === "docker" && l.name === "engine" && !l.ok);
+    if (engine !== undefined) throw new OneLineError(`homelab: the Docker engine on ${shell.where} cannot be reached, so nothing about the apps is known: ${engine.text}`, 2);
     const bad = lines.filter((l) => !l.ok).length;
-    if (json) console.log(JSON.stringify({ stack: stack.stack, host: shell.where, ok: bad === 0, lines }, null, 2));
+    if (args.flags.has("--json")) console.log(JSON.stringify({ stack: stack.stack, host: shell.where, ok: bad === 0, lines }, null, 2));
     else console.log(renderStatus(shell.where, lines));
     return bad === 0 ? 0 : 1;
 }

@@ -52,3 +52,13 @@ test.each([
     expect(problems).toHaveLength(1);
     expect(problems[0]).toContain(message);
 });
+
+test.each(["every night", "03:30 am", "*/5:00", "25:00", "Mon..Sun 1:00 Mars/Olympus"])("a schedule systemd cannot parse, %j, is refused at config time", (schedule) => {
+    expect(problemsOf({ backup: { repository: "/mnt/usb", schedule } })).toEqual([
+        expect.stringMatching(/^homelab:backup\.schedule: must be a systemd calendar expression \(OnCalendar=\); systemd cannot parse /),
+    ]);
+});
+
+test.each(["daily", "Mon..Fri 02:00", "*-*-* 03:30:00", "Sat *-*-1..7 04:00 Europe/Berlin", "weekly"])("%j is a schedule systemd accepts", (schedule) => {
+    expect(parseConfig(rawConfig({ backup: { repository: "/mnt/usb", schedule } }), allSecret).backup?.schedule).toBe(schedule);
+});

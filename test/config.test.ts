@@ -7,7 +7,9 @@ import { OPENVPN_USER, programOptions, rawConfig, SSH_PRIVATE_KEY, WIREGUARD_KEY
 import * as pulumi from "@pulumi/pulumi";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { runProgram } from "../scripts/mock-engine";
-import { ConfigError, parseConfig, SecretSetting } from "../components/config";
+import * as fs from "fs";
+import * as path from "path";
+import { ConfigError, knownKeysAt, parseConfig, PROJECT_NAME, SecretSetting } from "../components/config";
 
 const allSecret = (): boolean => true;
 
@@ -180,11 +182,11 @@ const CASES: [string, Record<string, unknown>, string, RegExp, ((k: SecretSettin
         /Readarr was retired upstream.*pulumi config rm --path 'homelab:images\.readarr'$/],
     ["a required app in apps", { apps: { sonarr: false } }, "homelab:apps", /"sonarr" is not an app this stack can switch\. Allowed: /],
     ["unknown app in images", { images: { plex: "plexinc/pms-docker:1.40.0" } }, "homelab:images", /"plex" is not an app this stack can configure\. Allowed: gluetun, qbittorrent/],
-    ["unknown app in memoryLimits", { memoryLimits: { sonar: 512 } }, "homelab:memoryLimits", /"sonar" is not an app this stack can configure\. Allowed: .*sonarr/],
+    ["unknown app in memoryLimits", { memoryLimits: { sonar: 512 } }, "homelab:memoryLimits", /"sonar" is not an app this stack can configure \(did you mean `sonarr`\?\)\. Allowed: .*sonarr/],
     ["memory limit too small", { memoryLimits: { sonarr: 16 } }, "homelab:memoryLimits.sonarr", /must be 64 or more \(MiB\)/],
     ["domain with a scheme", { domain: "https://media.example.com/" }, "homelab:domain", /bare domain without a scheme: use "media\.example\.com"/],
     ["domain with a port", { domain: "media.example.com:443" }, "homelab:domain", /lower-case domain name such as media\.example\.com \(no path, no port\)/],
-    ["unknown key (typo)", { lanBindAdress: "192.168.1.10" }, "homelab:lanBindAdress", /is not a setting of this program\. Known settings: .*lanBindAddress/],
+    ["unknown key (typo)", { lanBindAdress: "192.168.1.10" }, "homelab:lanBindAdress", /is not a setting of this program \(did you mean `homelab:lanBindAddress`\?\)\. Known settings: .*lanBindAddress/],
     ["secret stored in plain text", {}, "homelab:wireguardPrivateKey", /stored in plain text\. Set it again with `pulumi config set --secret homelab:wireguardPrivateKey/,
         (k) => k !== "wireguardPrivateKey"],
     ["SSH key stored in plain text", {}, "homelab:sshPrivateKey", /stored in plain text.*--secret homelab:sshPrivateKey/, (k) => k !== "sshPrivateKey"],
@@ -200,6 +202,16 @@ const CASES: [string, Record<string, unknown>, string, RegExp, ((k: SecretSettin
     ["boolean that is not one", { vpnPortForwarding: "yes" }, "homelab:vpnPortForwarding", /must be true or false/],
     ["time zone that is not IANA", { timezone: "CET+1" }, "homelab:timezone", /IANA time zone such as Europe\/Berlin/],
     ["wiring that is not a boolean", { wiring: "sometimes" }, "homelab:wiring", /must be true or false/],
+    // A newcomer's traps (issue 13): checks that used to pass.
+    ["server outside the LAN subnet with no bind address (the default lanSubnet left in place)", { host: "10.0.0.5", lanBindAddress: undefined }, "homelab:lanSubnet",
+        /192\.168\.1\.0\/24 does not contain homelab:host 10\.0\.0\.5.*Set homelab:lanSubnet to your home network \(e\.g\. 10\.0\.0\.0\/24\)/],
+    ["image on a moving develop tag", { images: { sonarr: "lscr.io/linuxserver/sonarr:develop" } }, "homelab:images.sonarr", /channel tag such as develop.*moves/],
+    ["image on a moving nightly tag", { images: { jellyfin: "jellyfin/jellyfin:10.11-nightly" } }, "homelab:images.jellyfin", /never latest/],
+    ["VPN country Gluetun does not know", { vpnCountries: "netherland" }, "homelab:vpnCountries", /"netherland" is not a ProtonVPN country in Gluetun v[\d.]+'s list \(did you mean "Netherlands"\?\)/],
+    ["VPN country among good ones", { vpnCountries: ["Switzerland", "Germny"] }, "homelab:vpnCountries", /"Germny" .*did you mean "Germany"/],
+    ["app name misspelt in apps", { apps: { lidar: true } }, "homelab:apps", /"lidar" is not an app this stack can switch \(did you mean `lidarr`\?\)/],
+    ["a nested setting written as one dotted key (no --path)", { "apps.readarr": "true" }, "homelab:apps.readarr",
+        /one key with dots.*--path.*pulumi config rm 'homelab:apps\.readarr'.*pulumi config set --path 'homelab:apps\.readarr' <value>/],
     ["Jellyfin admin with a colon", { jellyfinAdmin: "admin:root" }, "homelab:jellyfinAdmin", /must be a Jellyfin user name: letters, digits, spaces and - ' \. _ @ \+ only/],
     ["Jellyfin admin with a leading space", { jellyfinAdmin: " admin" }, "homelab:jellyfinAdmin", /not starting or ending with a space/],
     ["empty Jellyfin admin", { jellyfinAdmin: "" }, "homelab:jellyfinAdmin", /must be a Jellyfin user name/],
@@ -264,9 +276,59 @@ describe("several problems", () => {
     });
 });
 
+describe("a newcomer's stack file (issue 13)", () => {
+    test("a case-insensitive match of Gluetun's spelling is accepted, as Gluetun accepts it", () => {
+        expect(parseConfig(rawConfig({ vpnCountries: "netherlands, SWITZERLAND" }), allSecret).vpn.countries).toEqual(["netherlands", "SWITZERLAND"]);
+    });
+
+    test("every problem of the file comes in one run: a bad domain, a typo, a missing WireGuard key, a bind address outside the LAN", () => {
+        const problems = problemsOf({ domain: "https://media.example.com", lanSubnt: "10.0.0.0/24", wireguardPrivateKey: undefined, lanBindAddress: "10.0.0.5" });
+        expect(problems.map((p) => p.split(": ")[0]).sort()).toEqual(["homelab:domain", "homelab:lanBindAddress", "homelab:lanSubnt", "homelab:wireguardPrivateKey"]);
+        expect(problems.find((p) => p.startsWith("homelab:lanSubnt"))).toContain("did you mean `homelab:lanSubnet`?");
+    });
+
+    test("a rule across settings is not run on an invalid one (no second, misleading line)", () => {
+        const problems = problemsOf({ lanSubnet: "192.168.1.0/33", lanBindAddress: "10.0.0.5" });
+        expect(problems).toEqual([expect.stringMatching(/^homelab:lanSubnet: is not a valid IPv4 network/)]);
+    });
+
+    test("an unknown key of a nested setting gets the nearest known one, read from the schema", () => {
+        expect(problemsOf({ backup: { repository: "/mnt/usb", keep: { dayly: 3 } } })).toEqual([
+            'homelab:backup.keep: "dayly" is not a setting here (did you mean `daily`?). Known: daily, weekly, monthly',
+        ]);
+        expect(knownKeysAt(["backup"])).toEqual(["repository", "schedule", "keep"]);
+    });
+
+    test.each([
+        ["homelab-media:domain", /^homelab-media:domain: is set under the project's name \(what `pulumi config set domain` writes\).*it reads homelab:domain: `pulumi config rm 'homelab-media:domain'` then `pulumi config set 'homelab:domain' <value>`/],
+        ["homelab-media:backup.repository", /it reads homelab:backup\.repository: .*`pulumi config set --path 'homelab:backup\.repository' <value>`/],
+        ["homlab:domain", /^homlab:domain: "homlab" is not a namespace this program reads: did you mean `homelab:domain`\?/],
+        ["homelab-media:lanSubnt", /its settings are homelab:<key> \(did you mean `homelab:lanSubnet`\?\)/],
+        ["media:domain", /^media:domain: is not read by this program or its providers/],
+    ])("a key outside the homelab namespace, %s, is an error that names the right spelling", (full, message) => {
+        let problems: string[] = [];
+        try {
+            parseConfig(rawConfig(), allSecret, [full]);
+        } catch (error) {
+            problems = (error as ConfigError).problems;
+        }
+        expect(problems).toEqual([expect.stringMatching(message)]);
+    });
+
+    test("keys of Pulumi itself and of the providers are theirs", () => {
+        expect(() => parseConfig(rawConfig(), allSecret, ["pulumi:template", "docker:host", "command:x", "random:y"])).not.toThrow();
+    });
+
+    test("the project name the messages use is the one in Pulumi.yaml", () => {
+        expect(fs.readFileSync(path.join(__dirname, "..", "Pulumi.yaml"), "utf8")).toMatch(new RegExp(`^name: ${PROJECT_NAME}$`, "m"));
+    });
+});
+
 describe("through the program", () => {
     test("a bad config fails the run with ConfigError before any resource is declared", async () => {
         const options = programOptions({ puid: 0, lanBindAddress: "10.0.0.5" });
+        // What `pulumi config set domain ...` writes: the program sees every key of the stack, not only homelab:*.
+        options.config["homelab-media:domain"] = "media.example.org";
         let failure: unknown;
         try {
             await runProgram(options);
@@ -276,6 +338,7 @@ describe("through the program", () => {
         expect(failure).toBeInstanceOf(ConfigError);
         expect(pulumi.RunError.isInstance(failure)).toBe(true);
         expect((failure as Error).message).toContain("homelab:puid: must be 1 or more");
+        expect((failure as Error).message).toContain("homelab-media:domain: is set under the project's name");
         const monitor = settings.getMonitor() as unknown as { getRegisteredResources(): Map<string, unknown> };
         expect(monitor).toBeDefined();
         expect(monitor.getRegisteredResources().size).toBe(0);

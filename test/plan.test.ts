@@ -82,3 +82,44 @@ test("docs/stack.md is what the plan generates from the dev stack's graph", asyn
     const expected = renderStackMarkdown(buildStackView(run.resources), "dev");
     expect(fs.readFileSync(path.join(ROOT, "docs", "stack.md"), "utf8")).toBe(expected);
 }, 30_000);
+
+describe("a stack of the user's own (issue 13)", () => {
+    const docsBefore = fs.readFileSync(path.join(ROOT, "docs", "stack.md"), "utf8");
+    let result: ReturnType<typeof plan>;
+    beforeAll(() => {
+        const own = path.join(tmp, "Pulumi.home.yaml");
+        const dev = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
+        fs.writeFileSync(own, dev
+            .replace("homelab:domain: media.example.com", "homelab:domain: media.home.example.org")
+            .replace("homelab:timezone: Europe/Berlin", "homelab:timezone: America/Chicago")
+            .replace(/\n {2}# homelab:backup:[\s\S]*?keep: \{ daily: 7, weekly: 4 \}\n/, "\n  homelab:backup:\n    repository: /mnt/usb/homelab\n    schedule: Mon..Fri 02:30\n    keep: { daily: 5, weekly: 2 }\n"));
+        result = plan("--stack-file", own, "--no-docs", "--diagram");
+    }, 60_000);
+
+    test("never rewrites the committed docs/stack.md (the example's page), and says where its own diagram is", () => {
+        expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: "" });
+        expect(fs.readFileSync(path.join(ROOT, "docs", "stack.md"), "utf8")).toBe(docsBefore);
+        const page = /^Diagram and plan \(Mermaid, Markdown\): (.+)$/m.exec(result.stdout)?.[1];
+        expect(page).toBeDefined();
+        expect(path.relative(ROOT, page!).startsWith("..")).toBe(true);
+        expect(fs.readFileSync(page!, "utf8")).toContain("media.home.example.org");
+    });
+
+    test("shows the settings that decide the deploy: VPN type, countries, port forwarding, time zone, backups", () => {
+        expect(result.stdout).toContain("VPN          protonvpn over wireguard; countries: Netherlands, Switzerland; cities: any; port forwarding: on");
+        expect(result.stdout).toContain("time zone    America/Chicago");
+        expect(result.stdout).toContain("backups      restic to /mnt/usb/homelab, schedule Mon..Fri 02:30, keeping 5 daily, 2 weekly, 0 monthly");
+        expect(result.stdout).toMatch(/\n {2}backup\.sh +REPOSITORY=\/mnt\/usb\/homelab SCHEDULE=Mon\.\.Fri 02:30 KEEP_DAILY=5 KEEP_WEEKLY=2 KEEP_MONTHLY=0 .*PASSWORD=\[secret\]\n/);
+    });
+
+    test("--no-docs still offers the diagram: on the terminal with --diagram, and as a file", () => {
+        expect(result.stdout).toMatch(/\nDiagram \(Mermaid\):\nflowchart LR\n/);
+    });
+
+    test("docs/stack.md is written only when asked, and only for the example", () => {
+        const refused = plan("--stack-file", path.join(tmp, "Pulumi.home.yaml"), "--docs", path.join(ROOT, "docs", "stack.md"));
+        expect([refused.status, refused.stdout]).toEqual([64, ""]);
+        expect(refused.stderr.trim()).toBe(`plan: docs/stack.md is the example stack's page; write the page of stack "home" elsewhere (--docs FILE)`);
+        expect(fs.readFileSync(path.join(ROOT, "docs", "stack.md"), "utf8")).toBe(docsBefore);
+    }, 60_000);
+});

@@ -189,19 +189,31 @@ function cli(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promi
     });
 }
 
+/** A stack of the user's own: the example with its placeholders replaced, as README "Deploy" makes it. */
+function ownStackFile(dir: string): string {
+    const example = fs.readFileSync(path.join(ROOT, "Pulumi.dev.yaml"), "utf8");
+    const file = path.join(dir, "Pulumi.home.yaml");
+    fs.writeFileSync(file, example
+        .replace(/secure: v1:PLACEHOLDER-set-with-pulumi-config-set-secret/g, "secure: v1:bm90LWEtcmVhbC1jaXBoZXJ0ZXh0")
+        .replace(/^(\s*homelab:sshHostKey:).*$/m, "$1 ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHomeLabOwnHostKeyForTheCliTests0123456789ab"));
+    return file;
+}
+
 // More bad input (unknown apps for restore, disabled apps for logs, host key, unreachable host) in test/host/.
 describe("bad input: one line, non-zero exit, before any host is contacted", () => {
     const cases: [string, string[], RegExp][] = [
         ["logs", ["sabnzbd"], /^homelab: unknown app "sabnzbd": this stack runs gluetun, qbittorrent, /],
-        ["restore", ["sonarr"], /^homelab: backups are off for stack dev \(homelab:backup.repository is not set\): nothing to restore$/],
-        ["status", ["--verbose"], /^homelab: unknown argument --verbose\. usage: npm run status/],
-        ["status", [], /^homelab: no deploy key at .*\.ssh\/homelab-media\/dev\.key: `pulumi up` writes it/],
+        ["logs", ["sonar"], /^homelab: unknown app "sonar" \(did you mean `sonarr`\?\): this stack runs /],
+        ["restore", ["sonarr"], /^homelab: backups are off for stack home \(homelab:backup.repository is not set\): nothing to restore$/],
+        ["status", ["--verbose"], /^status: unknown option --verbose \(npm run status -- --help\)$/],
+        ["status", [], /^homelab: no deploy key at .*\.ssh\/homelab-media\/home\.key: `pulumi up` writes it/],
     ];
     let home: string;
     let runs: CliRun[];
     beforeAll(async () => {
         home = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-status-"));
-        runs = await Promise.all(cases.map(([script, args]) => cli(script, args, { HOME: home })));
+        const stackFile = ownStackFile(home);
+        runs = await Promise.all(cases.map(([script, args]) => cli(script, [...args, "--stack-file", stackFile], { HOME: home, PULUMI_STACK: "" })));
     }, 60_000);
     afterAll(() => fs.rmSync(home, { recursive: true, force: true }));
 
@@ -242,6 +254,27 @@ test("local mode: the probe runs against the local engine and names every proble
         expect(text("last")).toMatchObject({ ok: true, text: "off (homelab:backup.repository is not set)" });
     } finally {
         echo.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+    }
+}, 60_000);
+
+test("local mode with an unreachable Docker engine: one line saying so, with Docker's own error", async () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "homelab-status-nodocker-"));
+    const stackFile = path.join(dir, "Pulumi.local.yaml");
+    fs.writeFileSync(stackFile, toYaml({ config: { "homelab:wireguardPrivateKey": { secure: "v1:x" }, "homelab:dataRoot": path.join(dir, "data") } }));
+    const socket = `unix://${path.join(dir, "no-engine.sock")}`;
+    try {
+        const [status, logs] = await Promise.all([
+            cli("status", ["--stack-file", stackFile], { HOME: dir, DOCKER_HOST: socket, PULUMI_STACK: "" }),
+            cli("logs", ["sonarr", "--stack-file", stackFile], { HOME: dir, DOCKER_HOST: socket, PULUMI_STACK: "" }),
+        ]);
+        expect([status.status, status.stdout]).toEqual([2, ""]);
+        expect(status.stderr.trim().split("\n")).toEqual([
+            expect.stringMatching(new RegExp(`^homelab: the Docker engine on local cannot be reached, so nothing about the apps is known: .*Cannot connect to the Docker daemon at ${socket}`)),
+        ]);
+        expect([logs.status, logs.stdout]).toEqual([2, ""]);
+        expect(logs.stderr.trim().split("\n")).toEqual([expect.stringMatching(/^homelab: the Docker engine on .* cannot be reached: .*Cannot connect to the Docker daemon/)]);
+    } finally {
         fs.rmSync(dir, { recursive: true, force: true });
     }
 }, 60_000);
