@@ -135,7 +135,7 @@ beforeAll(async () => {
         host: HOST_IP, sshHostKey: hostKey, sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n",
         wireguardPrivateKey: `${"A".repeat(43)}=`, lanSubnet: "10.217.0.0/25", lanBindAddress: HOST_IP, domain: "media.test",
         ipEchoUrl: `http://${ECHO.ip}:8080/cgi-bin/ip`, vpnPortForwarding: "true",
-        apps: { lidarr: false, bazarr: false, jellyseerr: false, flaresolverr: false },
+        apps: { lidarr: false, bazarr: false, seerr: false, flaresolverr: false },
         backup: { repository: "/srv/backup" },
     }, () => true);
 

@@ -138,7 +138,7 @@ beforeAll(() => {
     smbRun = programCommands(programConfig(smb, "/srv/smbdata"), ["homelab:sshPrivateKey", "homelab:wireguardPrivateKey", "homelab:storage"]);
     statusCfg = parseConfig({ host: SERVER.ip, sshHostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINIkGIsefXZqW6E3vBEugIe6Sbo4NsBvoku7b0llCsx3",
         sshPrivateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n", wireguardPrivateKey: crypto.randomBytes(32).toString("base64"),
-        lanSubnet: "10.218.0.0/25", dataRoot: DATA_ROOT, ipEchoUrl: `http://${NAS.ip}:9/ip`, storage: nfs, apps: { lidarr: false, bazarr: false, jellyseerr: false, flaresolverr: false } }, () => true);
+        lanSubnet: "10.218.0.0/25", dataRoot: DATA_ROOT, ipEchoUrl: `http://${NAS.ip}:9/ip`, storage: nfs, apps: { lidarr: false, bazarr: false, seerr: false, flaresolverr: false } }, () => true);
 
     run("docker", ["rm", "-f", SERVER.name, NAS.name]);
     run("docker", ["network", "rm", NET]);
