@@ -74,7 +74,8 @@ export function renderStatus(where: string, lines: StatusLine[]): string {
     const width = Math.max(...lines.map((l) => l.name.length));
     const out = [`homelab status of ${where}`];
     for (const section of SECTIONS) {
-        if (section === "network" && !lines.some((l) => l.section === section)) continue;
+        // Sections that only speak up when something is there (the engine when it cannot be reached; the LAN check).
+        if ((section === "network" || section === "docker") && !lines.some((l) => l.section === section)) continue;
         out.push(section);
         for (const l of lines.filter((x) => x.section === section)) out.push(`  ${l.ok ? "ok " : "BAD"} ${l.name.padEnd(width)}  ${l.text}`);
     }

@@ -48,7 +48,7 @@ describe("homelab:alerts and homelab:metrics", () => {
         ["a repeat with an unknown unit", { repeat: "6 fortnights" },
             "homelab:alerts.repeat: \"6 fortnights\" is not a time span systemd understands: write e.g. 1min, 30s, 6h or \"1h 30min\" (reminder while a check stays failing)"],
         ["gotify without its token", { gotify: { url: "https://gotify.lan" } }, "homelab:alerts.gotify.token: must be an access token (set it with --secret)"],
-        ["a key that does not exist", { email: "me@example.org" }, "homelab:alerts: \"email\" is not a setting here"],
+        ["a key that does not exist", { email: "me@example.org" }, "homelab:alerts: \"email\" is not a setting here. Known: ntfy, gotify, webhook, interval, repeat"],
     ])("refused in one line naming the key: %s", (_what, alerts, line) => {
         expect(problemsOf({ alerts })).toEqual([line]);
     });
