@@ -340,7 +340,7 @@ test("bad input: one clear line each, non-zero exit, nothing changed", () => {
         expect(r.stderr.trim().split("\n")).toEqual([expect.stringMatching(line)]);
     };
     expectRefused(restore(["sabnzbd"]), /^homelab: unknown app "sabnzbd": apps with backed-up volumes are gluetun, qbittorrent, /);
-    expectRefused(restore([APP, "--snapshot", "not-an-id"]), /^homelab: --snapshot needs a snapshot id/);
+    expectRefused(restore([APP, "--snapshot", "not-an-id"]), /^restore: --snapshot needs a snapshot id/);
     expectRefused(restore([APP, "--snapshot", "deadbeef"]), /^homelab: no snapshot deadbeef in \/srv\/backup\/restic$/);
     expectRefused(restore(["gluetun"]), /^homelab: no backup of gluetun in \/srv\/backup\/restic$/);
     const other = mustOnHost("ssh-keygen -q -t ed25519 -N '' -f /tmp/other <<<y >/dev/null; cut -d' ' -f1,2 /tmp/other.pub").trim();

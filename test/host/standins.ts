@@ -32,14 +32,16 @@ export function derive(name: string, file: string, dest: string): string {
     return tag;
 }
 
-export interface StandIns { gluetun: string; qbittorrent: string; busybox: string; all: string[] }
+export interface StandIns { gluetun: string; qbittorrent: string; flaresolverr: string; busybox: string; all: string[] }
 
 export function buildStandIns(): StandIns {
     must("bash", [BRINGUP, "apps-base"], { timeoutMs: 480_000 });
     must("bash", [BRINGUP, "busybox", BUSYBOX]);
     const gluetun = derive("gluetun-standin", "gluetun-entrypoint", "/gluetun-entrypoint");
     const qbittorrent = derive("qbittorrent-standin", "qbittorrent-init", "/init");
-    return { gluetun, qbittorrent, busybox: BUSYBOX, all: [gluetun, qbittorrent, BUSYBOX] };
+    // FlareSolverr's probe runs python3 (its image's); `pulumi up` waits for it to be healthy.
+    const flaresolverr = derive("flaresolverr-standin", "python3-probe", "/usr/local/bin/python3");
+    return { gluetun, qbittorrent, flaresolverr, busybox: BUSYBOX, all: [gluetun, qbittorrent, flaresolverr, BUSYBOX] };
 }
 
 /** Which image runs for an app: the real qBittorrent and the Gluetun stand-in; busybox serving the port for the rest. */
@@ -50,6 +52,9 @@ export function standInFor(images: StandIns, declared: (app: AppId) => string): 
         if (image !== declared(id)) throw new Error(`${app}: declared image ${image}, expected ${declared(id)}`);
         if (id === "gluetun") return { image: images.gluetun };
         if (id === "qbittorrent") return { image: images.qbittorrent };
+        if (id === "flaresolverr") {
+            return { image: images.flaresolverr, cmd: ["sh", "-c", `mkdir -p /www && echo ok > /www/health && exec busybox httpd -f -p ${CATALOG[id].port} -h /www`] };
+        }
         if (id === "caddy") return { image: images.busybox, cmd: ["sh", "-c", "httpd -p 80 && exec httpd -f -p 443"] };
         return { image: images.busybox, cmd: ["httpd", "-f", "-p", String(CATALOG[id].port)] };
     };
