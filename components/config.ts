@@ -719,7 +719,13 @@ function unwrap(type: z.ZodType | undefined): z.ZodType | undefined {
 /** The keys a map setting knows (`backup` -> repository, schedule, keep), read from the schema. */
 export function knownKeysAt(path: readonly string[]): string[] {
     const at = schemaAt(path);
-    return at instanceof z.ZodObject ? Object.keys(at.shape) : [];
+    if (at instanceof z.ZodObject) return Object.keys(at.shape);
+    // A setting of several kinds (`storage`: local, nfs or smb): the keys of any kind.
+    if (at instanceof z.ZodUnion) {
+        const options = at.def.options.map((option) => unwrap(option as z.ZodType));
+        return [...new Set(options.flatMap((option) => option instanceof z.ZodObject ? Object.keys(option.shape) : []))];
+    }
+    return [];
 }
 
 /** A key written with dots but without `--path`: `backup.repository` as one key instead of a path. */

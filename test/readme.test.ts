@@ -6,7 +6,7 @@
  */
 import * as fs from "fs";
 import * as path from "path";
-import { APP_IDS, CATALOG, RENAMED_APPS } from "../components/catalog";
+import { APP_IDS, CATALOG, RENAMED_APPS, RETIRED_APPS } from "../components/catalog";
 import { CONFIG_KEYS, DEFAULTS, knownKeysAt, NAMESPACE, SECRET_KEYS } from "../components/config";
 import { CommandSpec } from "../scripts/cli";
 import { LOGS_COMMAND } from "../scripts/logs";
@@ -32,8 +32,10 @@ function isKnownKey(dotted: string): boolean {
     const [top, ...rest] = dotted.split(".");
     if (!(CONFIG_KEYS as readonly string[]).includes(top)) return false;
     if (rest.length === 0) return true;
-    // App maps: app names, and the old names the program refuses with one line naming the new one.
-    if (["apps", "images", "memoryLimits", "hostPorts"].includes(top)) return rest.length === 1 && ((APP_IDS as readonly string[]).includes(rest[0]) || rest[0] in RENAMED_APPS);
+    // App maps: app names, and the old or retired names the program refuses with one line saying what to do.
+    if (["apps", "images", "memoryLimits", "hostPorts"].includes(top)) {
+        return rest.length === 1 && ((APP_IDS as readonly string[]).includes(rest[0]) || rest[0] in RENAMED_APPS || RETIRED_APPS.has(rest[0]));
+    }
     let prefix = [top];
     for (const part of rest) {
         if (!knownKeysAt(prefix).includes(part)) return false;
@@ -69,7 +71,9 @@ describe("README lines and the code", () => {
         for (const line of sets) {
             const key = /'?homelab:([\w.]+)'?/.exec(line)?.[1] ?? "";
             expect({ line, known: isKnownKey(key) }).toEqual({ line, known: true });
-            expect({ line, secret: line.includes("--secret") }).toEqual({ line, secret: (SECRET_KEYS as readonly string[]).includes(key) });
+            // Credentials: the secret keys, and those inside a map (the SMB password, the alert channels' tokens).
+            const credential = (SECRET_KEYS as readonly string[]).includes(key) || /^(storage\.password|alerts\.\w+\.token)$/.test(key);
+            expect({ line, secret: line.includes("--secret") }).toEqual({ line, secret: credential });
             expect({ line, path: line.includes("--path") }).toEqual({ line, path: key.includes(".") });
         }
     });
