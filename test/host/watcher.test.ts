@@ -11,7 +11,7 @@ import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
 import * as path from "path";
-import { WATCH_RUNNER } from "../components/watcher";
+import { WATCH_RUNNER } from "../../components/watcher";
 
 jest.setTimeout(120_000);
 
@@ -197,7 +197,7 @@ test("a probe that gives no verdicts is itself an alert", async () => {
 });
 
 test("the README's Prometheus rules parse with promtool, and every metric they name is one the real probe and watcher write", async () => {
-    const readme = fs.readFileSync(path.join(__dirname, "..", "README.md"), "utf8");
+    const readme = fs.readFileSync(path.join(__dirname, "..", "..", "README.md"), "utf8");
     const section = readme.slice(readme.indexOf("## Alerts and metrics"));
     const rules = section.match(/```yaml\n(groups:[\s\S]*?)```/)![1];
     fs.writeFileSync(path.join(dir, "rules.yml"), rules);
@@ -216,7 +216,7 @@ test("the README's Prometheus rules parse with promtool, and every metric they n
     fs.writeFileSync(path.join(dir, "facts"), facts.join("\n") + "\n");
     const env = "APPS=sonarr PINS=sonarr=lscr.io/linuxserver/sonarr:4.0.15 GATEWAY=gluetun TUNNEL=tun0 ECHO_URL=http://echo PROBE_ADDRESSES=1.1.1.1 " +
         "PORT_FORWARDING=yes DATA_ROOT=/srv/homelab/data BACKUP_REPOSITORY=/mnt/usb LAN_BIND=192.168.1.10";
-    fs.writeFileSync(path.join(dir, "bin", "probe"), `#!/bin/sh\n${env} exec bash '${path.join(__dirname, "..", "scripts", "status-probe.sh")}' judge < '${path.join(dir, "facts")}'\n`, { mode: 0o755 });
+    fs.writeFileSync(path.join(dir, "bin", "probe"), `#!/bin/sh\n${env} exec bash '${path.join(__dirname, "..", "..", "scripts", "status-probe.sh")}' judge < '${path.join(dir, "facts")}'\n`, { mode: 0o755 });
     await watch(T0);
     const written = fs.readFileSync(path.join(dir, "metrics", "homelab.prom"), "utf8");
     const writtenNames = new Set(written.split("\n").filter((l) => l && !l.startsWith("#")).map((l) => l.split(/[{ ]/)[0]));
