@@ -10,19 +10,8 @@ import { runProgram } from "../scripts/mock-engine";
 import * as fs from "fs";
 import * as path from "path";
 import { ConfigError, knownKeysAt, parseConfig, PROJECT_NAME, SecretSetting } from "../components/config";
+import { allSecret, problemsOf } from "./support/config-problems";
 
-const allSecret = (): boolean => true;
-
-/** The problems `parseConfig` reports for these settings (fails the test if it accepts them). */
-function problemsOf(overrides: Record<string, unknown>, isSecret: (k: SecretSetting) => boolean = allSecret): string[] {
-    try {
-        parseConfig(rawConfig(overrides), isSecret);
-    } catch (error) {
-        expect(error).toBeInstanceOf(ConfigError);
-        return (error as ConfigError).problems;
-    }
-    throw new Error(`config was accepted: ${JSON.stringify(overrides)}`);
-}
 
 function messageOf(overrides: Record<string, unknown>, isSecret: (k: SecretSetting) => boolean = allSecret): string {
     try {

@@ -3,23 +3,13 @@
  * refused at config time, one line each naming the key; the apps' config volumes can never be on the share.
  */
 import { rawConfig } from "./support/fixtures";
-import { ConfigError, isSharedDataRoot, parseConfig, SecretSetting } from "../components/config";
+import { isSharedDataRoot, parseConfig } from "../components/config";
 import { escapeUnitPath, mountSpec, mountUnitName, NFS_DEFAULT_OPTIONS } from "../components/data-mount";
 import * as pulumi from "@pulumi/pulumi";
+import { allSecret, problemsOf } from "./support/config-problems";
 
-const allSecret = (): boolean => true;
 const NFS = { type: "nfs", server: "nas.lan", export: "/volume1/data" };
 const SMB = { type: "smb", server: "192.168.1.5", share: "data", username: "media", password: "nas-password-do-not-leak" };
-
-function problemsOf(overrides: Record<string, unknown>, isSecret: (k: SecretSetting) => boolean = allSecret): string[] {
-    try {
-        parseConfig(rawConfig(overrides), isSecret);
-    } catch (error) {
-        expect(error).toBeInstanceOf(ConfigError);
-        return (error as ConfigError).problems;
-    }
-    throw new Error(`config was accepted: ${JSON.stringify(overrides)}`);
-}
 
 describe("a valid storage setting", () => {
     test("local is the default: today's data root on the server's disk", () => {

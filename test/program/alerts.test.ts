@@ -6,22 +6,12 @@
 import { programOptions, rawConfig } from "../support/fixtures";
 import * as fs from "fs";
 import * as path from "path";
-import { ConfigError, parseConfig, SecretSetting } from "../../components/config";
+import { parseConfig, SecretSetting } from "../../components/config";
 import { isSecretEnvelope, ProgramRun, readableInputs, runProgram } from "../../scripts/mock-engine";
 import { ofType, REMOTE_COMMAND } from "../support/graph";
+import { allSecret, problemsOf } from "../support/config-problems";
 
 const ROOT = path.join(__dirname, "..", "..");
-const allSecret = (): boolean => true;
-
-function problemsOf(overrides: Record<string, unknown>, isSecret: (k: SecretSetting) => boolean = allSecret): string[] {
-    try {
-        parseConfig(rawConfig(overrides), isSecret);
-    } catch (error) {
-        expect(error).toBeInstanceOf(ConfigError);
-        return (error as ConfigError).problems;
-    }
-    throw new Error(`config was accepted: ${JSON.stringify(overrides)}`);
-}
 
 describe("homelab:alerts and homelab:metrics", () => {
     test("defaults: every minute, a reminder every 6 hours, no channel, metrics on", () => {
