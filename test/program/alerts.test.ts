@@ -105,7 +105,7 @@ describe("the program's watcher step", () => {
 });
 
 describe("the apps' own notifications to the same channels", () => {
-    const ALERTING = ["sonarr", "radarr", "prowlarr"];
+    const ALERTING = ["sonarr", "radarr", "lidarr", "prowlarr"];
     const plannedAlerts = (alerts: unknown, apps: Record<string, boolean> = {}) =>
         wiringPlan(parseConfig(rawConfig({ alerts, apps }), allSecret)).filter((s) => s.kind.endsWith("-alerts")).map((s) => s.key);
 
@@ -114,12 +114,12 @@ describe("the apps' own notifications to the same channels", () => {
         expect(plannedAlerts({ interval: "2min" })).toEqual([]);
         expect(plannedAlerts({ webhook: "https://hooks.example.org/h" })).toEqual([...ALERTING.map((id) => `${id}-alerts-webhook`), "seerr-alerts-webhook"]);
         const both = { webhook: "https://hooks.example.org/h", gotify: { url: "https://g.lan", token: "t" } };
-        expect(plannedAlerts(both, { lidarr: true })).toEqual([
+        expect(plannedAlerts(both)).toEqual([
             "sonarr-alerts-gotify", "radarr-alerts-gotify", "lidarr-alerts-gotify", "prowlarr-alerts-gotify", "seerr-alerts-gotify",
             "sonarr-alerts-webhook", "radarr-alerts-webhook", "lidarr-alerts-webhook", "prowlarr-alerts-webhook", "seerr-alerts-webhook",
         ]);
         // An app switched off has none; Seerr's waits for Seerr's own wiring (its API key works once it has an owner).
-        expect(plannedAlerts({ webhook: "https://hooks.example.org/h" }, { seerr: false, radarr: false })).toEqual(["sonarr-alerts-webhook", "prowlarr-alerts-webhook"]);
+        expect(plannedAlerts({ webhook: "https://hooks.example.org/h" }, { seerr: false, lidarr: false })).toEqual(["sonarr-alerts-webhook", "radarr-alerts-webhook", "prowlarr-alerts-webhook"]);
         const seerr = wiringPlan(parseConfig(rawConfig({ alerts: { webhook: "https://hooks.example.org/h" } }), allSecret)).find((s) => s.key === "seerr-alerts-webhook");
         expect(seerr?.after).toEqual(["seerr"]);
     });
