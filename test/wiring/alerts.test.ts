@@ -38,13 +38,16 @@ afterAll(async () => {
     await Promise.all(closers.map((c) => c.close()));
 });
 
+/** The channels do not answer from inside the apps (a deploy must not need them: the apps would test them). */
+const nothingAnswers = () => false;
+
 async function servarr(kind: "sonarr" | "lidarr"): Promise<FakeServarr> {
-    const fake = await startServarr({ kind, apiKey: KEY });
+    const fake = await startServarr({ kind, apiKey: KEY, reach: nothingAnswers });
     closers.push(fake);
     return fake;
 }
 async function prowlarr(): Promise<FakeProwlarr> {
-    const fake = await startProwlarr({ apiKey: KEY });
+    const fake = await startProwlarr({ apiKey: KEY, reach: nothingAnswers });
     closers.push(fake);
     return fake;
 }
@@ -67,7 +70,8 @@ test("Sonarr: an ntfy connection for imports and health issues, created without 
         values: expect.objectContaining({ serverUrl: NTFY.url, topics: [NTFY.topic], accessToken: TOKEN, priority: 3 }),
         props: expect.objectContaining({ onDownload: true, onUpgrade: true, onManualInteractionRequired: true, onHealthIssue: true, includeHealthWarnings: true, onHealthRestored: true, onGrab: false }),
     })]);
-    // Created switched off, then switched on with forceSave: the app never ran the connection's test.
+    // Created switched off, then switched on with forceSave: the app never ran the connection's test (which would
+    // fail here: the channel does not answer) nor sent a test message.
     expect(fake.log.filter((l) => l.path.includes("notification") && l.method !== "GET").map((l) => `${l.method} ${l.status}`)).toEqual(["POST 201", "PUT 202"]);
     const read = await fetch(`http://127.0.0.1:${fake.port}/api/v3/notification`, { headers: { "X-Api-Key": KEY } }).then((r) => r.json() as Promise<{ fields: { name: string; value: unknown }[] }[]>);
     expect(read[0].fields.find((f) => f.name === "accessToken")?.value).toBe(MASK);

@@ -144,7 +144,7 @@ export async function startProwlarr(options: FakeProwlarrOptions): Promise<FakeP
         proxies: new ProviderStore(proxySpecs(options), nextId, infoLink, undefined, (record) => record.tags.length > 0),
         login: { user: null, hostConfig: defaultHostConfig(9696, options.apiKey, "Prowlarr") },
         // NotificationDefinition.Enable => OnHealthIssue || OnHealthRestored || OnApplicationUpdate || OnGrab.
-        notifications: new ProviderStore(alertNotificationSpecs({ template: NOTIFICATION_TEMPLATE, gotifyExtra: [], webhookHeaders: false }), nextId, infoLink, undefined,
+        notifications: new ProviderStore(alertNotificationSpecs({ template: NOTIFICATION_TEMPLATE, gotifyExtra: [], webhookHeaders: false, reach: options.reach }), nextId, infoLink, undefined,
             (record) => Object.entries(record.props).some(([key, value]) => /^on[A-Z]/.test(key) && value === true)),
         applications: new ProviderStore([
             applicationSpec("Lidarr", 8686, [3000, 3010, 3030, 3040, 3050, 3060], options),

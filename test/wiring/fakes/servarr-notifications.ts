@@ -11,7 +11,7 @@
  * - WebhookSettings: url, method (1 = POST), username, password, headers (not in Prowlarr); Url a valid URL.
  * The apps ignore unknown JSON fields; these fakes refuse them (servarr-http.ts), so a misspelt field fails a test.
  */
-import { failure, FieldSpec, ImplementationSpec, validUrl, ValidationFailure } from "./servarr-http";
+import { failure, FieldSpec, hostPortOf, ImplementationSpec, Reach, validUrl, ValidationFailure } from "./servarr-http";
 
 /** NtfySettingsValidator.InvalidTopics. */
 export const NTFY_INVALID_TOPICS = ["announcements", "app", "docs", "settings", "stats", "mytopic-rw", "mytopic-ro", "mytopic-wo"];
@@ -23,6 +23,18 @@ export interface AlertSpecOptions {
     gotifyExtra: FieldSpec[];
     /** WebhookSettings.Headers (Sonarr, Radarr, Lidarr; Prowlarr has none). */
     webhookHeaders: boolean;
+    /** What answers from inside the app's container, for the connection tests (default: everything). */
+    reach?: Reach;
+}
+
+/**
+ * Ntfy.Test / Gotify.Test / Webhook.Test send a test message; one that cannot be delivered fails on the server's
+ * field ("Unable to send test message"). ntfy's server defaults to https://ntfy.sh.
+ */
+function deliveryTest(reach: Reach | undefined, property: string, url: unknown): ValidationFailure[] {
+    const at = hostPortOf(url);
+    if (!reach || (at && reach(at.host, at.port))) return [];
+    return [failure(property, `Unable to send test message: connection refused (${String(url)})`)];
 }
 
 const blank = (v: unknown): boolean => v === undefined || v === null || String(v).trim() === "";
@@ -55,6 +67,7 @@ export function alertNotificationSpecs(opts: AlertSpecOptions): ImplementationSp
                 { name: "clickUrl", value: null, type: "url" },
             ],
             validate: ntfyProblems,
+            test: (v) => deliveryTest(opts.reach, "ServerUrl", blank(v.serverUrl) ? "https://ntfy.sh" : v.serverUrl),
         },
         {
             implementation: "Gotify", implementationName: "Gotify", configContract: "GotifySettings", template,
@@ -66,6 +79,7 @@ export function alertNotificationSpecs(opts: AlertSpecOptions): ImplementationSp
                 ...validUrl("Server", v.server),
                 ...(blank(v.appToken) ? [failure("AppToken", "'App Token' must not be empty.")] : []),
             ],
+            test: (v) => deliveryTest(opts.reach, "Server", v.server),
         },
         {
             implementation: "Webhook", implementationName: "Webhook", configContract: "WebhookSettings", template,
@@ -75,6 +89,7 @@ export function alertNotificationSpecs(opts: AlertSpecOptions): ImplementationSp
                 ...(opts.webhookHeaders ? [{ name: "headers", value: [], type: "keyValueList", advanced: true }] : []),
             ],
             validate: (v) => validUrl("Url", v.url),
+            test: (v) => deliveryTest(opts.reach, "Url", v.url),
         },
     ];
 }

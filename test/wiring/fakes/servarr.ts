@@ -327,7 +327,7 @@ export async function startServarr(options: FakeServarrOptions): Promise<FakeSer
     const infoLink = (impl: string): string => `https://wiki.servarr.com/${kind}/supported#${impl.toLowerCase()}`;
     const notificationSpecs = [
         ...(k.mediaBrowser === "none" ? [] : [mediaBrowserSpec(k, options)]),
-        ...alertNotificationSpecs({ template: triggerTemplate(k), gotifyExtra: GOTIFY_EXTRA[kind], webhookHeaders: true }),
+        ...alertNotificationSpecs({ template: triggerTemplate(k), gotifyExtra: GOTIFY_EXTRA[kind], webhookHeaders: true, reach: options.reach }),
     ];
     const state: ServarrState = {
         rootFolders: [],
