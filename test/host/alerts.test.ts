@@ -276,7 +276,8 @@ test("a reboot: the timer is back and the state is kept (a failure already repor
     rounds(2);
     expect(newMessages()).toEqual([expect.stringMatching(/^apps\/radarr alert failing: is exited; /)]);
     must("docker", ["restart", "-t", "5", HOST]);
-    await waitFor("the host's engine after the reboot", () => onHost("docker info >/dev/null 2>&1 && docker inspect -f '{{.State.Running}}' gluetun").stdout.trim() === "true");
+    // The nested engine (vfs storage) restarts every stand-in at boot: minutes on a loaded machine.
+    await waitFor("the host's engine after the reboot", () => onHost("docker info >/dev/null 2>&1 && docker inspect -f '{{.State.Running}}' gluetun").stdout.trim() === "true", 300_000);
     // The stand-ins' namespace loses its veth tunnel on a reboot; qBittorrent and Prowlarr rejoin Gluetun's new one.
     tunnelUp();
     mustOnHost(`${standIn("qbittorrent")}\n${standIn("prowlarr")}`);
