@@ -380,9 +380,21 @@ const alertUrl = z.string({ message: "must be an http:// or https:// URL" }).tri
     }
 }, { message: "must be an http:// or https:// URL, e.g. https://ntfy.sh" });
 
+/**
+ * Topic names refused although well formed: ntfy's (server/config.go DefaultDisallowedTopics, paths of its own) and
+ * the *arr apps' (NtfySettings.cs InvalidTopics, which their ntfy connections refuse).
+ */
+export const RESERVED_NTFY_TOPICS = [
+    "docs", "static", "file", "app", "metrics", "account", "settings", "signup", "login", "v1",
+    "announcements", "stats", "mytopic-rw", "mytopic-ro", "mytopic-wo",
+];
+
 // ntfy's own rule for topic names (server/server.go topicRegex: ^[-_A-Za-z0-9]{1,64}$).
 const ntfyTopic = z.string({ message: "must be an ntfy topic name" }).trim().regex(/^[-_A-Za-z0-9]{1,64}$/, {
     message: "must be an ntfy topic: 1 to 64 letters, digits, - or _ (ntfy refuses anything else), e.g. homelab-alerts",
+}).superRefine((v, ctx) => {
+    if (!RESERVED_NTFY_TOPICS.includes(v)) return;
+    ctx.addIssue({ code: "custom", message: `"${v}" is a name ntfy or the apps keep for themselves (${RESERVED_NTFY_TOPICS.join(", ")}): choose another, e.g. homelab-alerts` });
 });
 
 const credential = z.string({ message: "must be an access token (set it with --secret)" }).trim().min(1, { message: "must be an access token (set it with --secret)" });

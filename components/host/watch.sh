@@ -105,8 +105,9 @@ create() {
     } | write_if_changed "$CONF_DIR/watch.env" 0644 || true
     (umask 077 && printf '%s\n' "${ALERTS_ENV:-}" | write_if_changed "$CONF_DIR/alerts.env" 0600) || true
     STEP="watch (install $PROBE_FILE and $RUNNER_FILE)"
-    printf '%s\n' "$PROBE" | write_if_changed "$PROBE_FILE" 0755 || true
-    printf '%s\n' "$RUNNER" | write_if_changed "$RUNNER_FILE" 0755 || true
+    # The scripts arrive whole (with their last newline): installed byte for byte, the same file as the repository's.
+    printf '%s\n' "${PROBE%$'\n'}" | write_if_changed "$PROBE_FILE" 0755 || true
+    printf '%s\n' "${RUNNER%$'\n'}" | write_if_changed "$RUNNER_FILE" 0755 || true
     if [[ "$METRICS" == yes ]]; then configure_exporter; else unconfigure_exporter; fi
     STEP="watch (install $UNIT.timer)"
     render_service | write_if_changed "$UNIT_DIR/$UNIT.service" 0644 || true

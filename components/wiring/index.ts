@@ -14,6 +14,7 @@ import { AppId, appsWithRole, CATALOG, DATA_MOUNT_PATH, MediaKind } from "../cat
 import { HomelabConfig } from "../config";
 import { addressFromVpnNamespace, appPort, isEnabled, isVpnMember, stackAddress, upstreamOf } from "../container";
 import { SERVARR_USER } from "../arr-suite";
+import { AlertChannel, AlertTarget, alertConnectionName, SERVARR_ALERT_APPS, ServarrAlertApp } from "./alerts";
 import { appConnection } from "./core/connection";
 import type { JellyfinSetup, JellyfinWiring } from "./jellyfin";
 import { AppAddress, AppConnection, JellyfinCollectionType, wiringConstructors, WiringConstructors } from "./resources";
@@ -72,6 +73,25 @@ function notifiesJellyfinOf(id: AppId): boolean {
     return SERVARR_KINDS[id as ServarrKind].jellyfinTriggers.length > 0;
 }
 
+/** The channels of `homelab:alerts` as the apps' notifications use them, with their tokens (secrets). */
+export function alertTargets(cfg: HomelabConfig): { target: AlertTarget; token?: pulumi.Output<string> }[] {
+    const { ntfy, gotify, webhook } = cfg.alerts;
+    return [
+        ...(ntfy ? [{ target: { channel: "ntfy" as const, url: ntfy.url, topic: ntfy.topic }, token: ntfy.token }] : []),
+        ...(gotify ? [{ target: { channel: "gotify" as const, url: gotify.url }, token: gotify.token }] : []),
+        ...(webhook ? [{ target: { channel: "webhook" as const, url: webhook } }] : []),
+    ];
+}
+
+function describeTarget(target: AlertTarget): string {
+    return target.channel === "ntfy" ? `ntfy ${target.url} topic ${target.topic}` : `${target.channel === "gotify" ? "Gotify" : "webhook"} ${target.url}`;
+}
+
+/** The apps with notifications of their own that reach the alert channels, in catalog order. */
+function alertingServarrApps(cfg: HomelabConfig): ServarrAlertApp[] {
+    return [...libraryApps(cfg), "prowlarr" as AppId].filter((id): id is ServarrAlertApp => id in SERVARR_ALERT_APPS && isEnabled(cfg, id));
+}
+
 /** Seerr and Bazarr know Sonarr and Radarr only. */
 function sonarrAndRadarr(cfg: HomelabConfig): ("sonarr" | "radarr")[] {
     return (["sonarr", "radarr"] as const).filter((id) => isEnabled(cfg, id));
@@ -91,7 +111,8 @@ const mediaFolder = (kind: MediaKind) => `${DATA_MOUNT_PATH}/media/${kind}`;
 const torrentFolder = (kind: MediaKind) => `${DATA_MOUNT_PATH}/torrents/${kind}`;
 
 export type WiringKind =
-    | "qbittorrent" | "servarr-login" | "servarr" | "prowlarr-application" | "prowlarr-flaresolverr" | "jellyfin-setup" | "jellyfin" | "seerr" | "bazarr";
+    | "qbittorrent" | "servarr-login" | "servarr" | "prowlarr-application" | "prowlarr-flaresolverr" | "jellyfin-setup" | "jellyfin" | "seerr" | "bazarr"
+    | "servarr-alerts" | "seerr-alerts";
 
 /**
  * One wiring resource of the plan: the app whose API it calls, the apps whose containers must run first (the
@@ -109,6 +130,8 @@ export interface PlannedWiring {
     after: string[];
     /** A first-run setup (an administrator is created): public routes wait for it. */
     setup: boolean;
+    /** For the apps' own notifications: the `homelab:alerts` channel they go to. */
+    channel?: AlertChannel;
     /** The key the resource had before its app was renamed (its state is kept through an alias). */
     formerKey?: string;
     settings: string[];
@@ -184,6 +207,21 @@ export function wiringPlan(cfg: HomelabConfig): PlannedWiring[] {
             key: "bazarr", kind: "bazarr", app: "bazarr", talksTo: ["bazarr", ...servers], after: servers,
             settings: ["forms login", ...servers.map((id) => `${CATALOG[id].title} at ${seenFrom(cfg, "bazarr", id).url}`)],
         }));
+    }
+    for (const { target } of alertTargets(cfg)) {
+        for (const id of alertingServarrApps(cfg)) {
+            const what = id === "prowlarr" ? "health issues" : "imports and health issues";
+            plan.push(step({
+                key: `${id}-alerts-${target.channel}`, kind: "servarr-alerts", app: id, channel: target.channel, talksTo: [id],
+                settings: [`connection "${alertConnectionName(target.channel)}": ${what} to ${describeTarget(target)}`],
+            }));
+        }
+        if (isEnabled(cfg, "seerr")) {
+            plan.push(step({
+                key: `seerr-alerts-${target.channel}`, kind: "seerr-alerts", app: "seerr", channel: target.channel, talksTo: ["seerr"], after: ["seerr"],
+                settings: [`request notifications to ${describeTarget(target)}`],
+            }));
+        }
     }
     return plan;
 }
@@ -394,6 +432,14 @@ export class Wiring extends pulumi.ComponentResource {
                     sonarr: dvr("sonarr"),
                     radarr: dvr("radarr"),
                 }, opts);
+            }
+            case "servarr-alerts":
+            case "seerr-alerts": {
+                const { target, token } = alertTargets(cfg).find((t) => t.target.channel === step.channel)!;
+                if (step.kind === "seerr-alerts") {
+                    return make.seerrAlerts(name, { ...base, apiKey: required(credentials.seerrApiKey, "Seerr's API key"), target, token }, opts);
+                }
+                return make.servarrAlerts(name, { ...base, app: step.app as ServarrAlertApp, apiKey: this.apiKey(step.app), target, token }, opts);
             }
             case "bazarr": {
                 const bazarr = required(credentials.bazarr, "Bazarr's API key and login");

@@ -3,6 +3,7 @@
  * composition (index.ts) names what it needs and each app module keeps its own class.
  */
 import * as pulumi from "@pulumi/pulumi";
+import { SeerrAlerts, SeerrAlertsArgs, ServarrAlerts, ServarrAlertsArgs } from "./alerts";
 import { BazarrArgs, BazarrWiring } from "./bazarr";
 import { JellyfinSetup, JellyfinSetupArgs, JellyfinWiring, JellyfinWiringArgs } from "./jellyfin";
 import { ProwlarrApplication, ProwlarrApplicationArgs, ProwlarrFlareSolverr, ProwlarrFlareSolverrArgs } from "./prowlarr";
@@ -26,6 +27,8 @@ export interface WiringConstructors {
     jellyfin: Make<JellyfinWiringArgs, JellyfinWiring>;
     seerr: Make<SeerrArgs, SeerrWiring>;
     bazarr: Make<BazarrArgs>;
+    servarrAlerts: Make<ServarrAlertsArgs>;
+    seerrAlerts: Make<SeerrAlertsArgs>;
 }
 
 export const wiringConstructors: WiringConstructors = {
@@ -38,4 +41,6 @@ export const wiringConstructors: WiringConstructors = {
     jellyfin: (name, args, opts) => new JellyfinWiring(name, args, opts),
     seerr: (name, args, opts) => new SeerrWiring(name, args, opts),
     bazarr: (name, args, opts) => new BazarrWiring(name, args, opts),
+    servarrAlerts: (name, args, opts) => new ServarrAlerts(name, args, opts),
+    seerrAlerts: (name, args, opts) => new SeerrAlerts(name, args, opts),
 };

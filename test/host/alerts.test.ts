@@ -17,7 +17,8 @@ import { backupVariables } from "../../components/backup";
 import { renderRemoteScript, renderStdinScript, shellQuote } from "../../components/host-scripts";
 import { statusVariables, watchVariables } from "../../components/watcher";
 
-jest.setTimeout(180_000);
+// Watcher rounds take 10-20 s each on an idle machine, much longer on a loaded one: a bound for a stuck test, not a budget.
+jest.setTimeout(600_000);
 
 const HOST = "alerts-host";
 const NET = "alerts-net";
@@ -179,7 +180,8 @@ test("installed: the timer, the probe of npm run status, the tokens' file mode 6
     expect(mustOnHost("cat /usr/local/sbin/homelab-status")).toBe(fs.readFileSync(path.join(__dirname, "..", "..", "scripts", "status-probe.sh"), "utf8"));
     expect(mustOnHost("stat -c '%a %U' /etc/homelab/alerts.env").trim()).toBe("600 root");
     rounds(2);
-    const status = mustOnHost("homelab-status | grep '^check' | grep -v '\tok\t' || true");
+    // Every verdict that is not ok (the fourth tab-separated field; grep has no \t).
+    const status = mustOnHost("homelab-status | awk -F'\\t' '$1 == \"check\" && $4 != \"ok\"'");
     expect(status).toBe("");
     expect(newMessages()).toEqual([]);
 });
@@ -229,22 +231,25 @@ test("the data root filled close to full: one alert", () => {
     expect(newMessages()).toEqual([expect.stringMatching(new RegExp(`^storage/free recovery ok: \\d+ MiB free of 64 MiB under ${DATA}$`))]);
 });
 
+// Another check than the tunnel's: the tunnel already changed twice this hour, and a third and fourth change
+// would meet the flapping limit (FLAP_LIMIT an hour, test/host/watcher.test.ts), which holds messages back by design.
 test("the receiver down during a failure, then up: the alert arrives on a later run, once", () => {
     mustOnHost(`iptables -I OUTPUT -d ${RECEIVER.ip} -p tcp -j REJECT --reject-with tcp-reset`);
     try {
-        tunnelDown();
+        mustOnHost("docker stop -t 1 jellyfin >/dev/null");
         rounds(2);
         expect(newMessages()).toEqual([]);
-        expect(mustOnHost("ls /var/lib/homelab/watch/outbox/webhook").split("\n").filter(Boolean)).toEqual(["vpn_tunnel.json", "vpn_tunnel.reason"]);
+        expect(mustOnHost("ls /var/lib/homelab/watch/outbox/webhook").split("\n").filter(Boolean)).toEqual(["apps_jellyfin.json", "apps_jellyfin.reason"]);
         expect(mustOnHost("journalctl -u homelab-watch --no-pager -n 50")).toContain("webhook: not delivered, kept for the next run");
     } finally {
         mustOnHost(`iptables -D OUTPUT -d ${RECEIVER.ip} -p tcp -j REJECT --reject-with tcp-reset`);
     }
     rounds(2);
-    expect(newMessages()).toEqual(["vpn/tunnel alert failing: tun0 is down (interfaces up: lo tun0-far eth0)"]);
-    tunnelUp();
+    expect(newMessages()).toEqual([expect.stringMatching(/^apps\/jellyfin alert failing: is exited; /)]);
+    mustOnHost("docker start jellyfin >/dev/null");
+    mustOnHost("for i in $(seq 90); do [ \"$(docker inspect -f '{{.State.Health.Status}}' jellyfin)\" = healthy ] && exit 0; sleep 1; done; exit 1");
     watcherRound();
-    expect(newMessages()).toEqual(["vpn/tunnel recovery ok: tun0 up"]);
+    expect(newMessages()).toEqual([expect.stringMatching(/^apps\/jellyfin recovery ok: running, healthy, /)]);
 });
 
 test("node_exporter on the LAN bind address serves the homelab_* metrics with the values the checks found", () => {
@@ -271,7 +276,8 @@ test("a reboot: the timer is back and the state is kept (a failure already repor
     rounds(2);
     expect(newMessages()).toEqual([expect.stringMatching(/^apps\/radarr alert failing: is exited; /)]);
     must("docker", ["restart", "-t", "5", HOST]);
-    await waitFor("the host's engine after the reboot", () => onHost("docker info >/dev/null 2>&1 && docker inspect -f '{{.State.Running}}' gluetun").stdout.trim() === "true");
+    // The nested engine (vfs storage) restarts every stand-in at boot: minutes on a loaded machine.
+    await waitFor("the host's engine after the reboot", () => onHost("docker info >/dev/null 2>&1 && docker inspect -f '{{.State.Running}}' gluetun").stdout.trim() === "true", 300_000);
     // The stand-ins' namespace loses its veth tunnel on a reboot; qBittorrent and Prowlarr rejoin Gluetun's new one.
     tunnelUp();
     mustOnHost(`${standIn("qbittorrent")}\n${standIn("prowlarr")}`);

@@ -10,6 +10,7 @@ import { parseConfig, SecretSetting } from "../../components/config";
 import { isSecretEnvelope, ProgramRun, readableInputs, runProgram } from "../../scripts/mock-engine";
 import { ofType, REMOTE_COMMAND } from "../support/graph";
 import { allSecret, problemsOf } from "../support/config-problems";
+import { wiringPlan } from "../../components/wiring";
 
 const ROOT = path.join(__dirname, "..", "..");
 
@@ -33,6 +34,8 @@ describe("homelab:alerts and homelab:metrics", () => {
         ["an ntfy URL that is not http(s)", { ntfy: { url: "ntfy.sh", topic: "homelab" } }, "homelab:alerts.ntfy.url: must be an http:// or https:// URL, e.g. https://ntfy.sh"],
         ["a topic ntfy refuses", { ntfy: { url: "https://ntfy.sh", topic: "home lab/alerts" } },
             "homelab:alerts.ntfy.topic: must be an ntfy topic: 1 to 64 letters, digits, - or _ (ntfy refuses anything else), e.g. homelab-alerts"],
+        ["a topic ntfy keeps for itself", { ntfy: { url: "https://ntfy.sh", topic: "app" } },
+            "homelab:alerts.ntfy.topic: \"app\" is a name ntfy or the apps keep for themselves (docs, static, file, app, metrics, account, settings, signup, login, v1, announcements, stats, mytopic-rw, mytopic-ro, mytopic-wo): choose another, e.g. homelab-alerts"],
         ["an interval systemd cannot parse", { interval: "every minute" },
             "homelab:alerts.interval: \"every minute\" is not a time span systemd understands: write e.g. 1min, 30s, 6h or \"1h 30min\" (how often the watcher runs)"],
         ["a repeat with an unknown unit", { repeat: "6 fortnights" },
@@ -59,14 +62,14 @@ describe("homelab:alerts and homelab:metrics", () => {
     });
 });
 
-describe("the program's watcher step", () => {
-    let run: ProgramRun;
-    const TOKEN = "tk_ntfy_token_do_not_leak";
-    beforeAll(async () => {
-        const options = programOptions({ alerts: { ntfy: { url: "https://ntfy.example.org", topic: "homelab-alerts", token: TOKEN }, webhook: "https://hooks.example.org/h", interval: "2min" } });
-        run = await runProgram({ ...options, secretKeys: [...options.secretKeys, "homelab:alerts"] });
-    }, 60_000);
+let run: ProgramRun;
+const TOKEN = "tk_ntfy_token_do_not_leak";
+beforeAll(async () => {
+    const options = programOptions({ alerts: { ntfy: { url: "https://ntfy.example.org", topic: "homelab-alerts", token: TOKEN }, webhook: "https://hooks.example.org/h", interval: "2min" } });
+    run = await runProgram({ ...options, secretKeys: [...options.secretKeys, "homelab:alerts"] });
+}, 60_000);
 
+describe("the program's watcher step", () => {
     function step() {
         const steps = ofType(run, REMOTE_COMMAND).filter((r) => r.name === "homelab-watch-watch");
         expect(steps).toHaveLength(1);
@@ -98,5 +101,41 @@ describe("the program's watcher step", () => {
         const firewall = ofType(run, REMOTE_COMMAND).find((r) => r.name === "homelab-host-firewall")!;
         expect(readableInputs(firewall.serializedInputs, true)).toMatchObject({ create: expect.stringContaining("export LAN_HOST_PORTS='9100'\n") });
         expect(run.outputs.alerts).toBe("homelab-watch every 120s to ntfy, webhook; metrics on 192.168.1.10:9100");
+    });
+});
+
+describe("the apps' own notifications to the same channels", () => {
+    const ALERTING = ["sonarr", "radarr", "lidarr", "prowlarr"];
+    const plannedAlerts = (alerts: unknown, apps: Record<string, boolean> = {}) =>
+        wiringPlan(parseConfig(rawConfig({ alerts, apps }), allSecret)).filter((s) => s.kind.endsWith("-alerts")).map((s) => s.key);
+
+    test("one wiring resource per app and channel; none without a channel; a channel removed takes its resources along", () => {
+        expect(plannedAlerts(undefined)).toEqual([]);
+        expect(plannedAlerts({ interval: "2min" })).toEqual([]);
+        expect(plannedAlerts({ webhook: "https://hooks.example.org/h" })).toEqual([...ALERTING.map((id) => `${id}-alerts-webhook`), "seerr-alerts-webhook"]);
+        const both = { webhook: "https://hooks.example.org/h", gotify: { url: "https://g.lan", token: "t" } };
+        expect(plannedAlerts(both)).toEqual([
+            "sonarr-alerts-gotify", "radarr-alerts-gotify", "lidarr-alerts-gotify", "prowlarr-alerts-gotify", "seerr-alerts-gotify",
+            "sonarr-alerts-webhook", "radarr-alerts-webhook", "lidarr-alerts-webhook", "prowlarr-alerts-webhook", "seerr-alerts-webhook",
+        ]);
+        // An app switched off has none; Seerr's waits for Seerr's own wiring (its API key works once it has an owner).
+        expect(plannedAlerts({ webhook: "https://hooks.example.org/h" }, { seerr: false, lidarr: false })).toEqual(["sonarr-alerts-webhook", "radarr-alerts-webhook", "prowlarr-alerts-webhook"]);
+        const seerr = wiringPlan(parseConfig(rawConfig({ alerts: { webhook: "https://hooks.example.org/h" } }), allSecret)).find((s) => s.key === "seerr-alerts-webhook");
+        expect(seerr?.after).toEqual(["seerr"]);
+    });
+
+    test("the program declares them with the channel's target and the token as a secret, named in the wiring output", () => {
+        const resources = run.resources.filter((r) => r.type === "pulumi-nodejs:dynamic:Resource" && /-alerts-/.test(r.name));
+        expect(resources.map((r) => r.name).sort()).toEqual(
+            [...ALERTING, "seerr"].flatMap((id) => [`homelab-wiring-${id}-alerts-ntfy`, `homelab-wiring-${id}-alerts-webhook`]).sort());
+        const sonarr = resources.find((r) => r.name === "homelab-wiring-sonarr-alerts-ntfy")!;
+        expect(readableInputs(sonarr.serializedInputs, true)).toMatchObject({
+            app: "sonarr", target: { channel: "ntfy", url: "https://ntfy.example.org", topic: "homelab-alerts" }, token: TOKEN,
+        });
+        expect(isSecretEnvelope(sonarr.serializedInputs.token)).toBe(true);
+        expect(JSON.stringify({ ...sonarr.serializedInputs, token: undefined, connection: undefined, apiKey: undefined })).not.toContain(TOKEN);
+        const summary = run.outputs.wiring as { apps: Record<string, string[]> };
+        expect(summary.apps.Prowlarr).toContain('connection "homelab alerts (ntfy)": health issues to ntfy https://ntfy.example.org topic homelab-alerts');
+        expect(summary.apps.Seerr).toContain("request notifications to webhook https://hooks.example.org/h");
     });
 });

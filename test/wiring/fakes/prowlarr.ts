@@ -11,6 +11,7 @@ import {
 } from "./servarr-http";
 
 import type { FakeProvenance } from "./provenance";
+import { alertNotificationSpecs } from "./servarr-notifications";
 
 export const PROWLARR_VERSION = "2.5.2.5491";
 
@@ -27,6 +28,8 @@ export const FAKE_OF: FakeProvenance = {
         "src/NzbDrone.Core/Authentication/UserService.cs: FindUser, Upsert",
         "src/Prowlarr.Http/Authentication/AuthenticationController.cs: Login",
         "src/NzbDrone.Core/Tags/TagService.cs: Delete (ModelConflictException when in use)",
+        "src/NzbDrone.Core/Notifications/NotificationDefinition.cs: OnGrab, IncludeManualGrabs, OnHealthIssue, IncludeHealthWarnings, OnHealthRestored, OnApplicationUpdate; Enable",
+        "src/NzbDrone.Core/Notifications/Ntfy/NtfySettings.cs, Gotify/GotifySettings.cs, Webhook/WebhookSettings.cs (no Headers): fields and validators",
     ],
     assumed: ["read at v2.3.5.5327, the newest tag in the mirror; 2.4/2.5 release notes list no change to these endpoints"],
 };
@@ -101,7 +104,12 @@ function proxySpecs(opts: FakeProwlarrOptions): ImplementationSpec[] {
 
 export interface Tag { id: number; label: string }
 
-export interface ProwlarrState { tags: Tag[]; proxies: ProviderStore; applications: ProviderStore; login: LoginState }
+export interface ProwlarrState { tags: Tag[]; proxies: ProviderStore; applications: ProviderStore; notifications: ProviderStore; login: LoginState }
+
+/** NotificationResource of Prowlarr: no imports, health and grabs only (NotificationDefinition). */
+const NOTIFICATION_TEMPLATE = {
+    link: "", onGrab: false, includeManualGrabs: false, onHealthIssue: false, includeHealthWarnings: false, onHealthRestored: false, onApplicationUpdate: false,
+};
 
 export interface FakeProwlarrOptions {
     apiKey: string;
@@ -135,6 +143,9 @@ export async function startProwlarr(options: FakeProwlarrOptions): Promise<FakeP
         // IndexerProxyDefinition.Enable => Tags.Any(): a tagged proxy is tested on create.
         proxies: new ProviderStore(proxySpecs(options), nextId, infoLink, undefined, (record) => record.tags.length > 0),
         login: { user: null, hostConfig: defaultHostConfig(9696, options.apiKey, "Prowlarr") },
+        // NotificationDefinition.Enable => OnHealthIssue || OnHealthRestored || OnApplicationUpdate || OnGrab.
+        notifications: new ProviderStore(alertNotificationSpecs({ template: NOTIFICATION_TEMPLATE, gotifyExtra: [], webhookHeaders: false, reach: options.reach }), nextId, infoLink, undefined,
+            (record) => Object.entries(record.props).some(([key, value]) => /^on[A-Z]/.test(key) && value === true)),
         applications: new ProviderStore([
             applicationSpec("Lidarr", 8686, [3000, 3010, 3030, 3040, 3050, 3060], options),
             applicationSpec("Radarr", 7878, [2000, 2010, 2020, 2030, 2040, 2045, 2050, 2060, 2070, 2080, 2090], options),
@@ -171,6 +182,7 @@ export async function startProwlarr(options: FakeProwlarrOptions): Promise<FakeP
         ...loginRoutes("/api/v1", state.login),
         ...state.proxies.routes("/api/v1/indexerproxy"),
         ...state.applications.routes("/api/v1/applications"),
+        ...state.notifications.routes("/api/v1/notification"),
     ];
     const server = await serveRoutes(() => options.apiKey, routes);
     const add = (store: ProviderStore, name: string, implementation: string, fields: Record<string, unknown>, tags: number[], props: Record<string, unknown>): number => {

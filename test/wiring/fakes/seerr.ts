@@ -34,7 +34,12 @@ export const FAKE_OF: FakeProvenance = {
         "server/api/jellyfin.ts: JellyfinAPI (Authorization MediaBrowser Client=\"Seerr\"), createApiToken('Seerr')",
         "server/middleware/auth.ts: checkUser (X-API-Key acts as user 1), isAuthenticated (403 body)",
         "server/logger.ts: hformat `${timestamp} [${level}][${label}]: ${message} ${JSON.stringify(metadata)}`",
+        "server/routes/settings/notifications.ts: GET/POST /ntfy, /gotify (body stored as sent), /webhook (jsonPayload JSON-parsed, stored base64, read back decoded)",
+        "server/lib/settings/index.ts: NotificationAgentNtfy, NotificationAgentGotify, NotificationAgentWebhook and their defaults",
+        "seerr-api.yml: NtfySettings, GotifySettings, WebhookSettings (types: number, enabled: boolean, options' strings)",
+        "server/lib/notifications/index.ts: Notification (the types bitmask), hasNotificationType (0 = every type)",
     ],
+    assumed: ["the webhook's default jsonPayload is abridged to its first fields (the program keeps whatever Seerr holds)"],
 };
 
 import * as http from "node:http";
@@ -64,8 +69,12 @@ export interface FakeSeerrState {
     sessions: Map<string, number>;
     sonarr: FakeDvr[];
     radarr: FakeDvr[];
+    /** settings.notifications.agents of the three alert channels, as settings.json stores them. */
+    notifications: Record<"ntfy" | "gotify" | "webhook", FakeAgent>;
     writes: string[];
 }
+
+export interface FakeAgent { enabled: boolean; embedPoster: boolean; types?: number; options: Record<string, unknown> }
 
 export interface FakeSeerr {
     port: number;
@@ -242,6 +251,56 @@ function dvrRoutes(state: FakeSeerrState, kind: "sonarr" | "radarr", req: FakeRe
     return reply(404);
 }
 
+/** seerr-api.yml NtfySettings/GotifySettings/WebhookSettings: the validator checks the types of what is sent. */
+function invalidAgentBody(body: Record<string, unknown> | undefined): FakeReply | undefined {
+    const wrong: string[] = [];
+    if (body?.enabled !== undefined && typeof body.enabled !== "boolean") wrong.push("enabled should be boolean");
+    if (body?.types !== undefined && typeof body.types !== "number") wrong.push("types should be number");
+    const options = body?.options as Record<string, unknown> | undefined;
+    for (const key of ["url", "topic", "token", "username", "password", "webhookUrl", "authHeader", "jsonPayload"]) {
+        if (options?.[key] !== undefined && typeof options[key] !== "string") wrong.push(`options.${key} should be string`);
+    }
+    if (wrong.length === 0) return undefined;
+    return reply(400, { message: wrong.map((w) => `request.body.${w}`).join(", "), errors: wrong.map((w) => ({ path: `.body.${w.split(" ")[0]}`, message: w, errorCode: "type.openapi.validation" })) });
+}
+
+/**
+ * notifications.ts: ntfy and Gotify store the body as the whole agent and answer it (tokens in clear); the webhook
+ * JSON-parses `options.jsonPayload` (500 with the parser's message when it is not JSON text), stores it base64 and
+ * answers GET with it decoded and parsed.
+ */
+function notificationRoutes(state: FakeSeerrState, kind: "ntfy" | "gotify" | "webhook", req: FakeRequest): FakeReply {
+    const held = state.notifications[kind];
+    if (req.method === "GET") {
+        if (kind !== "webhook") return reply(200, structuredClone(held));
+        const jsonPayload = JSON.parse(Buffer.from(String(held.options.jsonPayload), "base64").toString("utf8"));
+        return reply(200, { enabled: held.enabled, embedPoster: held.embedPoster, types: held.types, options: { ...held.options, jsonPayload, supportVariables: held.options.supportVariables ?? false } });
+    }
+    if (req.method !== "POST") return reply(404);
+    const body = req.json<Record<string, unknown>>();
+    const invalid = invalidAgentBody(body);
+    if (invalid) return invalid;
+    if (kind === "webhook") {
+        const options = (body?.options ?? {}) as Record<string, unknown>;
+        try {
+            JSON.parse(options.jsonPayload as string);
+        } catch (e) {
+            return reply(500, { message: (e as Error).message });
+        }
+        state.notifications.webhook = {
+            enabled: body?.enabled as boolean, embedPoster: body?.embedPoster as boolean, types: body?.types as number,
+            options: { jsonPayload: Buffer.from(String(options.jsonPayload)).toString("base64"), webhookUrl: options.webhookUrl, authHeader: options.authHeader, supportVariables: options.supportVariables ?? false },
+        };
+    } else {
+        state.notifications[kind] = structuredClone(body ?? {}) as unknown as FakeAgent;
+    }
+    state.writes.push(`POST /settings/notifications/${kind}`);
+    return reply(200, structuredClone(state.notifications[kind]));
+}
+
+/** lib/settings/index.ts's default webhook payload (abridged), as stored: base64 of a JSON string. */
+export const DEFAULT_WEBHOOK_TEMPLATE = '{\n  "notification_type": "{{notification_type}}",\n  "event": "{{event}}",\n  "subject": "{{subject}}",\n  "message": "{{message}}"\n}';
+
 /**
  * req.ip: with `trust proxy` (only when settings.network.trustProxy was true at start, server/index.ts) Express
  * takes the leftmost X-Forwarded-For address, else the peer's.
@@ -300,6 +359,8 @@ async function handle(state: FakeSeerrState, req: FakeRequest): Promise<FakeRepl
         state.writes.push("POST /settings/initialize");
         return reply(200, { initialized: true });
     }
+    const agent = /^\/settings\/notifications\/(ntfy|gotify|webhook)$/.exec(path);
+    if (agent) return notificationRoutes(state, agent[1] as "ntfy" | "gotify" | "webhook", req);
     const dvr = /^\/settings\/(sonarr|radarr)(\/\d+)?$/.exec(path);
     if (dvr) return dvrRoutes(state, dvr[1] as "sonarr" | "radarr", req, dvr[2] ?? "");
     return reply(404);
@@ -324,6 +385,12 @@ export async function start(options: { apiKey: string }): Promise<FakeSeerr> {
         sessions: new Map(),
         sonarr: [],
         radarr: [],
+        // lib/settings/index.ts defaults.
+        notifications: {
+            ntfy: { enabled: false, embedPoster: true, types: 0, options: { url: "", topic: "" } },
+            gotify: { enabled: false, embedPoster: false, types: 0, options: { url: "", token: "", priority: 0 } },
+            webhook: { enabled: false, embedPoster: true, types: 0, options: { webhookUrl: "", jsonPayload: Buffer.from(JSON.stringify(DEFAULT_WEBHOOK_TEMPLATE)).toString("base64") } },
+        },
         writes: [],
     };
     const server = await serveFake((req) => handle(state, req));

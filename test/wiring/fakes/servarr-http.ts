@@ -235,9 +235,14 @@ export class ProviderStore {
         return { id: existing?.id ?? 0, name, implementation: spec.implementation, configContract: spec.configContract, tags, values, props };
     }
 
+    /**
+     * ProviderControllerBase.GetDefinition: `if (validate && (definition.Enable || forceValidate))` validates the
+     * settings; a disabled definition (a connection with every trigger off) is saved unchecked. The controller's
+     * own rules (extraValidation) apply to every body.
+     */
     private validate(record: ProviderRecord): void {
         const spec = this.spec(record.implementation)!;
-        rejectIfAny([...spec.validate(record.values), ...this.extraValidation(record.props)]);
+        rejectIfAny([...(this.enabled(record) ? spec.validate(record.values) : []), ...this.extraValidation(record.props)]);
     }
 
     create(body: unknown, _forceSave: boolean): HttpAnswer {

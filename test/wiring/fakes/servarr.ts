@@ -13,6 +13,7 @@ import {
 } from "./servarr-http";
 
 import type { FakeProvenance } from "./provenance";
+import { alertNotificationSpecs } from "./servarr-notifications";
 
 export type ServarrKind = "sonarr" | "radarr" | "lidarr" | "readarr";
 
@@ -26,6 +27,10 @@ const SERVARR_SOURCES = (api: string, http: string): string[] => [
     "src/NzbDrone.Core/Notifications/MediaBrowser/MediaBrowserService.cs: Test; MediaBrowserProxy.cs: Notify (404 swallowed)",
     "src/NzbDrone.Core/Notifications/NotificationDefinition.cs: Enable",
     `src/${api}/RootFolders/RootFolderController.cs, Config/MediaManagementConfigController.cs, Profiles/Quality/QualityProfileController.cs`,
+    "src/NzbDrone.Core/Notifications/Ntfy/NtfySettings.cs: NtfySettingsValidator (InvalidTopics), fields 0-7",
+    "src/NzbDrone.Core/Notifications/Gotify/GotifySettings.cs: GotifySettingsValidator, fields; Webhook/WebhookSettings.cs: WebhookSettingsValidator",
+    "src/NzbDrone.Core/Notifications/NotificationBase.cs: SupportsOn* (the On* methods Ntfy.cs, Gotify.cs, Webhook.cs override)",
+    `src/${api}/ProviderControllerBase.cs: GetDefinition (settings validated only when Enable)`,
 ];
 
 /** One record per app this fake stands for (the test of the pins reads them). */
@@ -245,15 +250,13 @@ function mediaBrowserSpec(k: KindSpec, opts: FakeServarrOptions): Implementation
     };
 }
 
-function webhookSpec(k: KindSpec): ImplementationSpec {
-    return {
-        implementation: "Webhook", implementationName: "Webhook", configContract: "WebhookSettings",
-        fields: [{ name: "url", value: null }, { name: "method", value: 1, type: "select" }, { name: "username", value: null, privacy: "userName" },
-            { name: "password", value: null, type: "password", privacy: "password" }],
-        template: triggerTemplate(k),
-        validate: (v) => (typeof v.url === "string" && v.url ? [] : [failure("Url", "Invalid Url")]),
-    };
-}
+/** GotifySettings' fields after priority, per app (poster and metadata links; MetadataLinkType of each app). */
+const GOTIFY_EXTRA: Record<ServarrKind, FieldSpec[]> = {
+    sonarr: [{ name: "includeSeriesPoster", value: false, type: "checkbox" }, { name: "metadataLinks", value: [], type: "select" }, { name: "preferredMetadataLink", value: 1, type: "select" }],
+    radarr: [{ name: "includeMoviePoster", value: false, type: "checkbox" }, { name: "metadataLinks", value: [], type: "select" }, { name: "preferredMetadataLink", value: 0, type: "select" }],
+    lidarr: [{ name: "includeArtistPoster", value: false, type: "checkbox" }],
+    readarr: [{ name: "includeAuthorPoster", value: false, type: "checkbox" }],
+};
 
 function triggerTemplate(k: KindSpec): Record<string, unknown> {
     return { link: "https://emby.media/", ...Object.fromEntries(k.triggers.map((t) => [t, false])) };
@@ -322,7 +325,10 @@ export async function startServarr(options: FakeServarrOptions): Promise<FakeSer
     let lastId = 100;
     const nextId = (): number => ++lastId;
     const infoLink = (impl: string): string => `https://wiki.servarr.com/${kind}/supported#${impl.toLowerCase()}`;
-    const notificationSpecs = [...(k.mediaBrowser === "none" ? [] : [mediaBrowserSpec(k, options)]), webhookSpec(k)];
+    const notificationSpecs = [
+        ...(k.mediaBrowser === "none" ? [] : [mediaBrowserSpec(k, options)]),
+        ...alertNotificationSpecs({ template: triggerTemplate(k), gotifyExtra: GOTIFY_EXTRA[kind], webhookHeaders: true, reach: options.reach }),
+    ];
     const state: ServarrState = {
         rootFolders: [],
         downloadClients: new ProviderStore([qbittorrentSpec(k, options)], nextId, infoLink, (props) =>
