@@ -14,7 +14,7 @@ import { ECHO_CGI, FOREVER, STAND_IN_WGET } from "./daytwo";
 import { CATALOG } from "../../components/catalog";
 import { HomelabConfig, parseConfig } from "../../components/config";
 import { backupVariables } from "../../components/backup";
-import { renderRemoteScript, renderStdinScript, shellQuote } from "../../components/host-scripts";
+import { renderStdinScript, shellQuote } from "../../components/host-scripts";
 import { statusVariables, watchVariables } from "../../components/watcher";
 
 jest.setTimeout(180_000);
@@ -154,8 +154,8 @@ beforeAll(async () => {
     tunnelUp();
     await waitFor("healthy stand-ins", () => onHost(`docker inspect -f '{{.State.Health.Status}}' ${APPS.join(" ")}`).stdout.trim().split("\n").every((s) => s === "healthy"));
     // Backups as the program installs them, and one good run.
-    const backup = renderRemoteScript("backup", "create", { ...backupVariables(cfg, cfg.backup!), PASSWORD: "alerts-test-password" }, { sudo: false });
-    overSsh("bash -s", backup);
+    const backup = renderStdinScript("backup", "create", { ...backupVariables(cfg, cfg.backup!), PASSWORD: "alerts-test-password" }, { sudo: false });
+    overSsh(backup.command, backup.stdin);
     mustOnHost("systemctl start homelab-backup.service");
     install();
     // eslint-disable-next-line no-console
