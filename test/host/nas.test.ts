@@ -304,6 +304,9 @@ test("the program's SMB and NFS units pass systemd-analyze verify; the SMB passw
     const refused = send(nfs.create);
     expect(refused.status).not.toBe(0);
     expect(refused.stderr).toMatch(new RegExp(`${DATA_ROOT} on the server's disk is not empty: move its content onto the NAS share ${SHARE} first`));
+    // Refused before anything was written: no unit to mount the share over the media at the next boot, no drop-in.
+    const base = UNIT.replace(/\.mount$/, "");
+    expect(on(SERVER, `ls /etc/systemd/system/${UNIT} /etc/systemd/system/docker.service.d/homelab-${base}.conf 2>/dev/null`).stdout).toBe("");
     expect(mustOn(SERVER, "systemctl is-active docker.service").trim()).toBe("active");
     mustOn(SERVER, `rm -rf ${DATA_ROOT}/media`);
     // The NFS unit of the same data root the sshfs tests used: written, then refused by the kernel.
