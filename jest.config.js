@@ -1,8 +1,10 @@
 /** Two suites: `unit` (npm test, no host needed) and `host` (npm run test:host, brings up a real Debian host). */
 const base = {
-  preset: "ts-jest",
   testEnvironment: "node",
-  transform: { "^.+\\.ts$": ["ts-jest", { tsconfig: "<rootDir>/tsconfig.test.json", diagnostics: false }] },
+  // The same transpiler as `pulumi up` (scripts/transpile.js); types are checked by tsc in `npm test`.
+  transform: { "^.+\\.ts$": "<rootDir>/test/support/jest-transform.js" },
+  moduleFileExtensions: ["ts", "js", "json", "node"],
+  setupFiles: ["<rootDir>/test/support/stack-limit.js"],
 };
 module.exports = {
   reporters: ["default", "<rootDir>/test/support/summary-reporter.js"],

@@ -18,22 +18,12 @@ const fs = require("fs");
 const path = require("path");
 const { enableCompileCache } = require("module");
 const { addHook } = require("pirates");
-
-/** The options the project's TypeScript is transpiled with. */
-const SUCRASE_OPTIONS = Object.freeze({ transforms: ["typescript", "imports"], disableESTransforms: true });
+const { SUCRASE_OPTIONS, transpile } = require("./transpile");
 
 const CACHE_ROOT = path.join(__dirname, "..", "node_modules", ".cache");
 const TRANSPILED_DIR = path.join(CACHE_ROOT, "homelab-ts");
-// Anything that changes the output changes the key: Sucrase's version, the options, this file.
-const CACHE_KEY = JSON.stringify([require("sucrase/package.json").version, SUCRASE_OPTIONS, fs.readFileSync(__filename, "utf8")]);
-
-let sucrase;
-
-/** TypeScript source -> CommonJS with ES2022 syntax untouched. */
-function transpile(code, filePath) {
-    sucrase ??= require("sucrase");
-    return sucrase.transform(code, { ...SUCRASE_OPTIONS, filePath }).code;
-}
+// Anything that changes the output changes the key: Sucrase's version, the options, this file and transpile.js.
+const CACHE_KEY = JSON.stringify([require("sucrase/package.json").version, SUCRASE_OPTIONS, fs.readFileSync(__filename, "utf8"), fs.readFileSync(require.resolve("./transpile"), "utf8")]);
 
 function cachedTranspile(code, filePath) {
     const key = crypto.createHash("sha256").update(CACHE_KEY).update("\0").update(filePath).update("\0").update(code).digest("hex");
