@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { BackupSettings, HomelabConfig } from "./config";
 import { SshTarget, sshConnection } from "./host-hardening";
-import { BACKUP_RUNNER, HostScriptVariables, hostScriptPath, renderRemoteScript } from "./host-scripts";
+import { BACKUP_RUNNER, HostScriptVariables, hostScriptPath, renderRemoteScript, renderStdinScript } from "./host-scripts";
 
 export interface BackupArgs {
     cfg: HomelabConfig;
@@ -42,11 +42,15 @@ export class Backup extends pulumi.ComponentResource {
         const generated = new random.RandomPassword(`${name}-password`, { length: 32, special: false }, { parent: this });
         this.password = pulumi.secret(generated.result);
         const variables = backupVariables(cfg, settings);
-        const create = this.password.apply((password) => renderRemoteScript("backup", "create", { ...variables, PASSWORD: password }, { sudo }));
+        // The password travels with the script on the SSH session's stdin (a secret input), never in the command
+        // string, which sshd runs as `$SHELL -c <command>` (visible in the process list while the step runs).
+        const create = renderStdinScript("backup", "create", variables, { sudo }).command;
+        const stdin = pulumi.secret(this.password.apply((password) => renderStdinScript("backup", "create", { ...variables, PASSWORD: password }, { sudo }).stdin));
         this.timer = new command.remote.Command(`${name}-backup`, {
             connection: sshConnection(target),
             create,
             update: create,
+            stdin,
             delete: renderRemoteScript("backup", "delete", variables, { sudo }),
         }, { parent: this, deleteBeforeReplace: true });
 

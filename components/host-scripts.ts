@@ -29,7 +29,7 @@ export interface HostScriptVariables {
         MOUNT_OPTIONS: string;
         /** SMB: where the credentials file is written (mode 600); empty otherwise. */
         CREDENTIALS_FILE: string;
-        /** SMB, create only: the credentials file's text (the command string is then a secret). */
+        /** SMB, create only: the credentials file's text (a secret: stdin only, see SECRET_VARIABLES). */
         CREDENTIALS?: string;
         /** Seconds one mount attempt may take (default 60). */
         MOUNT_TIMEOUT?: number;
@@ -70,7 +70,7 @@ export interface HostScriptVariables {
     backup: {
         /** Absolute path on the host (USB disk, NAS mount) or `sftp:user@host:/path`. */
         REPOSITORY: string;
-        /** The repository password: create only (the command string is then a secret). */
+        /** The repository password: create only (a secret: stdin only, see SECRET_VARIABLES). */
         PASSWORD?: string;
         /** systemd calendar expression of the timer. */
         SCHEDULE: string;
@@ -127,6 +127,16 @@ export interface HostScriptVariables {
 export type HostScript = keyof HostScriptVariables;
 export type HostScriptAction = "create" | "delete";
 
+/**
+ * Variables that hold a secret. They only ever travel on the SSH session's stdin (renderStdinScript), never in
+ * a command string: sshd runs that string as `$SHELL -c <command>`, in every process list while it runs.
+ */
+export const SECRET_VARIABLES: { readonly [S in HostScript]?: readonly (keyof HostScriptVariables[S] & string)[] } = {
+    backup: ["PASSWORD"],
+    "data-mount": ["CREDENTIALS"],
+    watch: ["ALERTS_ENV"],
+};
+
 export const HOST_SCRIPT_DIR = path.join(__dirname, "host");
 /** Functions every script uses (fail, write_if_changed), put before each script's body. */
 export const HOST_SCRIPT_COMMON = path.join(HOST_SCRIPT_DIR, "common.sh");
@@ -172,6 +182,10 @@ export function renderRemoteScript<S extends HostScript>(
     variables: HostScriptVariables[S],
     options: { sudo: boolean },
 ): string {
+    const secrets = (SECRET_VARIABLES[script] ?? []).filter((name) => (variables as Record<string, unknown>)[name] !== undefined);
+    if (secrets.length > 0) {
+        throw new Error(`${script}.sh: ${secrets.join(", ")} must travel on stdin (renderStdinScript), never in a command string`);
+    }
     const body = `${fs.readFileSync(HOST_SCRIPT_COMMON, "utf8")}\n${fs.readFileSync(hostScriptPath(script), "utf8")}`;
     if ([body, ...Object.values(variables).map(String)].some((text) => text.split("\n").includes(HEREDOC_END))) {
         throw new Error(`${script}.sh and its variables must not contain a line "${HEREDOC_END}"`);

@@ -3,6 +3,7 @@
  * plan and the Mermaid diagram are both rendered from it, so they always agree with the graph.
  */
 import { APP_IDS } from "../components/catalog";
+import { HostScript, SECRET_VARIABLES } from "../components/host-scripts";
 import { CapturedResource, readableInputs } from "./mock-engine";
 
 const CONTAINER = "docker:index/container:Container";
@@ -33,8 +34,8 @@ export interface HostCommandView {
     name: string;
     script: string;
     variables: Record<string, string>;
-    /** True when the create script is a secret (it carries a password), so the variables are read from delete. */
-    createIsSecret: boolean;
+    /** Variables that carry a secret (SECRET_VARIABLES): sent on the step's secret stdin, shown as `[secret]`. */
+    secrets: string[];
 }
 
 /** The settings that decide the deploy, read back from the graph (the gateway's environment, the backup step). */
@@ -142,15 +143,17 @@ const HOST_SCRIPTS = /^.*-(data-tree|firewall|fail2ban|vpn-recovery|backup|watch
 
 function hostCommandView(resource: CapturedResource): HostCommandView {
     const inputs = readable(resource);
-    const createIsSecret = typeof inputs.create !== "string" || inputs.create === "[secret]";
-    // A create script with a password in it is a secret as a whole, and one whose variables travel on its (secret)
-    // stdin is only `bash -s -- create`: delete carries the same variables without the secret.
-    const source = !createIsSecret && String(inputs.create).includes("\nexport ") ? inputs.create : inputs.delete;
+    const isSecret = (value: unknown) => value !== undefined && (typeof value !== "string" || value === "[secret]");
+    // A step whose variables travel on its (secret) stdin has only `bash -s -- create` as its command: delete
+    // carries the same variables without the secrets.
+    const source = !isSecret(inputs.create) && String(inputs.create).includes("\nexport ") ? inputs.create : inputs.delete;
+    const script = HOST_SCRIPTS.exec(resource.name)?.[1] as HostScript | undefined;
+    const secrets = script !== undefined && (isSecret(inputs.create) || isSecret(inputs.stdin)) ? [...(SECRET_VARIABLES[script] ?? [])] : [];
     return {
         name: resource.name,
-        script: resource.name.replace(HOST_SCRIPTS, "$1.sh"),
+        script: script !== undefined ? `${script}.sh` : resource.name,
         variables: typeof source === "string" ? scriptVariables(source) : {},
-        createIsSecret,
+        secrets,
     };
 }
 
@@ -267,7 +270,7 @@ export function renderPlanText(view: StackView): string {
     if (view.hostCommands.length === 0) lines.push("  none (local Docker engine: host hardening skipped)");
     for (const cmd of view.hostCommands) {
         const vars = Object.entries(cmd.variables).map(([k, v]) => `${k}=${v.includes("\n") ? `[${v.split("\n").length} lines]` : v}`);
-        if (cmd.createIsSecret) vars.push("PASSWORD=[secret]");
+        for (const secret of cmd.secrets) vars.push(`${secret}=[secret]`);
         lines.push(`  ${cmd.script.padEnd(14)} ${vars.join(" ")}`);
     }
     lines.push("", `Wiring on deploy (${view.wiring.length}):`);

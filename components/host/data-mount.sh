@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # homelab data mount: a NAS share at DATA_ROOT through a systemd mount unit, with Docker waiting for it.
-#   create: write the mount unit MOUNT_UNIT (What/Type/Options), the SMB credentials file (mode 600, from
+#   create: make the empty mountpoint immutable (a folder with content is refused before anything is written),
+#           write the mount unit MOUNT_UNIT (What/Type/Options), the SMB credentials file (mode 600, from
 #           CREDENTIALS: for SMB this whole script arrives on the SSH session's stdin), a RequiresMountsFor= drop-in on
-#           docker.service and a timer that retries the mount (and Docker) while the NAS is away; make the empty
-#           mountpoint immutable, then mount. A changed unit while mounted stops Docker (the apps stop), swaps
+#           docker.service and a timer that retries the mount (and Docker) while the NAS is away, then mount. A changed unit while mounted stops Docker (the apps stop), swaps
 #           the share and starts Docker again (the apps start: restart policy). Idempotent.
 #   delete: only while the unit is still this one (same What=): stop Docker, unmount, remove the unit, drop-in,
 #           timer and credentials, clear the immutable flag, start Docker again. A unit that now mounts another
@@ -158,12 +158,8 @@ differs() {
 case "$ACTION" in
     create)
         STEP="data-mount create"
-        if [[ -n "$CREDENTIALS_FILE" ]]; then
-            [[ -n "$CREDENTIALS_TEXT" ]] || fail "data-mount (CREDENTIALS_FILE is set but no credentials were given)"
-            install -d -m 700 -o root -g root "$(dirname "$CREDENTIALS_FILE")"
-            # write_if_changed creates the file mode 600 (mktemp) before any byte of the secret is written.
-            printf '%s' "$CREDENTIALS_TEXT" | write_if_changed "$CREDENTIALS_FILE" 600 || true
-            chmod 600 "$CREDENTIALS_FILE"
+        if [[ -n "$CREDENTIALS_FILE" && -z "$CREDENTIALS_TEXT" ]]; then
+            fail "data-mount (CREDENTIALS_FILE is set but no credentials were given)"
         fi
         unit_changed=no
         if mount_unit | differs "$UNIT_FILE"; then unit_changed=yes; fi
@@ -175,6 +171,15 @@ case "$ACTION" in
             # Running apps hold the local folder: they must see the share, not the folder under it.
             stop_docker
         fi
+        # Before anything is written: a unit or drop-in left by a refused run would mount the share over the
+        # folder's content at the next boot, and hold Docker back for it.
+        if ! mountpoint -q "$DATA_ROOT"; then prepare_mountpoint; fi
+        if [[ -n "$CREDENTIALS_FILE" ]]; then
+            install -d -m 700 -o root -g root "$(dirname "$CREDENTIALS_FILE")"
+            # write_if_changed creates the file mode 600 (mktemp) before any byte of the secret is written.
+            printf '%s' "$CREDENTIALS_TEXT" | write_if_changed "$CREDENTIALS_FILE" 600 || true
+            chmod 600 "$CREDENTIALS_FILE"
+        fi
         mount_unit | write_if_changed "$UNIT_FILE" 644 || true
         mkdir -p "$(dirname "$DROPIN")"
         docker_dropin | write_if_changed "$DROPIN" 644 || true
@@ -182,10 +187,7 @@ case "$ACTION" in
         retry_timer | write_if_changed "$UNIT_DIR/$RETRY.timer" 644 || true
         systemctl daemon-reload
         systemctl enable -q "$MOUNT_UNIT" "$RETRY.timer"
-        if ! mountpoint -q "$DATA_ROOT"; then
-            prepare_mountpoint
-            mount_now
-        fi
+        if ! mountpoint -q "$DATA_ROOT"; then mount_now; fi
         systemctl start "$RETRY.timer"
         start_docker_again
         echo "homelab: $MOUNT_WHAT mounted at $DATA_ROOT ($MOUNT_UNIT); Docker requires it, on $(hostname)"

@@ -14,7 +14,7 @@ import { ECHO_CGI, FOREVER, STAND_IN_WGET } from "./daytwo";
 import { CATALOG } from "../../components/catalog";
 import { HomelabConfig, parseConfig } from "../../components/config";
 import { backupVariables } from "../../components/backup";
-import { renderRemoteScript, renderStdinScript, shellQuote } from "../../components/host-scripts";
+import { renderStdinScript, shellQuote } from "../../components/host-scripts";
 import { statusVariables, watchVariables } from "../../components/watcher";
 
 // Watcher rounds take 10-20 s each on an idle machine, much longer on a loaded one: a bound for a stuck test, not a budget.
@@ -155,8 +155,8 @@ beforeAll(async () => {
     tunnelUp();
     await waitFor("healthy stand-ins", () => onHost(`docker inspect -f '{{.State.Health.Status}}' ${APPS.join(" ")}`).stdout.trim().split("\n").every((s) => s === "healthy"));
     // Backups as the program installs them, and one good run.
-    const backup = renderRemoteScript("backup", "create", { ...backupVariables(cfg, cfg.backup!), PASSWORD: "alerts-test-password" }, { sudo: false });
-    overSsh("bash -s", backup);
+    const backup = renderStdinScript("backup", "create", { ...backupVariables(cfg, cfg.backup!), PASSWORD: "alerts-test-password" }, { sudo: false });
+    overSsh(backup.command, backup.stdin);
     mustOnHost("systemctl start homelab-backup.service");
     install();
     // eslint-disable-next-line no-console

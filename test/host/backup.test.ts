@@ -27,7 +27,8 @@ const APP = "sonarr";
 let home: string;
 let stackFile: string;
 let hostKey: string;
-let create: string;
+/** The create step as remote.Command runs it: the command string, and the script with the password on stdin. */
+let create: { command: string; stdin: string };
 let remove: string;
 const timings: Record<string, number> = {};
 
@@ -39,10 +40,11 @@ function mustOnHost(script: string): string {
     if (r.status !== 0) throw new Error(`on host: ${script}\nexit ${r.status}\n${r.stdout}\n${r.stderr}`);
     return r.stdout;
 }
-function overSsh(command: string): Run {
+function overSsh(command: string | { command: string; stdin: string }): Run {
     const files = path.join(home, ".ssh", "homelab-media");
+    const step = typeof command === "string" ? { command, stdin: "" } : command;
     return run("ssh", ["-o", "StrictHostKeyChecking=yes", "-o", `UserKnownHostsFile=${files}/${STACK}.known_hosts`, "-o", "BatchMode=yes",
-        "-o", "IdentitiesOnly=yes", "-i", `${files}/${STACK}.key`, `root@${HOST_IP}`, command], { env: { ...process.env, HOME: home } });
+        "-o", "IdentitiesOnly=yes", "-i", `${files}/${STACK}.key`, `root@${HOST_IP}`, step.command], { env: { ...process.env, HOME: home }, input: step.stdin });
 }
 
 /** The stack's config as Pulumi.<stack>.yaml holds it (secrets as `secure:` values the CLI cannot read offline). */
@@ -94,7 +96,7 @@ function startedAt(): string {
 }
 
 /** The programs' command strings for the backup step, from the program itself under the mock engine. */
-async function programCommands(): Promise<{ create: string; delete: string }> {
+async function programCommands(): Promise<{ create: { command: string; stdin: string }; delete: string }> {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const engine = require("../../scripts/mock-engine") as typeof import("../../scripts/mock-engine");
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -103,8 +105,8 @@ async function programCommands(): Promise<{ create: string; delete: string }> {
     const result = await engine.runProgram({ config, secretKeys, preview: false, stack: STACK });
     const steps = result.resources.filter((r) => r.type === "command:remote:Command" && r.name === "homelab-backup-backup");
     if (steps.length !== 1) throw new Error(`expected one homelab-backup-backup command, found ${steps.length}`);
-    const inputs = engine.readableInputs(steps[0].serializedInputs, true) as { create: string; delete: string };
-    return { create: inputs.create, delete: inputs.delete };
+    const inputs = engine.readableInputs(steps[0].serializedInputs, true) as { create: string; stdin: string; delete: string };
+    return { create: { command: inputs.create, stdin: inputs.stdin }, delete: inputs.delete };
 }
 
 /** The app's container: its config volume at /config, as uid 1000, stopping at once on SIGTERM like an app. */
@@ -209,9 +211,18 @@ test("shellcheck passes on the backup step and its runner", () => {
     expect(r.status).toBe(0);
 });
 
-test("create over SSH: restic repository initialised, settings private, timer enabled and waiting", () => {
-    expect(create).toContain(`export REPOSITORY='${REPOSITORY}'`);
+test("create over SSH: restic repository initialised, settings private, timer enabled and waiting; the password in no process list", () => {
+    expect(create.stdin).toContain(`export REPOSITORY='${REPOSITORY}'`);
+    const password = /^export PASSWORD='([^']+)'$/m.exec(create.stdin)?.[1] ?? "";
+    expect(password.length).toBeGreaterThanOrEqual(20);
+    expect(create.command).not.toContain(password);
+    // Every process's command line, sampled while the step runs (sshd runs the command string as `bash -c <command>`).
+    mustOnHost("(while :; do ps -eo args; sleep 0.05; done) > /root/ps.log 2>&1 & echo $! > /root/ps.pid");
     const r = overSsh(create);
+    mustOnHost("kill $(cat /root/ps.pid)");
+    expect(mustOnHost("grep -c 'bash -s -- create' /root/ps.log").trim()).not.toBe("0");
+    expect(mustOnHost("cat /root/ps.log")).not.toContain(password);
+    expect(mustOnHost("cat /etc/homelab/backup.password")).toBe(`${password}\n`);
     expect([r.status, r.stderr]).toEqual([0, ""]);
     expect(r.stdout).toContain(`homelab: initialised the backup repository ${REPOSITORY}`);
     expect(r.stdout).toContain(`homelab: backups to ${REPOSITORY} scheduled (daily) on ${HOST}`);

@@ -12,7 +12,7 @@ import { BRINGUP, BUSYBOX, must, REPO, run, Run } from "./host";
 import { HomelabConfig, parseConfig } from "../../components/config";
 import { mountUnitName, mountVariables } from "../../components/data-mount";
 import { renderRemoteScript } from "../../components/host-scripts";
-import { evaluateStatus, parseFacts, probeScript, StatusLine } from "../../scripts/status";
+import { parseVerdicts, probeScript, StatusLine } from "../../scripts/status";
 import * as crypto from "crypto";
 import * as path from "path";
 
@@ -96,6 +96,13 @@ function firstAt(lines: [number, string][], pattern: RegExp): number | undefined
     return lines.find(([, m]) => pattern.test(m))?.[0];
 }
 
+/** `systemd-analyze verify` of a data root's mount unit and its retry service and timer, as installed. */
+function verifyUnits(base: string): { status: number; out: string } {
+    const dir = "/etc/systemd/system";
+    const r = on(SERVER, `systemd-analyze verify ${dir}/${base}.mount ${dir}/homelab-remount-${base}.service ${dir}/homelab-remount-${base}.timer`);
+    return { status: r.status, out: r.stdout + r.stderr };
+}
+
 type Commands = Record<string, { create: string; delete: string; stdin?: string }>;
 let nfsRun: Commands;
 let smbRun: Commands;
@@ -126,9 +133,9 @@ function programConfig(storage: Record<string, unknown>, dataRoot: string): Reco
     };
 }
 
+/** `npm run status`'s storage lines: the probe run on the server as the CLI sends it (collect, then judge there). */
 function storageStatus(): StatusLine[] {
-    const facts = parseFacts(send(probeScript(statusCfg)).stdout);
-    return evaluateStatus(statusCfg, facts).filter((l) => l.section === "storage");
+    return parseVerdicts(send(probeScript(statusCfg)).stdout).filter((l) => l.section === "storage");
 }
 
 beforeAll(() => {
@@ -180,7 +187,8 @@ test("NAS up: the unit mounts the share, Docker requires it, the tree is made on
     expect(mustOn(NAS, "ls -A /export/data/torrents /export/data/media")).not.toContain(".homelab-hardlink-check");
 
     mustOn(SERVER, `docker run -d --name ${WRITER} --restart unless-stopped --user 1000:1000 -v ${DATA_ROOT}:/data ${BUSYBOX} sh -c 'while :; do date +%s >> /data/torrents/heartbeat; sleep 1; done'`);
-    expect(storageStatus().map((l) => `${l.name} ${l.ok}`)).toEqual(["mount true", "free true", "hardlinks true"]);
+    // The apps' config volumes are on the server's disk, not the share: a line of their own.
+    expect(storageStatus().map((l) => `${l.name} ${l.ok}`)).toEqual(["mount true", "free true", "hardlinks true", "config free true"]);
 });
 
 test("NAS up at boot: the share is mounted, then Docker starts, then the container (journal timestamps)", async () => {
@@ -198,18 +206,22 @@ test("NAS up at boot: the share is mounted, then Docker starts, then the contain
 
 test("NAS down at boot: Docker and the container stay down, nothing is written under the mountpoint; NAS back: all come up without a person", async () => {
     must("docker", ["stop", NAS.name]);
-    const down = reboot();
-    await waitFor("a failed mount attempt", () => journal(down, [UNIT]).some(([, m]) => /Failed to mount|failed/i.test(m)), 90);
-    await new Promise((r) => setTimeout(r, 12_000)); // at least one retry of the timer
-    expect(on(SERVER, "systemctl is-active docker.service").stdout.trim()).not.toBe("active");
-    expect(journal(down, ["docker.service"]).some(([, m]) => /^Started docker\.service/.test(m))).toBe(false);
-    expect(journal(down, ["docker.service"]).some(([, m]) => /Dependency failed/.test(m))).toBe(true);
-    // (sshfs shows its mount while a connection attempt runs; the folder under it is what must stay empty.)
-    expect(on(SERVER, `timeout 20 touch ${DATA_ROOT}/intruder`).status).not.toBe(0);
-    expect(underMount("ls -A UNDER | wc -l; lsattr -d UNDER").trim().split("\n")).toEqual(["0", expect.stringMatching(/^-*i/)]);
-
-    const back = Date.now() / 1000;
-    must("docker", ["start", NAS.name]);
+    let back = 0;
+    try {
+        const down = reboot();
+        await waitFor("a failed mount attempt", () => journal(down, [UNIT]).some(([, m]) => /Failed to mount|failed/i.test(m)), 90);
+        await new Promise((r) => setTimeout(r, 12_000)); // at least one retry of the timer
+        expect(on(SERVER, "systemctl is-active docker.service").stdout.trim()).not.toBe("active");
+        expect(journal(down, ["docker.service"]).some(([, m]) => /^Started docker\.service/.test(m))).toBe(false);
+        expect(journal(down, ["docker.service"]).some(([, m]) => /Dependency failed/.test(m))).toBe(true);
+        // (sshfs shows its mount while a connection attempt runs; the folder under it is what must stay empty.)
+        expect(on(SERVER, `timeout 20 touch ${DATA_ROOT}/intruder`).status).not.toBe(0);
+        expect(underMount("ls -A UNDER | wc -l; lsattr -d UNDER").trim().split("\n")).toEqual(["0", expect.stringMatching(/^-*i/)]);
+    } finally {
+        // The NAS back whatever happened above: the tests after this one need it.
+        back = Date.now() / 1000;
+        must("docker", ["start", NAS.name]);
+    }
     await waitFor("Docker after the NAS came back (the retry timer, nobody touching Docker)", dockerActive, 150);
     await waitFor("the writer after the NAS came back", writerRunning, 60);
     expect(writerStartedAt()).toBeGreaterThan(back);
@@ -221,16 +233,19 @@ test("NAS down at boot: Docker and the container stay down, nothing is written u
 
 test("NAS lost while running: writes fail instead of landing on the local disk, and status says the share does not answer", async () => {
     must("docker", ["stop", NAS.name]);
-    const write = on(SERVER, `timeout 60 sh -c 'echo lost > ${DATA_ROOT}/torrents/lost.txt'`);
-    expect(write.status).not.toBe(0);
-    // The folder under the mount, seen through a bind of / without its submounts: still empty.
-    expect(underMount("ls -A UNDER | wc -l").trim()).toBe("0");
-    const lost = storageStatus();
-    expect(lost.map((l) => l.name)).toEqual(["mount"]);
-    expect(lost[0].ok).toBe(false);
-    expect(lost[0].text).toMatch(new RegExp(`^${DATA_ROOT} from ${SHARE}: ${SHARE} does not answer`));
-
-    must("docker", ["start", NAS.name]);
+    try {
+        const write = on(SERVER, `timeout 60 sh -c 'echo lost > ${DATA_ROOT}/torrents/lost.txt'`);
+        expect(write.status).not.toBe(0);
+        // The folder under the mount, seen through a bind of / without its submounts: still empty.
+        expect(underMount("ls -A UNDER | wc -l").trim()).toBe("0");
+        const lost = storageStatus();
+        expect(lost.map((l) => l.name)).toEqual(["mount"]);
+        expect(lost[0].ok).toBe(false);
+        expect(lost[0].text).toMatch(new RegExp(`^${DATA_ROOT} from ${SHARE}: ${SHARE} does not answer`));
+    } finally {
+        // The NAS back whatever happened above: the tests after this one need it.
+        must("docker", ["start", NAS.name]);
+    }
     await waitFor("the share answering again", () => on(SERVER, `timeout 10 stat ${DATA_ROOT}/torrents`).status === 0, 90);
     expect(storageStatus().every((l) => l.ok)).toBe(true);
 });
@@ -289,6 +304,10 @@ test("the program's SMB and NFS units pass systemd-analyze verify; the SMB passw
     for (const where of ["grep -rl -- 'PASSWORD' /etc/systemd /run/systemd 2>/dev/null; true", "cat /root/ps.log", "journalctl --no-pager -b"]) {
         expect(mustOn(SERVER, where.replace("PASSWORD", SMB_PASSWORD))).not.toContain(SMB_PASSWORD);
     }
+    expect(verifyUnits("srv-smbdata")).toEqual({ status: 0, out: "" });
+    // Removed before the NFS unit comes (one data root per stack: Docker waits for every unit it requires).
+    expect(send(smb.delete).status).toBe(0);
+    expect(on(SERVER, "ls -A /etc/homelab/credentials/ /etc/systemd/system/srv-smbdata.mount 2>/dev/null").stdout.trim()).toBe("/etc/homelab/credentials/:");
 
     const nfs = commandOf(nfsRun, "-data-mount");
     // Media left in the local folder (a server moving to a NAS): a share is never mounted over it.
@@ -296,6 +315,9 @@ test("the program's SMB and NFS units pass systemd-analyze verify; the SMB passw
     const refused = send(nfs.create);
     expect(refused.status).not.toBe(0);
     expect(refused.stderr).toMatch(new RegExp(`${DATA_ROOT} on the server's disk is not empty: move its content onto the NAS share ${SHARE} first`));
+    // Refused before anything was written: no unit to mount the share over the media at the next boot, no drop-in.
+    const base = UNIT.replace(/\.mount$/, "");
+    expect(on(SERVER, `ls /etc/systemd/system/${UNIT} /etc/systemd/system/docker.service.d/homelab-${base}.conf 2>/dev/null`).stdout).toBe("");
     expect(mustOn(SERVER, "systemctl is-active docker.service").trim()).toBe("active");
     mustOn(SERVER, `rm -rf ${DATA_ROOT}/media`);
     // The NFS unit of the same data root the sshfs tests used: written, then refused by the kernel.
@@ -304,10 +326,8 @@ test("the program's SMB and NFS units pass systemd-analyze verify; the SMB passw
     expect(nfsCreated.stderr).toMatch(new RegExp(`mounting ${SHARE} at ${DATA_ROOT} failed`));
     expect(mustOn(SERVER, `grep -E '^(What|Type|Options)=' /etc/systemd/system/${UNIT}`).trim().split("\n")).toEqual([
         `What=${SHARE}`, "Type=nfs", "Options=vers=4.2,hard,proto=tcp,timeo=600,retrans=2,noatime,_netdev"]);
-    const verify = on(SERVER, `systemd-analyze verify /etc/systemd/system/srv-smbdata.mount /etc/systemd/system/${UNIT} /etc/systemd/system/homelab-remount-*.service /etc/systemd/system/homelab-remount-*.timer`);
-    expect({ status: verify.status, out: verify.stdout + verify.stderr }).toEqual({ status: 0, out: "" });
+    expect(verifyUnits(base)).toEqual({ status: 0, out: "" });
 
-    expect(send(smb.delete).status).toBe(0);
     expect(send(nfs.delete).status).toBe(0);
     expect(on(SERVER, "ls /etc/homelab/credentials/ /etc/systemd/system/*.mount 2>/dev/null").stdout.trim()).toBe("/etc/homelab/credentials/:");
     expect(mustOn(SERVER, "systemctl is-active docker.service").trim()).toBe("active");

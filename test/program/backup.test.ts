@@ -1,6 +1,7 @@
 /**
- * Backups on: one `homelab-backup` step on the host over SSH, its command a secret (it carries the generated
- * restic password), the runner and the settings inside it, the password exported as a secret.
+ * Backups on: one `homelab-backup` step on the host over SSH, the runner and the settings in its script, the
+ * generated restic password only on the session's stdin (a secret), never in a command string; the password
+ * exported as a secret.
  */
 import { programOptions } from "../support/fixtures";
 import * as fs from "fs";
@@ -27,27 +28,30 @@ test("the step runs backup.sh over the stack's pinned SSH connection, in a Backu
     const step = backupStep();
     const inputs = readableInputs(step.serializedInputs, true) as Record<string, string> & { connection: Record<string, unknown> };
     expect(inputs.connection).toMatchObject({ host: "192.168.1.10", port: 22, user: "root", hostKey: expect.stringMatching(/^ssh-ed25519 /) });
-    expect(inputs.create).toMatch(/^bash -s -- create <<'HOMELAB_SCRIPT_EOF'\n/);
-    expect(inputs.create).toContain(fs.readFileSync(path.join(__dirname, "..", "..", "components", "host", "backup.sh"), "utf8"));
-    expect(inputs.create).toContain("export REPOSITORY='/mnt/usb/homelab'\n");
-    expect(inputs.create).toContain("export SCHEDULE='*-*-* 03:30:00'\n");
-    expect(inputs.create).toContain("export KEEP_DAILY='7'\nexport KEEP_WEEKLY='8'\nexport KEEP_MONTHLY='0'\n");
-    expect(inputs.create).toContain("export DOCKER_ROOT='/var/lib/docker'\n");
-    // The runner travels inside the command (no file copy), quoted intact.
-    expect(inputs.create).toContain(`export RUNNER='${RUNNER.replace(/'/g, `'\\''`)}'\n`);
+    // The script and its variables arrive on the SSH session's stdin.
+    expect(inputs.create).toBe("bash -s -- create");
+    expect(inputs.stdin).toContain(fs.readFileSync(path.join(__dirname, "..", "..", "components", "host", "backup.sh"), "utf8"));
+    expect(inputs.stdin).toContain("export REPOSITORY='/mnt/usb/homelab'\n");
+    expect(inputs.stdin).toContain("export SCHEDULE='*-*-* 03:30:00'\n");
+    expect(inputs.stdin).toContain("export KEEP_DAILY='7'\nexport KEEP_WEEKLY='8'\nexport KEEP_MONTHLY='0'\n");
+    expect(inputs.stdin).toContain("export DOCKER_ROOT='/var/lib/docker'\n");
+    // The runner travels inside the script (no file copy), quoted intact.
+    expect(inputs.stdin).toContain(`export RUNNER='${RUNNER.replace(/'/g, `'\\''`)}'\n`);
     expect(step.parent).toMatch(/homelab:host:Backup::homelab-backup$/);
 });
 
-test("create carries the generated password and is a secret; delete carries neither", async () => {
+test("the password travels only on the session's stdin (a secret): in no command string, which sshd runs as `$SHELL -c <command>`", async () => {
     const step = backupStep();
-    expect(isSecretEnvelope(step.serializedInputs.create)).toBe(true);
-    expect(isSecretEnvelope(step.serializedInputs.update)).toBe(true);
     const password = String(await revealOutput(programModule().backupPassword));
     expect(password.length).toBeGreaterThanOrEqual(20);
-    const create = readableInputs(step.serializedInputs.create, true) as string;
-    expect(create).toContain(`export PASSWORD='${password}'\n`);
-    expect(typeof step.serializedInputs.delete).toBe("string");
-    expect(step.serializedInputs.delete).not.toContain("export PASSWORD=");
+    expect(isSecretEnvelope(step.serializedInputs.stdin)).toBe(true);
+    expect(readableInputs(step.serializedInputs.stdin, true) as string).toContain(`export PASSWORD='${password}'\n`);
+    for (const command of ["create", "update", "delete"]) {
+        const text = step.serializedInputs[command];
+        expect({ command, type: typeof text }).toEqual({ command, type: "string" });
+        expect({ command, password: String(text).includes(password) || String(text).includes("export PASSWORD=") }).toEqual({ command, password: false });
+    }
+    expect(step.serializedInputs.create).toBe("bash -s -- create");
     expect(step.serializedInputs.delete).toMatch(/^bash -s -- delete <<'HOMELAB_SCRIPT_EOF'\n/);
     expect(run.outputs.backupPassword).toBe("[secret]");
 });
