@@ -1,48 +1,74 @@
 /**
  * homelab-media: the composition root. Reads the stack's config once, then declares the media stack on the
- * Docker host: VPN gateway, download client in its namespace, the *arr suite, streaming, the wiring that
- * connects them on first deploy, the reverse proxy (public routes only after the first-run setups), and (for a
- * remote host) the host's firewall, Fail2Ban, data tree and backups.
+ * Docker host (or, with `homelab:hosts`, each app on the host `homelab:placement` names): VPN gateway, download
+ * client in its namespace, the *arr suite, streaming, the wiring that connects them on first deploy, the reverse
+ * proxy (public routes only after the first-run setups), and on every remote host that runs apps its firewall,
+ * Fail2Ban, data tree and backups.
  */
 import * as pulumi from "@pulumi/pulumi";
 import { ArrSuite } from "./components/arr-suite";
 import { Backup } from "./components/backup";
-import { CATALOG } from "./components/catalog";
-import { loadConfig } from "./components/config";
-import { lanPublishedApps, userFacingApps, vpnMembers } from "./components/container";
-import { dockerHostUri, dockerProvider, stackNetwork } from "./components/docker-host";
+import { AppId, CATALOG } from "./components/catalog";
+import { HostSpec, loadConfig } from "./components/config";
+import { lanPublishedApps, peerPublishedApps, userFacingApps, vpnMembers } from "./components/container";
+import { dockerHostUri, DockerHosts } from "./components/docker-host";
 import { Downloader } from "./components/downloader";
-import { HostHardening } from "./components/host-hardening";
+import { HostHardening, PeerPort } from "./components/host-hardening";
+import { appsOn, crossHostLinks, hostOf, hostsRunningApps, isMultiHost, perHostName } from "./components/placement";
 import { proxyHost, ReverseProxy } from "./components/reverse-proxy";
 import { Streaming } from "./components/streaming";
 import { VpnGateway } from "./components/vpn-gateway";
 import { Wiring, wiringSummary } from "./components/wiring";
 
 const cfg = loadConfig();
-const provider = dockerProvider("homelab-docker", cfg);
-const onHost = { providers: { docker: provider } };
+// One Docker provider and one stack network per host that runs apps; the first host keeps the single-host names.
+const dockerHosts = new DockerHosts(cfg);
+const onHostOf = (id: AppId) => ({ providers: { docker: dockerHosts.of(id).provider } });
+const multiHost = isMultiHost(cfg);
 
 // Fail2Ban reads the apps' logs, so it waits for apps that are declared further down.
 let appsDeclared: (apps: pulumi.Resource[]) => void = () => undefined;
 const logWriters = new Promise<pulumi.Resource[]>((resolve) => (appsDeclared = resolve));
-const hardening = cfg.target.kind === "ssh"
-    ? new HostHardening("homelab-host", { cfg, target: cfg.target, lanAppPorts: lanPublishedApps(cfg).map((id) => cfg.hostPorts[id]), logWriters })
-    : undefined;
-if (!hardening) {
+const lanPublished = lanPublishedApps(cfg);
+const hardenings = hostsRunningApps(cfg).flatMap((host) => {
+    if (host.target.kind !== "ssh") return [];
+    const apps = appsOn(cfg, host);
+    return [new HostHardening(perHostName(cfg, "homelab-host", host), {
+        cfg,
+        target: host.target,
+        apps: multiHost ? apps : undefined,
+        lanAppPorts: lanPublished.filter((id) => apps.includes(id)).map((id) => cfg.hostPorts[id]),
+        peerPorts: peerPortsOn(host),
+        peerAddresses: multiHost ? hostsRunningApps(cfg).filter((h) => h !== host).flatMap((h) => h.lanBindAddress ?? []) : undefined,
+        logWriters,
+    })];
+});
+if (hardenings.length === 0) {
     pulumi.log.warn(`homelab:host is not set: deploying to the local Docker engine and skipping host hardening (UFW, Fail2Ban, data tree). Create ${cfg.dataRoot} owned by ${cfg.puid}:${cfg.pgid} yourself.`);
 }
-const afterDataTree = hardening ? [hardening.dataTree] : [];
+const afterDataTree = hardenings.map((h) => h.dataTree);
 // Config validation guarantees a host when a repository is set; without one no timer is installed.
-const backup = cfg.backup && cfg.target.kind === "ssh"
-    ? new Backup("homelab-backup", { cfg, target: cfg.target, settings: cfg.backup })
-    : undefined;
+const backupsByHost = new Map(hostsRunningApps(cfg).flatMap((host) => cfg.backup && host.target.kind === "ssh"
+    ? [[host.name, new Backup(perHostName(cfg, "homelab-backup", host), { cfg, target: host.target, settings: cfg.backup })] as const]
+    : []));
 
-const network = stackNetwork("homelab-network", cfg, { provider });
+/** The ports other hosts call on this host, each admitted from the calling hosts' LAN addresses only. */
+function peerPortsOn(host: HostSpec): PeerPort[] {
+    const peers = new Map<number, Set<string>>();
+    const served = new Set(peerPublishedApps(cfg));
+    for (const link of crossHostLinks(cfg)) {
+        if (!served.has(link.server) || hostOf(cfg, link.server) !== host) continue;
+        const from = hostOf(cfg, link.client).lanBindAddress;
+        if (from) peers.set(cfg.hostPorts[link.server], (peers.get(cfg.hostPorts[link.server]) ?? new Set()).add(from));
+    }
+    return [...peers].map(([port, from]) => ({ port, from: [...from].sort() }));
+}
+
 const members = vpnMembers(cfg);
-const gateway = new VpnGateway("homelab-vpn", { cfg, network, members }, onHost);
-const downloader = new Downloader("homelab-downloader", { cfg, gateway, dependsOn: afterDataTree }, onHost);
-const arrs = new ArrSuite("homelab-arr", { cfg, network, gateway, dependsOn: afterDataTree }, onHost);
-const streaming = new Streaming("homelab-streaming", { cfg, network, jellyfinUrl: `https://${proxyHost(cfg, "jellyfin")}`, dependsOn: afterDataTree }, onHost);
+const gateway = new VpnGateway("homelab-vpn", { cfg, network: dockerHosts.of("gluetun").network, members }, onHostOf("gluetun"));
+const downloader = new Downloader("homelab-downloader", { cfg, gateway, dependsOn: afterDataTree }, onHostOf("qbittorrent"));
+const arrs = new ArrSuite("homelab-arr", { cfg, hosts: dockerHosts, gateway, dependsOn: afterDataTree }, onHostOf("gluetun"));
+const streaming = new Streaming("homelab-streaming", { cfg, hosts: dockerHosts, jellyfinUrl: `https://${proxyHost(cfg, "jellyfin")}`, dependsOn: afterDataTree }, onHostOf("jellyfin"));
 const appWiring = cfg.wiring
     ? new Wiring("homelab-wiring", {
         cfg,
@@ -59,7 +85,7 @@ const appWiring = cfg.wiring
 if (!appWiring) {
     pulumi.log.warn("homelab:wiring is false: the apps start blank. Jellyfin and Jellyseerr are served publicly at once, and their first visitor becomes their administrator: finish their setup wizards right after this deploy.");
 }
-const proxy = new ReverseProxy("homelab-proxy", { cfg, network, upstreams: [gateway, arrs, streaming], publicAfter: appWiring?.setups }, onHost);
+const proxy = new ReverseProxy("homelab-proxy", { cfg, network: dockerHosts.of("caddy").network, upstreams: [gateway, arrs, streaming], publicAfter: appWiring?.setups }, onHostOf("caddy"));
 appsDeclared([downloader, arrs, streaming]);
 
 function appUrls(): Record<string, { proxy?: string; lan?: string }> {
@@ -68,12 +94,17 @@ function appUrls(): Record<string, { proxy?: string; lan?: string }> {
         const host = proxyHost(cfg, id);
         return [id, {
             proxy: host ? `https://${host}` : undefined,
-            lan: lan.has(id) ? `http://${cfg.lanBindAddress}:${cfg.hostPorts[id]}` : undefined,
+            lan: lan.has(id) ? `http://${hostOf(cfg, id).lanBindAddress}:${cfg.hostPorts[id]}` : undefined,
         }];
     }));
 }
 
-export const deployTarget = dockerHostUri(cfg.target);
+/** The Docker host (one host) or each host by name (several). */
+export const deployTarget = multiHost
+    ? Object.fromEntries(dockerHosts.all().map(({ host }) => [host.name, dockerHostUri(host.target)]))
+    : dockerHostUri(cfg.target);
+/** Which host runs each app. */
+export const placement = Object.fromEntries(cfg.enabledApps.map((id) => [id, cfg.placement[id]]));
 export const urls = appUrls();
 export const vpnNamespace = { gateway: "gluetun", members };
 export const wiring = wiringSummary(cfg);
@@ -83,10 +114,14 @@ export const apiKeys = { ...arrs.apiKeys, ...(arrs.bazarr ? { bazarr: arrs.bazar
 export const jellyfinLogin = streaming.jellyfinAdmin;
 export const bazarrLogin = arrs.bazarr ? { user: arrs.bazarr.user, password: arrs.bazarr.password } : undefined;
 export const gluetunControlApiKey = gateway.controlApiKey;
-export const hostHardening = hardening ? "ufw, fail2ban, data tree, vpn recovery" : "skipped (local Docker engine)";
+export const hostHardening = hardenings.length === 0
+    ? "skipped (local Docker engine)"
+    : `ufw, fail2ban, data tree, vpn recovery${multiHost ? ` on ${hostsRunningApps(cfg).map((h) => h.name).join(", ")}` : ""}`;
 export const enabledApps = cfg.enabledApps.map((id) => CATALOG[id].title);
 export const backups = cfg.backup
     ? `restic to ${cfg.backup.repository}, ${cfg.backup.schedule}, keeping ${cfg.backup.keep.daily} daily, ${cfg.backup.keep.weekly} weekly, ${cfg.backup.keep.monthly} monthly`
     : "off (homelab:backup.repository is not set)";
 /** The restic repository password: keep it outside the server, or the backups cannot be read without it. */
-export const backupPassword = backup?.password;
+export const backupPassword = multiHost
+    ? (backupsByHost.size > 0 ? Object.fromEntries([...backupsByHost].map(([host, b]) => [host, b.password])) : undefined)
+    : backupsByHost.get(cfg.hosts[0].name)?.password;

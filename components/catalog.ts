@@ -298,6 +298,9 @@ export const TORRENTING_PORT = 6881;
 
 export const PROXY_PORTS = [80, 443] as const;
 
+/** The host device Jellyfin's hardware transcoding needs (VA-API / QSV). */
+export const JELLYFIN_GPU_DEVICE = "/dev/dri";
+
 export const OPTIONAL_APPS: readonly AppId[] = APP_IDS.filter((id) => CATALOG[id].optionalDefault !== undefined);
 
 /** Whether an app lives in Gluetun's network namespace, given `homelab:indexersThroughVpn`. */

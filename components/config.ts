@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { z } from "zod";
-import { APP_IDS, AppId, CATALOG, listenPortFor, livesInVpnNamespace, OPTIONAL_APPS, PROXY_PORTS, TORRENTING_PORT } from "./catalog";
+import { APP_IDS, AppId, appsWithRole, CATALOG, JELLYFIN_GPU_DEVICE, listenPortFor, livesInVpnNamespace, OPTIONAL_APPS, PROXY_PORTS, TORRENTING_PORT } from "./catalog";
 import {
     cidrContains, cidrsOverlap, GLUETUN_CONTROL_PORT, GLUETUN_OWN_PORTS, isIpv4Address, killSwitchSubnetProblem, normalizePath, parseCidr, sensitiveHostPath,
 } from "./invariants";
@@ -41,6 +41,11 @@ export const DEFAULTS = {
 /** Keys that hold credentials: they must be set with `pulumi config set --secret`. */
 export const SECRET_KEYS = ["sshPrivateKey", "wireguardPrivateKey", "openvpnPassword"] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
+/** Keys that may hold a credential inside (a host's own deploy key in `homelab:hosts`). */
+export type SecretBearingKey = SecretKey | "hosts";
+
+/** The name the single-host keys (`homelab:host`, `sshHostKey`, ...) give their one host. */
+export const SINGLE_HOST_NAME = "main";
 
 export type VpnSettings =
     | { type: "wireguard"; privateKey: pulumi.Output<string>; countries: string[]; cities: string[]; portForwarding: boolean }
@@ -50,8 +55,27 @@ export type DeployTarget =
     | { kind: "local" }
     | { kind: "ssh"; host: string; port: number; user: string; hostKey: string; privateKey: pulumi.Output<string> };
 
-export interface HomelabConfig {
+/** One Docker host of the stack. */
+export interface HostSpec {
+    /** Its name in `homelab:hosts` (`main` for the single-host keys); used in resource names. */
+    name: string;
     target: DeployTarget;
+    /** The host's LAN address: WebUIs are published on it, and other hosts reach its apps there. */
+    lanBindAddress?: string;
+    /**
+     * Host devices this host offers to apps (e.g. /dev/dri). Undefined for the single-host keys, which declare
+     * none and so are not checked (the one host is the user's own machine).
+     */
+    devices?: string[];
+}
+
+export interface HomelabConfig {
+    /** The first host's target (the only one with the single-host keys). */
+    target: DeployTarget;
+    /** Every declared host, in the order of `homelab:hosts`; the first one runs the apps not placed elsewhere. */
+    hosts: HostSpec[];
+    /** The host name of every app (enabled or not), from `homelab:placement` or the first host. */
+    placement: Record<AppId, string>;
     puid: number;
     pgid: number;
     timezone: string;
@@ -59,6 +83,7 @@ export interface HomelabConfig {
     domain: string;
     acmeEmail?: string;
     lanSubnet: string;
+    /** The first host's LAN address. */
     lanBindAddress?: string;
     dockerSubnet: string;
     dockerRoot: string;
@@ -227,6 +252,29 @@ const httpUrl = z.string().trim().refine((v) => {
     }
 }, { message: "must be an http:// or https:// URL that answers with the caller's address in plain text, e.g. https://api.ipify.org" });
 
+/** A name in `homelab:hosts`: it becomes part of resource names and file names. */
+const HOST_NAME_PATTERN = /^[a-z][a-z0-9-]{0,30}$/;
+
+const devicePath = z.string().trim().regex(/^\/dev\/[\w./-]+$/, { message: "must be a device path under /dev, e.g. /dev/dri" });
+
+const hostEntry = z.preprocess(parseJsonish, z.object({
+    host: hostName,
+    sshPort: integer(1, 65535, "a TCP port").default(DEFAULTS.sshPort),
+    sshUser: z.string().trim().regex(/^[a-z_][a-z0-9_-]*$/, { message: "must be a Unix user name" }).default(DEFAULTS.sshUser),
+    sshHostKey: z.string({ message: "is required: the host's pinned public key (`ssh-keyscan -t ed25519 HOST | cut -d' ' -f2-`)" }).pipe(hostKey),
+    sshPrivateKey: z.string().refine((v) => /-----BEGIN [A-Z ]*PRIVATE KEY-----/.test(v), {
+        message: "must be an SSH private key in PEM/OpenSSH form (set it with `pulumi config set --secret --path 'homelab:hosts.NAME.sshPrivateKey' < KEYFILE`)",
+    }).optional(),
+    lanBindAddress: ipv4.optional(),
+    devices: z.preprocess(parseJsonish, z.array(devicePath, { message: "must be a list of device paths, e.g. [/dev/dri]" })).default([]),
+}, { message: "must be a map: host, sshHostKey, lanBindAddress and optionally sshPort, sshUser, sshPrivateKey, devices" }).strict());
+
+const hostMap = z.preprocess(parseJsonish, z.record(
+    z.string().regex(HOST_NAME_PATTERN, { message: "host names are lower-case letters, digits and -, starting with a letter (e.g. main, gpu)" }),
+    hostEntry,
+    { message: "must be a map of host name to host settings, e.g. { main: { host: 192.168.1.10, sshHostKey: ..., lanBindAddress: 192.168.1.10 } }" },
+));
+
 const backupRepository = z.string().trim().refine(
     (v) => (/^\/[\w./@+-]*$/.test(v) && normalizePath(v) !== "/" && !/(^|\/)\.\.?(\/|$)/.test(v)) || /^sftp:[\w.@-]+:[\w./@+~-]+$/.test(v),
     { message: "must be an absolute path on the host (a mounted USB disk or NAS share, e.g. /mnt/backup/homelab) or sftp:user@host:/path" },
@@ -281,6 +329,8 @@ const schema = z.object({
     jellyfinAdmin: jellyfinUserName.default(DEFAULTS.jellyfinAdmin),
     ipEchoUrl: httpUrl.default(DEFAULTS.ipEchoUrl),
     backup: backupSettings.optional(),
+    hosts: hostMap.optional(),
+    placement: appMap(z.string().trim().min(1, { message: "must be a host name from homelab:hosts" })).default({}),
 });
 type RawConfig = z.infer<typeof schema>;
 
@@ -308,10 +358,20 @@ function unknownAppProblems(raw: RawConfig): Problem[] {
 }
 
 /** Checked on the raw values, so a credential in plain text is reported whatever else is wrong. */
-function plainTextSecretProblems(rawValues: Record<string, unknown>, isSecret: (k: SecretKey) => boolean): Problem[] {
-    return SECRET_KEYS.filter((secret) => rawValues[secret] !== undefined && !isSecret(secret)).map(
+function plainTextSecretProblems(rawValues: Record<string, unknown>, isSecret: (k: SecretBearingKey) => boolean): Problem[] {
+    const problems = SECRET_KEYS.filter((secret) => rawValues[secret] !== undefined && !isSecret(secret)).map(
         (secret) => `${key(secret)}: is stored in plain text. Set it again with \`pulumi config set --secret ${key(secret)} ...\``,
     );
+    const hosts = parseJsonish(rawValues.hosts);
+    if (hosts !== null && typeof hosts === "object" && !isSecret("hosts")) {
+        for (const [name, entry] of Object.entries(hosts as Record<string, unknown>)) {
+            const value = parseJsonish(entry);
+            if (value !== null && typeof value === "object" && (value as Record<string, unknown>).sshPrivateKey !== undefined) {
+                problems.push(`${key("hosts")}.${name}.sshPrivateKey: is stored in plain text. Set it again with \`pulumi config set --secret --path '${key("hosts")}.${name}.sshPrivateKey' ...\``);
+            }
+        }
+    }
+    return problems;
 }
 
 function targetProblems(raw: RawConfig): Problem[] {
@@ -423,11 +483,119 @@ function jellyfinProblems(raw: RawConfig): Problem[] {
     return [];
 }
 
+// ---- hosts and placement ------------------------------------------------------------------------------
+
+/** The single-host keys that `homelab:hosts` replaces (the shared sshPrivateKey stays allowed). */
+const SINGLE_HOST_KEYS = ["host", "sshPort", "sshUser", "sshHostKey", "lanBindAddress"] as const;
+
+/** The hosts as declared: `homelab:hosts` in order, or the one host of the single-host keys. */
+function declaredHostNames(raw: RawConfig): string[] {
+    return raw.hosts ? Object.keys(raw.hosts) : [SINGLE_HOST_NAME];
+}
+
+/**
+ * Whether every host sees the same data root (a NAS share mounted at the same path): only then may the apps
+ * that share /data run on different hosts. The NAS issue's `homelab:storage` answers it; until it lands the
+ * data root is a local folder of each host.
+ */
+export function isSharedDataRoot(_raw: Pick<RawConfig, "dataRoot">): boolean {
+    return false;
+}
+
+function hostsProblems(raw: RawConfig, rawValues: Record<string, unknown>, placement: Record<AppId, string>, enabled: AppId[]): Problem[] {
+    if (!raw.hosts) return [];
+    const problems: Problem[] = [];
+    for (const single of SINGLE_HOST_KEYS) {
+        if (rawValues[single] !== undefined) problems.push(`${key(single)}: cannot be used together with ${key("hosts")}: move it into each host's entry (${key("hosts")}.<name>.${single})`);
+    }
+    const names = Object.keys(raw.hosts);
+    if (names.length === 0) problems.push(`${key("hosts")}: declares no host; add at least one (e.g. main: { host: 192.168.1.10, sshHostKey: ..., lanBindAddress: 192.168.1.10 })`);
+    const inUse = new Set(enabled.map((id) => placement[id]));
+    const seen = new Map<string, string>();
+    for (const name of names) {
+        const entry = raw.hosts[name];
+        const where = `${key("hosts")}.${name}`;
+        if (!entry.sshPrivateKey && !raw.sshPrivateKey) {
+            problems.push(`${where}.sshPrivateKey: host "${name}" has no deploy key: set the shared ${key("sshPrivateKey")} or this host's own (\`pulumi config set --secret --path '${where}.sshPrivateKey' < KEYFILE\`)`);
+        }
+        if (entry.lanBindAddress && !cidrContains(raw.lanSubnet, entry.lanBindAddress)) {
+            problems.push(`${where}.lanBindAddress: ${entry.lanBindAddress} is outside ${key("lanSubnet")} ${raw.lanSubnet}. Use the host's address on that LAN`);
+        }
+        if (inUse.size > 1 && inUse.has(name) && !entry.lanBindAddress) {
+            problems.push(`${where}.lanBindAddress: is required when apps run on several hosts: the other hosts reach this host's apps at its LAN address`);
+        }
+        const endpoint = `${entry.host}:${entry.sshPort}`;
+        const twin = seen.get(endpoint);
+        if (twin) problems.push(`${where}.host: ${endpoint} is also host "${twin}": declare each machine once and place apps on it by name`);
+        else seen.set(endpoint, name);
+    }
+    return problems;
+}
+
+/** Each app's host: `homelab:placement`, or the first declared host. Unknown names are reported separately. */
+function placementOf(raw: RawConfig): Record<AppId, string> {
+    const first = declaredHostNames(raw)[0] ?? SINGLE_HOST_NAME;
+    return Object.fromEntries(APP_IDS.map((id) => [id, (raw.placement[id] as string | undefined) ?? first])) as Record<AppId, string>;
+}
+
+const SHARE_HINT = `or put the data root on a NAS share mounted at the same path on every host (${key("storage")})`;
+
+/** Why an app that mounts the data tree may not run away from the download client, by what it does there. */
+function awayFromDataReason(id: AppId): string {
+    switch (CATALOG[id].role) {
+        case "library":
+            return "its imports are hardlinks of qBittorrent's downloads, and hardlinks need both on one filesystem";
+        case "streaming":
+            return "it streams the media the library managers write there, and would see an empty local folder";
+        default:
+            return "it works on the data tree qBittorrent and the library managers write there, and would see an empty local folder";
+    }
+}
+
+function placementProblems(raw: RawConfig, placement: Record<AppId, string>, enabled: AppId[]): Problem[] {
+    const problems: Problem[] = [];
+    const hosts = declaredHostNames(raw);
+    const where = (id: AppId) => `${key("placement")}.${id}`;
+    for (const [id, host] of Object.entries(raw.placement)) {
+        if (!(APP_IDS as readonly string[]).includes(id)) {
+            problems.push(`${key("placement")}: "${id}" is not an app of this stack. Allowed: ${APP_IDS.join(", ")}`);
+        } else if (!hosts.includes(host as string)) {
+            problems.push(`${where(id as AppId)}: "${host}" is not a host in ${key("hosts")} (${raw.hosts ? `declared: ${hosts.join(", ")}` : `without ${key("hosts")} the one host is "${SINGLE_HOST_NAME}"`})`);
+        }
+    }
+    if (problems.length > 0) return problems;
+    const title = (id: AppId) => CATALOG[id].title;
+    const gateway = appsWithRole("vpn-gateway")[0];
+    for (const id of enabled.filter((app) => livesInVpnNamespace(app, raw.indexersThroughVpn))) {
+        if (placement[id] !== placement[gateway]) {
+            problems.push(`${where(id)}: ${title(id)} is on "${placement[id]}" but ${title(gateway)} is on "${placement[gateway]}": it lives in ${title(gateway)}'s network namespace (the VPN and its kill switch), which exists on one host only. Place it on "${placement[gateway]}"`);
+        }
+    }
+    const downloader = appsWithRole("download-client")[0];
+    if (!isSharedDataRoot(raw)) {
+        for (const id of enabled.filter((app) => CATALOG[app].data !== "none" && app !== downloader)) {
+            if (placement[id] !== placement[downloader]) {
+                problems.push(`${where(id)}: ${title(id)} is on "${placement[id]}" but ${title(downloader)} and the data root ${raw.dataRoot} are on "${placement[downloader]}": ${awayFromDataReason(id)}. Place it on "${placement[downloader]}", ${SHARE_HINT}`);
+            }
+        }
+    }
+    return problems;
+}
+
+/** A device an app is given must be one its host declares (`homelab:hosts.<name>.devices`). */
+function deviceProblems(raw: RawConfig, placement: Record<AppId, string>, enabled: AppId[]): Problem[] {
+    if (!raw.hosts || !raw.jellyfinHardwareAcceleration || !enabled.includes("jellyfin")) return [];
+    const host = placement.jellyfin;
+    const devices = raw.hosts[host]?.devices ?? [];
+    if (devices.includes(JELLYFIN_GPU_DEVICE)) return [];
+    return [`${key("jellyfinHardwareAcceleration")}: Jellyfin runs on "${host}", which does not declare ${JELLYFIN_GPU_DEVICE} (${key("hosts")}.${host}.devices). Add it there if that host has the GPU, or place Jellyfin on the host that does`];
+}
+
 function backupProblems(raw: RawConfig): Problem[] {
     const backup = raw.backup;
     if (!backup?.repository) return [];
     const problems: Problem[] = [];
-    if (raw.host === undefined) problems.push(`${key("backup")}.repository: backups run on the server (a systemd timer installed over SSH): set ${key("host")} too, or unset the repository`);
+    if (raw.host === undefined && raw.hosts === undefined) problems.push(`${key("backup")}.repository: backups run on the server (a systemd timer installed over SSH): set ${key("host")} too, or unset the repository`);
     const { daily, weekly, monthly } = backup.keep;
     if (daily + weekly + monthly === 0) problems.push(`${key("backup")}.keep: keeps no snapshot at all; keep at least one (default: daily ${DEFAULTS.backup.keep.daily}, weekly ${DEFAULTS.backup.keep.weekly})`);
     return problems;
@@ -461,7 +629,7 @@ export function readRawConfig(): Record<string, string> {
     );
 }
 
-function isSecretKey(name: SecretKey): boolean {
+function isSecretKey(name: SecretBearingKey): boolean {
     const check = (runtimeConfig as unknown as { isConfigSecret?: (k: string) => boolean }).isConfigSecret;
     return check ? check(key(name)) : true;
 }
@@ -470,12 +638,13 @@ function isSecretKey(name: SecretKey): boolean {
  * Validates the raw settings and returns the typed config, or throws ConfigError listing every problem.
  * `isSecret` tells whether a key was stored with --secret (the engine knows; tests may pass their own).
  */
-export function parseConfig(rawValues: Record<string, unknown>, isSecret: (k: SecretKey) => boolean = isSecretKey): HomelabConfig {
+export function parseConfig(rawValues: Record<string, unknown>, isSecret: (k: SecretBearingKey) => boolean = isSecretKey): HomelabConfig {
     const secretProblems = plainTextSecretProblems(rawValues, isSecret);
     const parsed = schema.strict().safeParse(rawValues);
     if (!parsed.success) throw new ConfigError([...secretProblems, ...zodProblems(parsed.error)]);
     const raw = parsed.data;
     const enabledApps = enabledAppsOf(raw);
+    const placement = placementOf(raw);
     const problems = [
         ...secretProblems,
         ...unknownAppProblems(raw),
@@ -485,25 +654,48 @@ export function parseConfig(rawValues: Record<string, unknown>, isSecret: (k: Se
         ...hostPortProblems(raw, enabledApps),
         ...jellyfinProblems(raw),
         ...backupProblems(raw),
+        ...hostsProblems(raw, rawValues, placement, enabledApps),
+        ...placementProblems(raw, placement, enabledApps),
+        ...deviceProblems(raw, placement, enabledApps),
     ];
     if (problems.length > 0) throw new ConfigError(problems);
-    return toHomelabConfig(raw, enabledApps);
+    return toHomelabConfig(raw, enabledApps, placement);
 }
 
 function perApp<T>(overrides: Record<string, T>, fallback: (id: AppId) => T): Record<AppId, T> {
     return Object.fromEntries(APP_IDS.map((id) => [id, overrides[id] ?? fallback(id)])) as Record<AppId, T>;
 }
 
-function toHomelabConfig(raw: RawConfig, enabledApps: AppId[]): HomelabConfig {
+function hostSpecs(raw: RawConfig, target: DeployTarget): HostSpec[] {
+    if (!raw.hosts) return [{ name: SINGLE_HOST_NAME, target, lanBindAddress: raw.lanBindAddress }];
+    return Object.entries(raw.hosts).map(([name, entry]) => ({
+        name,
+        target: {
+            kind: "ssh",
+            host: entry.host,
+            port: entry.sshPort,
+            user: entry.sshUser,
+            hostKey: entry.sshHostKey,
+            privateKey: pulumi.secret((entry.sshPrivateKey ?? raw.sshPrivateKey)!),
+        },
+        lanBindAddress: entry.lanBindAddress,
+        devices: entry.devices,
+    }));
+}
+
+function toHomelabConfig(raw: RawConfig, enabledApps: AppId[], placement: Record<AppId, string>): HomelabConfig {
     const common = { countries: raw.vpnCountries, cities: raw.vpnCities, portForwarding: raw.vpnPortForwarding };
     const vpn: VpnSettings = raw.vpnType === "wireguard"
         ? { type: "wireguard", privateKey: pulumi.secret(raw.wireguardPrivateKey!), ...common }
         : { type: "openvpn", user: raw.openvpnUser!, password: pulumi.secret(raw.openvpnPassword!), ...common };
-    const target: DeployTarget = raw.host === undefined
+    const single: DeployTarget = raw.host === undefined
         ? { kind: "local" }
         : { kind: "ssh", host: raw.host, port: raw.sshPort, user: raw.sshUser, hostKey: raw.sshHostKey!, privateKey: pulumi.secret(raw.sshPrivateKey!) };
+    const hosts = hostSpecs(raw, single);
     return {
-        target,
+        target: hosts[0].target,
+        hosts,
+        placement,
         puid: raw.puid,
         pgid: raw.pgid,
         timezone: raw.timezone,
@@ -511,7 +703,7 @@ function toHomelabConfig(raw: RawConfig, enabledApps: AppId[]): HomelabConfig {
         domain: raw.domain,
         acmeEmail: raw.acmeEmail,
         lanSubnet: raw.lanSubnet,
-        lanBindAddress: raw.lanBindAddress,
+        lanBindAddress: hosts[0].lanBindAddress,
         dockerSubnet: raw.dockerSubnet,
         dockerRoot: raw.dockerRoot,
         vpn,

@@ -24,6 +24,11 @@ export interface HostScriptVariables {
         LAN_APP_PORTS: string;
         /** The stack's Docker bridge subnet. */
         DOCKER_SUBNET: string;
+        /**
+         * Stacks on several hosts: `port@address,address` items (space-separated) for ports that only the other
+         * hosts that call them may reach. Absent on a single host.
+         */
+        PEER_PORTS?: string;
     };
     fail2ban: {
         SSH_PORT: number;
@@ -35,6 +40,8 @@ export interface HostScriptVariables {
         JAILS: string;
         /** The stack's Docker subnet: never banned (the reverse proxy's address is in it). */
         DOCKER_SUBNET: string;
+        /** Stacks on several hosts: the other hosts' LAN addresses (space-separated), never banned. */
+        PEER_ADDRESSES?: string;
         /**
          * How long (in all) to wait for apps that have just started to fill their volume and write their
          * log before a jail is skipped.

@@ -58,6 +58,23 @@ interface StackConfig {
 }
 
 /** Reads Pulumi.<stack>.yaml the way the CLI hands config to a program: `secure:` values decrypted (here: placeholders). */
+const isSecure = (value: unknown): boolean => value !== null && typeof value === "object" && !Array.isArray(value) && "secure" in (value as Record<string, unknown>);
+
+function containsSecure(value: unknown): boolean {
+    if (isSecure(value)) return true;
+    return value !== null && typeof value === "object" && Object.values(value as Record<string, unknown>).some(containsSecure);
+}
+
+/** The value with every nested `{ secure: ... }` replaced by the placeholder of its key (an SSH key for sshPrivateKey). */
+function withPlaceholders(value: unknown, name = ""): unknown {
+    if (isSecure(value)) return SECRET_PLACEHOLDERS[name as SecretKey] ?? "plan-placeholder";
+    if (Array.isArray(value)) return value.map((v) => withPlaceholders(v));
+    if (value !== null && typeof value === "object") {
+        return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, withPlaceholders(v, k)]));
+    }
+    return value;
+}
+
 export function readStackConfig(file: string): StackConfig {
     const document = (parseYaml(fs.readFileSync(file, "utf8")) ?? {}) as { config?: Record<string, unknown> };
     const config: Record<string, unknown> = {};
@@ -66,6 +83,10 @@ export function readStackConfig(file: string): StackConfig {
         if (value && typeof value === "object" && "secure" in (value as Record<string, unknown>)) {
             const name = key.startsWith(`${NAMESPACE}:`) ? key.slice(NAMESPACE.length + 1) : key;
             config[key] = SECRET_PLACEHOLDERS[name as SecretKey] ?? "plan-placeholder";
+            secretKeys.push(key);
+        } else if (value && typeof value === "object" && containsSecure(value)) {
+            // A secret set with --path inside a structured value (a host's own deploy key in homelab:hosts).
+            config[key] = withPlaceholders(value);
             secretKeys.push(key);
         } else {
             config[key] = value;

@@ -10,6 +10,7 @@ import {
     CONTAINER, container, containers, DOCKER_PROVIDER, env, envOf, inputs, nonSecretText, ofType, portsOf, REMOTE_COMMAND, REMOTE_IMAGE, upload,
 } from "../support/graph";
 import { APP_PORTS, DEFAULT_APPS, isPinnedImage, NEVER_PUBLISHED, SERVARR_APPS, SHARED_DATA_APPS } from "../support/expected";
+import { graphRows, recordedSingleHostGraph } from "../support/single-host-graph";
 
 let run: ProgramRun;
 
@@ -418,4 +419,8 @@ describe("stack outputs", () => {
         const components = new Set(run.resources.filter((r) => r.type.startsWith("homelab:")).map((r) => r.urn));
         for (const c of ofType(run, CONTAINER)) expect(components.has(c.parent)).toBe(true);
     });
+});
+
+test("the graph keeps every URN, parent and provider of the single-host program before homelab:hosts (no replacement on upgrade)", () => {
+    expect(graphRows(run)).toEqual(recordedSingleHostGraph("default"));
 });
