@@ -9,7 +9,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { ArrSuite } from "./components/arr-suite";
 import { Backup } from "./components/backup";
 import { AppId, CATALOG } from "./components/catalog";
-import { HostSpec, loadConfig } from "./components/config";
+import { HostSpec, isSharedDataRoot, loadConfig } from "./components/config";
+import { DataMount } from "./components/data-mount";
 import { lanPublishedApps, peerPublishedApps, userFacingApps, vpnMembers } from "./components/container";
 import { dockerHostUri, DockerHosts } from "./components/docker-host";
 import { Downloader } from "./components/downloader";
@@ -30,6 +31,11 @@ const multiHost = isMultiHost(cfg);
 let appsDeclared: (apps: pulumi.Resource[]) => void = () => undefined;
 const logWriters = new Promise<pulumi.Resource[]>((resolve) => (appsDeclared = resolve));
 const lanPublished = lanPublishedApps(cfg);
+// A NAS data root is mounted (on every host that runs apps) before the data tree is made on it; config
+// validation guarantees remote hosts then.
+const dataMounts = new Map(hostsRunningApps(cfg).flatMap((host) => host.target.kind === "ssh" && cfg.storage.type !== "local"
+    ? [[host.name, new DataMount(perHostName(cfg, "homelab-data", host), { cfg, target: host.target, storage: cfg.storage })] as const]
+    : []));
 const hardenings = hostsRunningApps(cfg).flatMap((host) => {
     if (host.target.kind !== "ssh") return [];
     const apps = appsOn(cfg, host);
@@ -41,6 +47,7 @@ const hardenings = hostsRunningApps(cfg).flatMap((host) => {
         peerPorts: peerPortsOn(host),
         peerAddresses: multiHost ? hostsRunningApps(cfg).filter((h) => h !== host).flatMap((h) => h.lanBindAddress ?? []) : undefined,
         logWriters,
+        dataMount: dataMounts.get(host.name),
     })];
 });
 if (hardenings.length === 0) {
@@ -114,6 +121,10 @@ export const apiKeys = { ...arrs.apiKeys, ...(arrs.bazarr ? { bazarr: arrs.bazar
 export const jellyfinLogin = streaming.jellyfinAdmin;
 export const bazarrLogin = arrs.bazarr ? { user: arrs.bazarr.user, password: arrs.bazarr.password } : undefined;
 export const gluetunControlApiKey = gateway.controlApiKey;
+const firstMount = dataMounts.values().next().value;
+export const dataStorage = isSharedDataRoot(cfg) && firstMount
+    ? `${cfg.dataRoot} mounted from ${firstMount.source} (${cfg.storage.type})${multiHost ? ` on ${[...dataMounts.keys()].join(", ")}` : ""}; app config volumes stay on the server's disk`
+    : `${cfg.dataRoot} on the server's disk`;
 export const hostHardening = hardenings.length === 0
     ? "skipped (local Docker engine)"
     : `ufw, fail2ban, data tree, vpn recovery${multiHost ? ` on ${hostsRunningApps(cfg).map((h) => h.name).join(", ")}` : ""}`;

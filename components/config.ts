@@ -34,6 +34,8 @@ export const DEFAULTS = {
     jellyfinAdmin: "admin",
     /** What `npm run status` asks for the public address, from the host and from inside the VPN namespace. */
     ipEchoUrl: "https://api.ipify.org",
+    /** Where the data root lives: the server's own disk unless `storage` names a NAS share. */
+    storage: { type: "local" as const },
     /** Backups are off until `backup.repository` is set. */
     backup: { schedule: "daily", keep: { daily: 7, weekly: 4, monthly: 0 } },
 };
@@ -41,8 +43,10 @@ export const DEFAULTS = {
 /** Keys that hold credentials: they must be set with `pulumi config set --secret`. */
 export const SECRET_KEYS = ["sshPrivateKey", "wireguardPrivateKey", "openvpnPassword"] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number];
-/** Keys that may hold a credential inside (a host's own deploy key in `homelab:hosts`). */
-export type SecretBearingKey = SecretKey | "hosts";
+/** Settings whose value holds a credential: the secret keys, and `storage` (the SMB password inside it). */
+export type SecretSetting = SecretKey | "storage" | "hosts";
+/** The same: the settings that hold (or may hold) a credential. */
+export type SecretBearingKey = SecretSetting;
 
 /** The name the single-host keys (`homelab:host`, `sshHostKey`, ...) give their one host. */
 export const SINGLE_HOST_NAME = "main";
@@ -54,6 +58,21 @@ export type VpnSettings =
 export type DeployTarget =
     | { kind: "local" }
     | { kind: "ssh"; host: string; port: number; user: string; hostKey: string; privateKey: pulumi.Output<string> };
+
+/**
+ * Where the data root lives. `local`: a folder on the server's disk. `nfs` / `smb`: a share of a NAS that the
+ * server mounts at the data root (systemd mount unit, Docker waits for it). `options` are extra mount options,
+ * appended to the defaults (components/data-mount.ts).
+ */
+export type StorageSettings =
+    | { type: "local" }
+    | { type: "nfs"; server: string; export: string; options?: string[] }
+    | { type: "smb"; server: string; share: string; username: string; password: pulumi.Output<string>; options?: string[] };
+
+/** True when the data root is a NAS share mounted on the server (not the server's own disk). */
+export function isSharedDataRoot(cfg: Pick<HomelabConfig, "storage">): boolean {
+    return cfg.storage.type !== "local";
+}
 
 /** One Docker host of the stack. */
 export interface HostSpec {
@@ -80,6 +99,8 @@ export interface HomelabConfig {
     pgid: number;
     timezone: string;
     dataRoot: string;
+    /** Where the data root lives (server disk or NAS share); app config volumes are always on the server's disk. */
+    storage: StorageSettings;
     domain: string;
     acmeEmail?: string;
     lanSubnet: string;
@@ -295,6 +316,57 @@ const backupSettings = z.preprocess(parseJsonish, z.object({
     }, { message: "must be a map with daily, weekly and/or monthly counts" }).strict()).default(DEFAULTS.backup.keep),
 }, { message: "must be a map: repository, schedule, keep" }).strict());
 
+/** Mount options: a comma-separated string or a list, one option per item. */
+const mountOptions = (type: "nfs" | "smb") => z.preprocess(
+    (v) => {
+        const parsed = parseJsonish(v);
+        return typeof parsed === "string" ? parsed.split(",").map((s) => s.trim()).filter(Boolean) : parsed;
+    },
+    z.array(z.string(), { message: "must be mount options, comma-separated (e.g. noatime) or a list" }).superRefine((options, ctx) => {
+        for (const option of options) {
+            const name = option.split("=")[0].trim().toLowerCase();
+            if (/[\s"'\\`$;]/.test(option)) {
+                ctx.addIssue({ code: "custom", message: `"${option.replace(/\n/g, "\\n")}" must be one mount option on one line, without spaces, quotes or shell characters` });
+            } else if (["credentials", "cred", "username", "user", "password", "pass", "password2"].includes(name)) {
+                ctx.addIssue({ code: "custom", message: `must not set ${name}=: the credentials come from ${key("storage")}.username/password, written to a root-only file (mode 600)` });
+            } else if (name === "soft" || name === "softerr") {
+                ctx.addIssue({ code: "custom", message: `must not contain ${name}: a soft mount gives up on a slow NAS and corrupts files being written; the mount is hard` });
+            } else if (type === "nfs" && (name === "vers" || name === "nfsvers") && !["4.1", "4.2"].includes(option.split("=")[1] ?? "")) {
+                ctx.addIssue({ code: "custom", message: `${option}: NFS version must be 4.2 or 4.1 (the default is 4.2)` });
+            } else if (type === "smb" && name === "vers" && !/^3(\.[01](\.1)?)?$/.test(option.split("=")[1] ?? "")) {
+                ctx.addIssue({ code: "custom", message: `${option}: SMB version must be 3.x (3, 3.0, 3.1.1; the default is 3)` });
+            }
+        }
+    }),
+);
+
+const nasServer = hostName.refine((v) => v.length > 0, { message: "must be the NAS's host name or IPv4 address, e.g. nas.lan" });
+
+const storageSettings = z.preprocess(parseJsonish, z.discriminatedUnion("type", [
+    z.object({ type: z.literal("local") }).strict(),
+    z.object({
+        type: z.literal("nfs"),
+        server: nasServer,
+        export: z.string({ message: "must be the exported path on the NAS, e.g. /volume1/data" }).trim().regex(/^\/[\w./@+-]*$/, {
+            message: "must be the exported path on the NAS, starting with / (e.g. /volume1/data), letters, digits and . _ - @ + only",
+        }),
+        options: mountOptions("nfs").optional(),
+    }).strict(),
+    z.object({
+        type: z.literal("smb"),
+        server: nasServer,
+        share: z.string({ message: "must be the share's name on the NAS, e.g. data" }).trim().regex(/^[\w.$@+-]+$/, {
+            message: "must be the share's name only (e.g. data), without slashes, spaces or the server",
+        }),
+        username: z.string({ message: "must be the NAS user the share is mounted as" }).trim().regex(/^[\w.@+-]+$/, {
+            message: "must be the NAS user name the share is mounted as (letters, digits and . _ - @ +)",
+        }),
+        password: z.string({ message: "must be that NAS user's password (set it with --secret)" }).min(1, { message: "must be that NAS user's password (set it with --secret)" })
+            .refine((v) => !/[\n\r]/.test(v), { message: "must be on one line" }),
+        options: mountOptions("smb").optional(),
+    }).strict(),
+], { message: "must be a map whose type is local, nfs (server, export) or smb (server, share, username, password)" }));
+
 const schema = z.object({
     host: hostName.optional(),
     sshPort: integer(1, 65535, "a TCP port").default(DEFAULTS.sshPort),
@@ -329,6 +401,7 @@ const schema = z.object({
     jellyfinAdmin: jellyfinUserName.default(DEFAULTS.jellyfinAdmin),
     ipEchoUrl: httpUrl.default(DEFAULTS.ipEchoUrl),
     backup: backupSettings.optional(),
+    storage: storageSettings.default(DEFAULTS.storage),
     hosts: hostMap.optional(),
     placement: appMap(z.string().trim().min(1, { message: "must be a host name from homelab:hosts" })).default({}),
 });
@@ -358,7 +431,7 @@ function unknownAppProblems(raw: RawConfig): Problem[] {
 }
 
 /** Checked on the raw values, so a credential in plain text is reported whatever else is wrong. */
-function plainTextSecretProblems(rawValues: Record<string, unknown>, isSecret: (k: SecretBearingKey) => boolean): Problem[] {
+function plainTextSecretProblems(rawValues: Record<string, unknown>, isSecret: (k: SecretSetting) => boolean): Problem[] {
     const problems = SECRET_KEYS.filter((secret) => rawValues[secret] !== undefined && !isSecret(secret)).map(
         (secret) => `${key(secret)}: is stored in plain text. Set it again with \`pulumi config set --secret ${key(secret)} ...\``,
     );
@@ -483,6 +556,32 @@ function jellyfinProblems(raw: RawConfig): Problem[] {
     return [];
 }
 
+/** The SMB password is the only credential nested in a map: the whole `storage` key must be a secret. */
+function storagePasswordProblems(rawValues: Record<string, unknown>, isSecret: (k: SecretSetting) => boolean): Problem[] {
+    const storage = parseJsonish(rawValues.storage);
+    const hasPassword = typeof storage === "object" && storage !== null && "password" in storage;
+    return hasPassword && !isSecret("storage")
+        ? [`${key("storage")}.password: is stored in plain text. Set it again with \`pulumi config set --secret --path '${key("storage")}.password' ...\``]
+        : [];
+}
+
+/**
+ * A NAS data root is mounted on the server, and the apps' config volumes (SQLite databases, which lock or
+ * corrupt on NFS and SMB) must stay on the server's own disk, outside the mount.
+ */
+function storageProblems(raw: RawConfig): Problem[] {
+    if (raw.storage.type === "local") return [];
+    const problems: Problem[] = [];
+    if (raw.host === undefined && raw.hosts === undefined) problems.push(`${key("storage")}: a NAS data root is mounted on the server over SSH: set ${key("host")} too, or use type local`);
+    const inside = (path: string, root: string) => path === root || path.startsWith(`${root}/`);
+    if (inside(raw.dockerRoot, raw.dataRoot)) {
+        problems.push(`${key("dockerRoot")}: ${raw.dockerRoot} is inside ${key("dataRoot")} ${raw.dataRoot}, which is mounted from the NAS: the apps' config volumes (SQLite databases) would be on the share, where they lock or corrupt. Keep Docker's data root on the server's own disk`);
+    } else if (inside(raw.dataRoot, raw.dockerRoot)) {
+        problems.push(`${key("dataRoot")}: ${raw.dataRoot} is inside ${key("dockerRoot")} ${raw.dockerRoot}: the NAS share would be mounted among Docker's own files and the apps' config volumes. Use a folder of its own such as ${DEFAULTS.dataRoot}`);
+    }
+    return problems;
+}
+
 // ---- hosts and placement ------------------------------------------------------------------------------
 
 /** The single-host keys that `homelab:hosts` replaces (the shared sshPrivateKey stays allowed). */
@@ -491,15 +590,6 @@ const SINGLE_HOST_KEYS = ["host", "sshPort", "sshUser", "sshHostKey", "lanBindAd
 /** The hosts as declared: `homelab:hosts` in order, or the one host of the single-host keys. */
 function declaredHostNames(raw: RawConfig): string[] {
     return raw.hosts ? Object.keys(raw.hosts) : [SINGLE_HOST_NAME];
-}
-
-/**
- * Whether every host sees the same data root (a NAS share mounted at the same path): only then may the apps
- * that share /data run on different hosts. The NAS issue's `homelab:storage` answers it; until it lands the
- * data root is a local folder of each host.
- */
-export function isSharedDataRoot(_raw: Pick<RawConfig, "dataRoot">): boolean {
-    return false;
 }
 
 function hostsProblems(raw: RawConfig, rawValues: Record<string, unknown>, placement: Record<AppId, string>, enabled: AppId[]): Problem[] {
@@ -572,7 +662,7 @@ function placementProblems(raw: RawConfig, placement: Record<AppId, string>, ena
         }
     }
     const downloader = appsWithRole("download-client")[0];
-    if (!isSharedDataRoot(raw)) {
+    if (!isSharedDataRoot({ storage: toStorageSettings(raw.storage) })) {
         for (const id of enabled.filter((app) => CATALOG[app].data !== "none" && app !== downloader)) {
             if (placement[id] !== placement[downloader]) {
                 problems.push(`${where(id)}: ${title(id)} is on "${placement[id]}" but ${title(downloader)} and the data root ${raw.dataRoot} are on "${placement[downloader]}": ${awayFromDataReason(id)}. Place it on "${placement[downloader]}", ${SHARE_HINT}`);
@@ -629,7 +719,7 @@ export function readRawConfig(): Record<string, string> {
     );
 }
 
-function isSecretKey(name: SecretBearingKey): boolean {
+function isSecretKey(name: SecretSetting): boolean {
     const check = (runtimeConfig as unknown as { isConfigSecret?: (k: string) => boolean }).isConfigSecret;
     return check ? check(key(name)) : true;
 }
@@ -638,8 +728,8 @@ function isSecretKey(name: SecretBearingKey): boolean {
  * Validates the raw settings and returns the typed config, or throws ConfigError listing every problem.
  * `isSecret` tells whether a key was stored with --secret (the engine knows; tests may pass their own).
  */
-export function parseConfig(rawValues: Record<string, unknown>, isSecret: (k: SecretBearingKey) => boolean = isSecretKey): HomelabConfig {
-    const secretProblems = plainTextSecretProblems(rawValues, isSecret);
+export function parseConfig(rawValues: Record<string, unknown>, isSecret: (k: SecretSetting) => boolean = isSecretKey): HomelabConfig {
+    const secretProblems = [...plainTextSecretProblems(rawValues, isSecret), ...storagePasswordProblems(rawValues, isSecret)];
     const parsed = schema.strict().safeParse(rawValues);
     if (!parsed.success) throw new ConfigError([...secretProblems, ...zodProblems(parsed.error)]);
     const raw = parsed.data;
@@ -653,6 +743,7 @@ export function parseConfig(rawValues: Record<string, unknown>, isSecret: (k: Se
         ...networkProblems(raw),
         ...hostPortProblems(raw, enabledApps),
         ...jellyfinProblems(raw),
+        ...storageProblems(raw),
         ...backupProblems(raw),
         ...hostsProblems(raw, rawValues, placement, enabledApps),
         ...placementProblems(raw, placement, enabledApps),
@@ -664,6 +755,17 @@ export function parseConfig(rawValues: Record<string, unknown>, isSecret: (k: Se
 
 function perApp<T>(overrides: Record<string, T>, fallback: (id: AppId) => T): Record<AppId, T> {
     return Object.fromEntries(APP_IDS.map((id) => [id, overrides[id] ?? fallback(id)])) as Record<AppId, T>;
+}
+
+function toStorageSettings(storage: RawConfig["storage"]): StorageSettings {
+    switch (storage.type) {
+        case "local":
+            return { type: "local" };
+        case "nfs":
+            return { type: "nfs", server: storage.server, export: storage.export, options: storage.options };
+        case "smb":
+            return { type: "smb", server: storage.server, share: storage.share, username: storage.username, password: pulumi.secret(storage.password), options: storage.options };
+    }
 }
 
 function hostSpecs(raw: RawConfig, target: DeployTarget): HostSpec[] {
@@ -700,6 +802,7 @@ function toHomelabConfig(raw: RawConfig, enabledApps: AppId[], placement: Record
         pgid: raw.pgid,
         timezone: raw.timezone,
         dataRoot: raw.dataRoot,
+        storage: toStorageSettings(raw.storage),
         domain: raw.domain,
         acmeEmail: raw.acmeEmail,
         lanSubnet: raw.lanSubnet,

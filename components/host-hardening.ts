@@ -9,6 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { AppId, appsWithRole, CATALOG, MEDIA_KINDS, PROXY_PORTS } from "./catalog";
 import { DeployTarget, HomelabConfig } from "./config";
 import { configVolumeName, VPN_LABEL } from "./container";
+import type { DataMount } from "./data-mount";
 import { HostScript, HostScriptVariables, renderRemoteScript } from "./host-scripts";
 
 export type SshTarget = Extract<DeployTarget, { kind: "ssh" }>;
@@ -29,6 +30,8 @@ export interface HostHardeningArgs {
      * image only while it is empty, so nothing may be written into an app's volume before its container.
      */
     logWriters: pulumi.Input<pulumi.Resource[]>;
+    /** The NAS mount of the data root (homelab:storage nfs/smb): the data tree is made on the share, after it. */
+    dataMount?: DataMount;
 }
 
 export interface PeerPort {
@@ -96,7 +99,10 @@ export class HostHardening extends pulumi.ComponentResource {
             PUID: cfg.puid,
             PGID: cfg.pgid,
             MEDIA_KINDS: MEDIA_KINDS.join(" "),
-        });
+            STORAGE: cfg.storage.type,
+            // Part of the command: another share runs the tree and the hardlink check again, on the new share.
+            STORAGE_SOURCE: args.dataMount?.source ?? "the server's disk",
+        }, args.dataMount ? { dependsOn: [args.dataMount.mount] } : undefined);
         // In order, and deleted in reverse: data tree, firewall, then Fail2Ban, which bans in the
         // DOCKER-USER chain that the firewall step prepares.
         this.firewall = run("firewall", {

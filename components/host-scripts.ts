@@ -14,6 +14,27 @@ export interface HostScriptVariables {
         PGID: number;
         /** Space-separated media kinds, e.g. "tv movies music books". */
         MEDIA_KINDS: string;
+        /** local, nfs or smb: what the hardlink check's failure message advises. */
+        STORAGE: string;
+        /** Where the data root comes from (`server:/export`, `//server/share`, or the server's disk). */
+        STORAGE_SOURCE: string;
+    };
+    "data-mount": {
+        DATA_ROOT: string;
+        /** `systemd-escape --path --suffix=mount DATA_ROOT`. */
+        MOUNT_UNIT: string;
+        /** The unit's What=, Type= and Options=. */
+        MOUNT_WHAT: string;
+        MOUNT_TYPE: string;
+        MOUNT_OPTIONS: string;
+        /** SMB: where the credentials file is written (mode 600); empty otherwise. */
+        CREDENTIALS_FILE: string;
+        /** SMB, create only: the credentials file's text (the command string is then a secret). */
+        CREDENTIALS?: string;
+        /** Seconds one mount attempt may take (default 60). */
+        MOUNT_TIMEOUT?: number;
+        /** How often the mount is retried while the NAS is away (systemd time span, default 30s). */
+        RETRY_INTERVAL?: string;
     };
     firewall: {
         SSH_PORT: number;

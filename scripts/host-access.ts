@@ -8,7 +8,7 @@ import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ConfigError, HomelabConfig, NAMESPACE, parseConfig, SecretBearingKey } from "../components/config";
+import { ConfigError, HomelabConfig, NAMESPACE, parseConfig, SecretSetting } from "../components/config";
 import { knownHostsLine, sshFilePaths } from "../components/docker-host";
 import { readStackConfig } from "./plan";
 
@@ -47,7 +47,7 @@ export function loadStackConfig(options: StackOptions): HomelabConfig {
         .filter(([k]) => k.startsWith(`${NAMESPACE}:`))
         .map(([k, v]) => [k.slice(NAMESPACE.length + 1), typeof v === "object" && v !== null ? JSON.stringify(v) : v]));
     try {
-        return parseConfig(raw, (k: SecretBearingKey) => secretKeys.includes(`${NAMESPACE}:${k}`));
+        return parseConfig(raw, (k: SecretSetting) => secretKeys.includes(`${NAMESPACE}:${k}`));
     } catch (error) {
         if (error instanceof ConfigError) throw new OneLineError(`homelab: the stack config of ${options.stack} is invalid: ${error.problems.join("; ")}`, 64);
         throw error;

@@ -58,20 +58,20 @@ interface StackConfig {
 }
 
 /** Reads Pulumi.<stack>.yaml the way the CLI hands config to a program: `secure:` values decrypted (here: placeholders). */
-const isSecure = (value: unknown): boolean => value !== null && typeof value === "object" && !Array.isArray(value) && "secure" in (value as Record<string, unknown>);
+function isSecure(value: unknown): boolean {
+    return !!value && typeof value === "object" && !Array.isArray(value) && "secure" in (value as Record<string, unknown>);
+}
 
 function containsSecure(value: unknown): boolean {
     if (isSecure(value)) return true;
-    return value !== null && typeof value === "object" && Object.values(value as Record<string, unknown>).some(containsSecure);
+    return !!value && typeof value === "object" && Object.values(value as Record<string, unknown>).some(containsSecure);
 }
 
-/** The value with every nested `{ secure: ... }` replaced by the placeholder of its key (an SSH key for sshPrivateKey). */
+/** The value with every nested `{ secure: ... }` replaced by the placeholder of its key (an SSH key for a host's sshPrivateKey). */
 function withPlaceholders(value: unknown, name = ""): unknown {
     if (isSecure(value)) return SECRET_PLACEHOLDERS[name as SecretKey] ?? "plan-placeholder";
     if (Array.isArray(value)) return value.map((v) => withPlaceholders(v));
-    if (value !== null && typeof value === "object") {
-        return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, withPlaceholders(v, k)]));
-    }
+    if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withPlaceholders(v, k)]));
     return value;
 }
 
@@ -80,13 +80,14 @@ export function readStackConfig(file: string): StackConfig {
     const config: Record<string, unknown> = {};
     const secretKeys: string[] = [];
     for (const [key, value] of Object.entries(document.config ?? {})) {
-        if (value && typeof value === "object" && "secure" in (value as Record<string, unknown>)) {
+        if (value && typeof value === "object" && !("secure" in (value as Record<string, unknown>)) && containsSecure(value)) {
+            // A secret set with --path inside a map (homelab:storage.password, homelab:hosts.<name>.sshPrivateKey):
+            // the whole key is a secret.
+            config[key] = withPlaceholders(value);
+            secretKeys.push(key);
+        } else if (value && typeof value === "object" && "secure" in (value as Record<string, unknown>)) {
             const name = key.startsWith(`${NAMESPACE}:`) ? key.slice(NAMESPACE.length + 1) : key;
             config[key] = SECRET_PLACEHOLDERS[name as SecretKey] ?? "plan-placeholder";
-            secretKeys.push(key);
-        } else if (value && typeof value === "object" && containsSecure(value)) {
-            // A secret set with --path inside a structured value (a host's own deploy key in homelab:hosts).
-            config[key] = withPlaceholders(value);
             secretKeys.push(key);
         } else {
             config[key] = value;

@@ -3,7 +3,8 @@
 # scripts/status.ts judges them. Nothing here changes the host.
 # Variables: APPS (space-separated app names = container names), GATEWAY (the VPN gateway's container),
 #            TUNNEL (its tunnel interface), ECHO_URL (address-echo service), PROBE_ADDRESSES (public addresses
-#            whose route from inside the VPN namespace must use the tunnel), DATA_ROOT.
+#            whose route from inside the VPN namespace must use the tunnel), DATA_ROOT, MOUNT_UNIT (the data
+#            root's mount unit when it is a NAS share, else empty).
 set -uo pipefail
 
 : "${APPS:?}" "${GATEWAY:?}" "${TUNNEL:?}" "${ECHO_URL:?}" "${PROBE_ADDRESSES:?}" "${DATA_ROOT:?}"
@@ -67,9 +68,20 @@ fi
 if outside="$(http_get "$ECHO_URL" 2>&1)"; then fact vpn.host "$outside"; else fact vpn.host "ERROR ${outside:-no answer}"; fi
 
 # ---- storage ----
-if [[ -d "$DATA_ROOT" ]]; then
-    fact storage.df "$(df -PB1 "$DATA_ROOT" | awk 'NR == 2 {print $4, $2}')"
-    fact storage.devices "$(stat -c %d "$DATA_ROOT/torrents" "$DATA_ROOT/media" 2>&1 | tr '\n' ' ')"
+# A NAS share may not answer (a hard NFS mount blocks): everything that touches it gets a time limit.
+if [[ -n "${MOUNT_UNIT:-}" ]]; then
+    # findmnt reads the mount table only: it never waits on the share.
+    if ! findmnt -n --mountpoint "$DATA_ROOT" >/dev/null 2>&1; then
+        fact storage.mount "ERROR not mounted ($MOUNT_UNIT is $(systemctl is-active "$MOUNT_UNIT" 2>&1))"
+    elif ! answer="$(timeout 10 stat -c %d "$DATA_ROOT/." 2>&1)"; then
+        fact storage.mount "ERROR $(findmnt -n -o SOURCE --mountpoint "$DATA_ROOT" 2>/dev/null) does not answer: ${answer:-no reply in 10 s}"
+    else
+        fact storage.mount "mounted $(findmnt -n -o SOURCE,FSTYPE --mountpoint "$DATA_ROOT" | awk '{print $1, $2}')"
+    fi
+fi
+if timeout 10 test -d "$DATA_ROOT"; then
+    fact storage.df "$(timeout 10 df -PB1 "$DATA_ROOT" | awk 'NR == 2 {print $4, $2}')"
+    fact storage.devices "$(timeout 10 stat -c %d "$DATA_ROOT/torrents" "$DATA_ROOT/media" 2>&1 | tr '\n' ' ')"
 else
     fact storage.df "ERROR $DATA_ROOT does not exist"
 fi

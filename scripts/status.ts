@@ -11,6 +11,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { AppId, TORRENTING_PORT } from "../components/catalog";
 import { HomelabConfig } from "../components/config";
+import { mountSpec, mountUnitName } from "../components/data-mount";
 import { shellQuote } from "../components/host-scripts";
 import { hostShell, loadStackConfig, OneLineError, runCli, takeStackOptions } from "./host-access";
 
@@ -132,13 +133,30 @@ function vpnLines(cfg: HomelabConfig, facts: Facts): StatusLine[] {
     return lines;
 }
 
+/** A NAS data root: mounted from the configured share, and answering. */
+function mountLines(cfg: HomelabConfig, facts: Facts): StatusLine[] {
+    if (cfg.storage.type === "local") return [];
+    const expected = mountSpec(cfg, cfg.storage).what;
+    const fact = facts.get("storage.mount") ?? "ERROR no answer";
+    const line = (ok: boolean, text: string): StatusLine[] => [{ section: "storage", name: "mount", ok, text }];
+    if (fact.startsWith("ERROR")) {
+        return line(false, `${cfg.dataRoot} from ${expected}: ${fact.slice(6)} (apps that use the data root stay stopped until it is back; journalctl -u ${mountUnitName(cfg.dataRoot)})`);
+    }
+    const [, source, type] = fact.split(/\s+/);
+    if (source !== expected) return line(false, `${cfg.dataRoot} is mounted from ${source} (${type}), not ${expected} (pulumi up)`);
+    return line(true, `${cfg.dataRoot} mounted from ${source} (${type})`);
+}
+
 function storageLines(cfg: HomelabConfig, facts: Facts): StatusLine[] {
+    const mount = mountLines(cfg, facts);
+    if (mount.some((l) => !l.ok)) return mount;
     const df = facts.get("storage.df") ?? "ERROR no answer";
-    if (df.startsWith("ERROR")) return [{ section: "storage", name: "data root", ok: false, text: df.slice(6) }];
+    if (df.startsWith("ERROR")) return [...mount, { section: "storage", name: "data root", ok: false, text: df.slice(6) }];
     const [free, total] = df.split(/\s+/).map(Number);
     const devices = (facts.get("storage.devices") ?? "").split(/\s+/).filter(Boolean);
     const oneFs = devices.length === 2 && /^\d+$/.test(devices[0]) && devices[0] === devices[1];
     return [
+        ...mount,
         { section: "storage", name: "free", ok: free >= MIN_FREE_BYTES, text: `${gib(free)} free of ${gib(total)} under ${cfg.dataRoot}${free < MIN_FREE_BYTES ? ` (less than ${gib(MIN_FREE_BYTES)})` : ""}` },
         { section: "storage", name: "hardlinks", ok: oneFs, text: oneFs ? "torrents/ and media/ on one filesystem" : `torrents/ and media/ are not on one filesystem: imports are copies, not hardlinks (${devices.join(" ")})` },
     ];
@@ -195,6 +213,7 @@ export function probeScript(cfg: HomelabConfig): string {
         ECHO_URL: cfg.ipEchoUrl,
         PROBE_ADDRESSES: PROBE_ADDRESSES.join(" "),
         DATA_ROOT: cfg.dataRoot,
+        MOUNT_UNIT: cfg.storage.type === "local" ? "" : mountUnitName(cfg.dataRoot),
     };
     const exportLines = Object.entries(variables).map(([k, v]) => `export ${k}=${shellQuote(v)}`).join("\n");
     return `${exportLines}\n${fs.readFileSync(path.join(__dirname, "status-probe.sh"), "utf8")}`;

@@ -7,12 +7,12 @@ import { OPENVPN_USER, programOptions, rawConfig, SSH_PRIVATE_KEY, WIREGUARD_KEY
 import * as pulumi from "@pulumi/pulumi";
 import * as settings from "@pulumi/pulumi/runtime/settings";
 import { runProgram } from "../scripts/mock-engine";
-import { ConfigError, parseConfig, SecretBearingKey } from "../components/config";
+import { ConfigError, parseConfig, SecretSetting } from "../components/config";
 
 const allSecret = (): boolean => true;
 
 /** The problems `parseConfig` reports for these settings (fails the test if it accepts them). */
-function problemsOf(overrides: Record<string, unknown>, isSecret: (k: SecretBearingKey) => boolean = allSecret): string[] {
+function problemsOf(overrides: Record<string, unknown>, isSecret: (k: SecretSetting) => boolean = allSecret): string[] {
     try {
         parseConfig(rawConfig(overrides), isSecret);
     } catch (error) {
@@ -22,7 +22,7 @@ function problemsOf(overrides: Record<string, unknown>, isSecret: (k: SecretBear
     throw new Error(`config was accepted: ${JSON.stringify(overrides)}`);
 }
 
-function messageOf(overrides: Record<string, unknown>, isSecret: (k: SecretBearingKey) => boolean = allSecret): string {
+function messageOf(overrides: Record<string, unknown>, isSecret: (k: SecretSetting) => boolean = allSecret): string {
     try {
         parseConfig(rawConfig(overrides), isSecret);
     } catch (error) {
@@ -115,7 +115,7 @@ describe("ConfigError", () => {
 });
 
 /** One bad setting each: [what, overrides, key named, what is allowed, isSecret]. */
-const CASES: [string, Record<string, unknown>, string, RegExp, ((k: SecretBearingKey) => boolean)?][] = [
+const CASES: [string, Record<string, unknown>, string, RegExp, ((k: SecretSetting) => boolean)?][] = [
     ["WireGuard key of the wrong length", { wireguardPrivateKey: Buffer.alloc(31, 1).toString("base64") }, "homelab:wireguardPrivateKey",
         /44 base64 characters ending in = \(32 bytes\)/],
     ["WireGuard key that is not base64", { wireguardPrivateKey: `${"!".repeat(43)}=` }, "homelab:wireguardPrivateKey", /44 base64 characters/],

@@ -148,6 +148,21 @@ describe("placement refusals, one line each with the reason", () => {
     });
 });
 
+describe("with the data root on a NAS share mounted on every host", () => {
+    const nfs = { storage: { type: "nfs", server: "192.168.1.5", export: "/volume1/media" } };
+
+    test("Jellyfin (with the GPU host's /dev/dri), Bazarr and the library managers may leave qBittorrent's host", () => {
+        const cfg = parseConfig(twoHosts({ jellyfin: "gpu", bazarr: "gpu", sonarr: "gpu" }, { ...nfs, jellyfinHardwareAcceleration: true }), allSecret);
+        expect(hostOf(cfg, "jellyfin").name).toBe("gpu");
+        expect(hostOf(cfg, "sonarr").name).toBe("gpu");
+        expect(seenFrom(cfg, "sonarr", "qbittorrent").url).toBe("http://192.168.1.10:8080");
+    });
+
+    test("VPN members still may not", () => {
+        expect(problemsOf(twoHosts({ qbittorrent: "gpu" }, nfs))).toEqual([expect.stringMatching(/^homelab:placement\.qbittorrent: qBittorrent is on "gpu" but Gluetun is on "main"/)]);
+    });
+});
+
 describe("a valid split: Jellyseerr and Caddy on the second host", () => {
     const cfg = parseConfig(twoHosts({ jellyseerr: "gpu", caddy: "gpu" }), allSecret);
 

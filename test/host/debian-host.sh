@@ -103,6 +103,8 @@ up() {
     # The TUN device, for the nested containers that ask for it (the VPN gateway).
     local devices=()
     if [[ -c /dev/net/tun ]]; then devices=(--device /dev/net/tun); fi
+    # FUSE, for the NAS stand-in (an sshfs mount through a systemd mount unit).
+    if [[ -c /dev/fuse ]]; then devices+=(--device /dev/fuse); fi
     docker run -d --name "$name" --hostname "$name" --network "$network" --ip "$ip" \
         --cap-add ALL --cap-drop SYS_RESOURCE \
         --security-opt seccomp=unconfined --security-opt apparmor=unconfined \
