@@ -104,7 +104,8 @@ export const crossHostPortsPeersOnly: StackValidationPolicy = {
         // Several hosts: a published port of an app without a WebUI for people is a cross-host API port.
         for (const container of containersOf(args.resources)) {
             const app = container.app as AppId | undefined;
-            if (!app || !(app in CATALOG) || CATALOG[app].exposure !== undefined) continue;
+            // The gateway publishes its members' WebUIs (vpn-gateway-ports checks those).
+            if (container.role === "gateway" || !app || !(app in CATALOG) || CATALOG[app].exposure !== undefined) continue;
             const host = providerHost(container.resource);
             const firewall = firewalls.find((f) => f.host !== undefined && f.host === host);
             for (const port of portsOf(container)) {
