@@ -1,15 +1,16 @@
 /**
- * `npm run logs -- APP [--follow] [--tail N] [--stack NAME] [--stack-file FILE]`: an app's container logs from
- * the host, reached the way the program reaches it (scripts/host-access.ts). Read-only.
+ * `npm run logs -- APP [--follow] [--tail N] [--host NAME] [--stack NAME] [--stack-file FILE]`: an app's container
+ * logs from the host it runs on, reached the way the program reaches it (scripts/host-access.ts). Read-only.
  */
-import { APP_IDS } from "../components/catalog";
+import { APP_IDS, AppId } from "../components/catalog";
 import { shellQuote } from "../components/host-scripts";
-import { hostShell, loadStackConfig, OneLineError, runCli, takeStackOptions } from "./host-access";
+import { hostOfApp, hostShell, loadStackConfig, OneLineError, runCli, takeStackOptions } from "./host-access";
 
-const USAGE = "usage: npm run logs -- APP [--follow] [--tail N] [--stack NAME] [--stack-file FILE]";
+const USAGE = "usage: npm run logs -- APP [--follow] [--tail N] [--host NAME] [--stack NAME] [--stack-file FILE]";
 
 async function main(): Promise<number> {
-    const { stack, rest } = takeStackOptions(process.argv.slice(2));
+    const { stack, rest: args } = takeStackOptions(process.argv.slice(2));
+    const rest = args.filter((a, i) => a !== "--host" && args[i - 1] !== "--host");
     let follow = false;
     let tail = "200";
     const positional: string[] = [];
@@ -25,7 +26,9 @@ async function main(): Promise<number> {
     const cfg = loadStackConfig(stack);
     if (!(APP_IDS as readonly string[]).includes(app)) throw new OneLineError(`homelab: unknown app "${app}": this stack runs ${cfg.enabledApps.join(", ")}`, 64);
     if (!(cfg.enabledApps as string[]).includes(app)) throw new OneLineError(`homelab: ${app} is not enabled in stack ${stack.stack} (homelab:apps.${app})`, 64);
-    const shell = hostShell(stack, cfg);
+    // The app's container is on the host its placement names (--host only confirms it).
+    const { host } = hostOfApp(cfg, app as AppId, args);
+    const shell = hostShell(stack, cfg, host);
     return shell.stream(`if ! docker inspect ${shellQuote(app)} >/dev/null 2>&1; then
     echo "homelab: there is no container ${app} on $(hostname) (pulumi up creates it)" >&2
     exit 4

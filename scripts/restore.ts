@@ -1,15 +1,15 @@
 /**
- * `npm run restore -- APP [--snapshot ID] [--stack NAME] [--stack-file FILE]`: puts an app's volumes back from
- * the stack's restic repository. On the host, `homelab-backup restore` stops the app's container, replaces
+ * `npm run restore -- APP [--snapshot ID] [--host NAME] [--stack NAME] [--stack-file FILE]`: puts an app's volumes
+ * back from the stack's restic repository, on the host the app runs on. On the host, `homelab-backup restore` stops the app's container, replaces
  * its volumes with the snapshot (the latest one of each volume unless --snapshot is given) and starts it
  * again. Bad input (an unknown app, backups off, an unreachable host, a wrong host key, a missing repository,
  * a wrong password) is one line and a non-zero exit, with nothing changed on the host.
  */
 import { APP_IDS, AppId, CATALOG } from "../components/catalog";
-import { hostShell, loadStackConfig, OneLineError, runCli, takeStackOptions } from "./host-access";
+import { hostOfApp, hostShell, loadStackConfig, OneLineError, runCli, takeStackOptions } from "./host-access";
 import { shellQuote } from "../components/host-scripts";
 
-const USAGE = "usage: npm run restore -- APP [--snapshot ID] [--stack NAME] [--stack-file FILE]";
+const USAGE = "usage: npm run restore -- APP [--snapshot ID] [--host NAME] [--stack NAME] [--stack-file FILE]";
 
 /** Apps that keep state in a volume: the ones a backup holds. */
 export const RESTORABLE_APPS: AppId[] = APP_IDS.filter((id) => CATALOG[id].configPath !== undefined);
@@ -34,10 +34,12 @@ function parseArgs(rest: string[]): { app: AppId; snapshot?: string } {
 
 async function main(): Promise<number> {
     const { stack, rest } = takeStackOptions(process.argv.slice(2));
-    const { app, snapshot } = parseArgs(rest);
+    const { app, snapshot } = parseArgs(rest.filter((a, i) => a !== "--host" && rest[i - 1] !== "--host"));
     const cfg = loadStackConfig(stack);
     if (!cfg.backup) throw new OneLineError(`homelab: backups are off for stack ${stack.stack} (homelab:backup.repository is not set): nothing to restore`, 3);
-    const shell = hostShell(stack, cfg);
+    // Each host backs up its own apps' volumes: the app is restored on the host it runs on.
+    const { host } = hostOfApp(cfg, app, rest);
+    const shell = hostShell(stack, cfg, host);
     const args = [app, ...(snapshot ? [snapshot] : [])].map(shellQuote).join(" ");
     return shell.stream(`set -e
 if ! command -v homelab-backup >/dev/null 2>&1; then

@@ -10,10 +10,10 @@
 import * as fs from "fs";
 import * as path from "path";
 import { AppId, TORRENTING_PORT } from "../components/catalog";
-import { HomelabConfig } from "../components/config";
+import { HomelabConfig, HostSpec } from "../components/config";
 import { mountSpec, mountUnitName } from "../components/data-mount";
 import { shellQuote } from "../components/host-scripts";
-import { hostShell, loadStackConfig, OneLineError, runCli, takeStackOptions } from "./host-access";
+import { hostShell, hostView, loadStackConfig, OneLineError, runCli, StackOptions, takeHostOption, takeStackOptions } from "./host-access";
 
 /** Gluetun's tunnel interface (its VPN_INTERFACE default, for WireGuard and OpenVPN alike). */
 export const TUNNEL_INTERFACE = "tun0";
@@ -219,19 +219,36 @@ export function probeScript(cfg: HomelabConfig): string {
     return `${exportLines}\n${fs.readFileSync(path.join(__dirname, "status-probe.sh"), "utf8")}`;
 }
 
+/** One host's status lines: its apps, and the VPN checks only where the gateway runs. */
+function hostStatus(stack: StackOptions, cfg: HomelabConfig, host: HostSpec): { where: string; lines: StatusLine[] } {
+    const view = hostView(cfg, host);
+    const shell = hostShell(stack, cfg, host);
+    const result = shell.run(probeScript(view));
+    if (result.status !== 0) throw new OneLineError(`homelab: the status probe failed on ${shell.where}: ${result.stderr.trim().split("\n").pop()}`, 2);
+    const lines = evaluateStatus(view, parseFacts(result.stdout)).filter((l) => l.section !== "vpn" || view.enabledApps.includes("gluetun"));
+    return { where: shell.where, lines };
+}
+
+const USAGE = "usage: npm run status -- [--host NAME] [--stack NAME] [--stack-file FILE] [--json]";
+
 async function main(): Promise<number> {
     const { stack, rest } = takeStackOptions(process.argv.slice(2));
     const json = rest.includes("--json");
-    const unknown = rest.filter((a) => a !== "--json");
-    if (unknown.length > 0) throw new OneLineError(`homelab: unknown argument ${unknown[0]}. usage: npm run status -- [--stack NAME] [--stack-file FILE] [--json]`, 64);
+    const unknown = rest.filter((a, i) => a !== "--json" && a !== "--host" && rest[i - 1] !== "--host");
+    if (unknown.length > 0) throw new OneLineError(`homelab: unknown argument ${unknown[0]}. ${USAGE}`, 64);
     const cfg = loadStackConfig(stack);
-    const shell = hostShell(stack, cfg);
-    const result = shell.run(probeScript(cfg));
-    if (result.status !== 0) throw new OneLineError(`homelab: the status probe failed on ${shell.where}: ${result.stderr.trim().split("\n").pop()}`, 2);
-    const lines = evaluateStatus(cfg, parseFacts(result.stdout));
-    const bad = lines.filter((l) => !l.ok).length;
-    if (json) console.log(JSON.stringify({ stack: stack.stack, host: shell.where, ok: bad === 0, lines }, null, 2));
-    else console.log(renderStatus(shell.where, lines));
+    const { hosts } = takeHostOption(cfg, rest);
+    const results = hosts.map((host) => ({ host, ...hostStatus(stack, cfg, host) }));
+    const bad = results.flatMap((r) => r.lines).filter((l) => !l.ok).length;
+    if (cfg.hosts.length === 1) {
+        const [{ where, lines }] = results;
+        if (json) console.log(JSON.stringify({ stack: stack.stack, host: where, ok: bad === 0, lines }, null, 2));
+        else console.log(renderStatus(where, lines));
+    } else if (json) {
+        console.log(JSON.stringify({ stack: stack.stack, ok: bad === 0, hosts: results.map((r) => ({ name: r.host.name, host: r.where, ok: r.lines.every((l) => l.ok), lines: r.lines })) }, null, 2));
+    } else {
+        console.log(results.map((r) => renderStatus(`${r.host.name} (${r.where})`, r.lines)).join("\n\n"));
+    }
     return bad === 0 ? 0 : 1;
 }
 

@@ -7,6 +7,7 @@ import { ConfigError, parseConfig, SecretBearingKey } from "../components/config
 import { appLinks, crossHostLinks, hostOf, hostsRunningApps, isMultiHost } from "../components/placement";
 import { addressSeenFrom, lanPorts, lanPublishedApps, peerPublishedApps, proxySourceAddress } from "../components/container";
 import { wiringPlan, seenFrom } from "../components/wiring";
+import { hostOfApp, hostView, OneLineError, sshArguments, takeHostOption } from "../scripts/host-access";
 
 const allSecret = (): boolean => true;
 const GPU_KEY = SSH_HOST_KEY.replace(/.{4}$/, "gpu1");
@@ -209,5 +210,31 @@ describe("FlareSolverr outside the VPN on another host than Prowlarr", () => {
         expect(peerPublishedApps(cfg)).toEqual(["flaresolverr"]);
         expect(lanPorts(cfg, ["flaresolverr"])).toEqual([{ internal: 8191, external: 8191, ip: "192.168.1.11", protocol: "tcp" }]);
         expect(seenFrom(cfg, "prowlarr", "flaresolverr").url).toBe("http://192.168.1.11:8191");
+    });
+});
+
+describe("day-two commands over every host (scripts/host-access.ts)", () => {
+    const cfg = parseConfig(twoHosts({ jellyseerr: "gpu", caddy: "gpu" }), allSecret);
+
+    test("status covers every host that runs apps; --host NAME narrows it, an unknown name is one line", () => {
+        expect(takeHostOption(cfg, ["--json"]).hosts.map((h) => h.name)).toEqual(["main", "gpu"]);
+        expect(takeHostOption(cfg, ["--host", "gpu", "--json"])).toEqual({ hosts: [cfg.hosts[1]], rest: ["--json"] });
+        expect(() => takeHostOption(cfg, ["--host", "nas"])).toThrow(new OneLineError("homelab: --host nas is not a host of this stack that runs apps (main, gpu)", 64));
+    });
+
+    test("each host is probed for its own apps only", () => {
+        expect(hostView(cfg, cfg.hosts[1]).enabledApps).toEqual(["jellyseerr", "caddy"]);
+        expect(hostView(cfg, cfg.hosts[1]).target).toBe(cfg.hosts[1].target);
+    });
+
+    test("logs and restore go to the app's host; a --host that is not it is refused", () => {
+        expect(hostOfApp(cfg, "jellyseerr", []).host.name).toBe("gpu");
+        expect(hostOfApp(cfg, "sonarr", ["--host", "main"]).host.name).toBe("main");
+        expect(() => hostOfApp(cfg, "sonarr", ["--host", "gpu"])).toThrow("homelab: sonarr runs on host main, not on gpu (homelab:placement)");
+    });
+
+    test("the second host is reached with its own key file, as the program's provider is", () => {
+        expect(() => sshArguments({ stack: "no-such-stack" }, cfg, cfg.hosts[1])).toThrow(/no deploy key at .*\/\.ssh\/homelab-media\/no-such-stack-gpu\.key/);
+        expect(() => sshArguments({ stack: "no-such-stack" }, cfg, cfg.hosts[0])).toThrow(/no deploy key at .*\/\.ssh\/homelab-media\/no-such-stack\.key/);
     });
 });

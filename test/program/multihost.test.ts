@@ -9,6 +9,7 @@ import { programOptions, SSH_HOST_KEY } from "../support/fixtures";
 import { CapturedResource, ProgramRun, readableInputs, runProgram } from "../../scripts/mock-engine";
 import { container, DOCKER_PROVIDER, inputs, ofType, portsOf, REMOTE_COMMAND } from "../support/graph";
 import { Graph, judge } from "../policies/fixtures";
+import { buildStackView, renderMermaid, renderPlanText } from "../../scripts/stack-view";
 
 const GPU_KEY = SSH_HOST_KEY.replace(/.{4}$/, "gpu1");
 const MAIN = "192.168.1.10";
@@ -125,6 +126,26 @@ describe("addresses across hosts", () => {
     test("outputs name each host's target and every app's host", () => {
         expect(run.outputs.deployTarget).toEqual({ main: `ssh://root@${MAIN}:22`, gpu: `ssh://root@${GPU}:22` });
         expect(run.outputs.placement).toMatchObject({ gluetun: "main", qbittorrent: "main", sonarr: "main", jellyfin: "gpu", caddy: "gpu" });
+    });
+});
+
+describe("npm run plan", () => {
+    test("the text plan names both hosts and each container's host", () => {
+        const text = renderPlanText(buildStackView(run.resources));
+        expect(text.split("\n")[0]).toBe(`Docker hosts: ssh://root@${MAIN}:22, ssh://root@${GPU}:22 (one network each)`);
+        expect(text).toMatch(new RegExp(`\\n  jellyfin\\n    host     ssh://root@${GPU}:22\\n`));
+        expect(text).toMatch(new RegExp(`\\n  sonarr\\n    host     ssh://root@${MAIN}:22\\n`));
+    });
+
+    test("the diagram draws one box per host with its apps", () => {
+        const diagram = renderMermaid(buildStackView(run.resources));
+        const box = (i: number) => diagram.split(`subgraph bridge_${i}[`)[1].split("\n  end")[0];
+        expect(box(0)).toContain(`ssh://root@${MAIN}:22`);
+        expect(box(0)).toContain("sonarr");
+        expect(box(0)).toContain("vpn_gluetun");
+        expect(box(1)).toContain(`ssh://root@${GPU}:22`);
+        expect(box(1)).toContain("jellyfin");
+        expect(box(1)).not.toContain("sonarr");
     });
 });
 
