@@ -8,6 +8,7 @@ import { appLinks, crossHostLinks, hostOf, hostsRunningApps, hostView, isMultiHo
 import { addressSeenFrom, lanPorts, lanPublishedApps, peerPublishedApps, proxySourceAddress } from "../components/container";
 import { wiringPlan, seenFrom } from "../components/wiring";
 import { hostOfApp, hostsToCover, OneLineError, sshArguments } from "../scripts/host-access";
+import { evaluateStatus } from "../scripts/status";
 
 const allSecret = (): boolean => true;
 const GPU_KEY = SSH_HOST_KEY.replace(/.{4}$/, "gpu1");
@@ -99,6 +100,15 @@ describe("homelab:hosts", () => {
             expect.stringMatching(/^homelab:hosts\.gpu\.sshPrivateKey: host "gpu" has no deploy key/),
             "homelab:hosts.gpu.lanBindAddress: is required when apps run on several hosts: the other hosts reach this host's apps at its LAN address",
             'homelab:hosts.gpu.host: 192.168.1.10:22 is also host "main": declare each machine once and place apps on it by name',
+        ]);
+    });
+
+    test("a misspelt setting inside a host, and a misspelt homelab:placement, are named with the right spelling", () => {
+        const raw = twoHosts({}, {}, { sshHostkey: "x" });
+        const { placement, ...rest } = raw;
+        expect(problemsOf({ ...rest, placment: placement })).toEqual([
+            expect.stringMatching(/^homelab:placment: is not a setting of this program \(did you mean `homelab:placement`\?\)/),
+            expect.stringMatching(/^homelab:hosts\.gpu: "sshHostkey" is not a setting here \(did you mean `sshHostKey`\?\)\. Known: host, sshPort, sshUser, sshHostKey, sshPrivateKey, lanBindAddress, devices$/),
         ]);
     });
 
@@ -232,6 +242,13 @@ describe("day-two commands over every host (scripts/host-access.ts)", () => {
     test("each host is probed for its own apps only", () => {
         expect(hostView(cfg, cfg.hosts[1]).enabledApps).toEqual(["seerr", "caddy"]);
         expect(hostView(cfg, cfg.hosts[1]).target).toBe(cfg.hosts[1].target);
+    });
+
+    test("the status probe judges the VPN on Gluetun's host only: the other host has no tunnel to miss", () => {
+        const sections = (host: number) => new Set(evaluateStatus(hostView(cfg, cfg.hosts[host]), new Map()).map((l) => l.section));
+        expect(sections(0).has("vpn")).toBe(true);
+        expect(sections(1).has("vpn")).toBe(false);
+        expect(sections(1).has("apps")).toBe(true);
     });
 
     test("logs and restore go to the app's host; a --host that is not it is refused", () => {

@@ -86,7 +86,7 @@ describe("host work on every host that runs apps", () => {
             const step = command(name);
             // STATUS_ENV is itself shell assignments, quoted once more inside the script's.
             const stdin = String(readableInputs(step.serializedInputs.stdin, true)).replace(/'\\''/g, "'");
-            return { step, apps: /^APPS='([^']*)'$/m.exec(stdin)?.[1], lanBind: /^LAN_BIND='([^']*)'$/m.exec(stdin)?.[1], listen: /METRICS_LISTEN='([^']*)'/.exec(stdin)?.[1] };
+            return { step, apps: /(?:^|STATUS_ENV=')APPS='([^']*)'$/m.exec(stdin)?.[1], lanBind: /^LAN_BIND='([^']*)'$/m.exec(stdin)?.[1], listen: /METRICS_LISTEN='([^']*)'/.exec(stdin)?.[1] };
         };
         const main = watch("homelab-watch-watch");
         const gpu = watch("homelab-watch-gpu-watch");
