@@ -169,6 +169,11 @@ afterAll(() => {
     if (!process.env.HOMELAB_TEST_KEEP) cleanup();
 });
 
+test("shellcheck passes on the config-move step and the status probe", () => {
+    const r = run("shellcheck", ["-s", "bash", path.join(__dirname, "..", "..", "components", "host", "config-move.sh"), path.join(__dirname, "..", "..", "scripts", "status-probe.sh")]);
+    expect(r.stdout + r.stderr).toBe("");
+});
+
 test("every container runs on the host its placement names, and nothing else runs on either host", () => {
     expect(containersOn(MAIN)).toEqual([...ON_MAIN].sort());
     expect(containersOn(EDGE)).toEqual([...ON_EDGE].sort());
