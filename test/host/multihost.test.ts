@@ -71,13 +71,18 @@ async function runTheProgram(placement: Record<string, string>): Promise<Program
         indexersThroughVpn: false,
         storage: { type: "nfs", server: "10.219.0.5", export: "/volume1/media" },
     });
-    return mock().runProgram({
-        config: Object.fromEntries(Object.entries(raw).map(([k, v]) => [`homelab:${k}`, v])),
-        secretKeys: ["homelab:sshPrivateKey", "homelab:wireguardPrivateKey"],
-        preview: false,
-        revealSecrets: true,
-        stack: STACK,
+    // Each deploy is a fresh evaluation of the program: its own module registry.
+    let result: ProgramRun | undefined;
+    await jest.isolateModulesAsync(async () => {
+        result = await mock().runProgram({
+            config: Object.fromEntries(Object.entries(raw).map(([k, v]) => [`homelab:${k}`, v])),
+            secretKeys: ["homelab:sshPrivateKey", "homelab:wireguardPrivateKey"],
+            preview: false,
+            revealSecrets: true,
+            stack: STACK,
+        });
     });
+    return result!;
 }
 
 const FIRST_PLACEMENT = { flaresolverr: "edge", jellyfin: "edge", seerr: "edge", caddy: "edge" };
