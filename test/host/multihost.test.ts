@@ -117,7 +117,8 @@ function containersOn(host: TestHost): string[] {
 /** The status line of an HTTP answer fetched inside a container (busybox nc), or what went wrong. */
 function fetchFrom(host: TestHost, container: string, url: string): string {
     const { hostname, port, pathname } = new URL(url);
-    const request = `printf 'GET ${pathname} HTTP/1.0\\r\\nHost: ${hostname}\\r\\n\\r\\n' | nc -w 5 ${hostname} ${port} 2>&1 | head -n 1`;
+    // HTTP/1.1 as a client sends it; nc's input stays open a second so a slower server (qBittorrent) can answer.
+    const request = `(printf 'GET ${pathname} HTTP/1.1\\r\\nHost: ${hostname}:${port}\\r\\nConnection: close\\r\\n\\r\\n'; sleep 1) | nc -w 5 ${hostname} ${port} 2>&1 | head -n 1`;
     const r = run("docker", ["exec", host.name, "docker", "exec", container, "sh", "-c", request]);
     return r.stdout.trim() || `(nothing: exit ${r.status} ${r.stderr.trim()})`;
 }
