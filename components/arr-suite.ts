@@ -10,6 +10,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { AppId, appsWithRole, CATALOG } from "./catalog";
 import { HomelabConfig } from "./config";
+import { DockerHosts } from "./docker-host";
 import { appContainer, appImage, isEnabled, isVpnMember, lanPorts, namedVolume, NetworkPlacement } from "./container";
 import { VpnGateway } from "./vpn-gateway";
 
@@ -18,7 +19,8 @@ export const ARR_SUITE_APPS: readonly AppId[] = appsWithRole("indexer", "captcha
 
 export interface ArrSuiteArgs {
     cfg: HomelabConfig;
-    network: docker.Network;
+    /** Each app goes on its host's engine and network. */
+    hosts: DockerHosts;
     gateway: VpnGateway;
     dependsOn?: pulumi.Input<pulumi.Resource>[];
 }
@@ -97,9 +99,10 @@ export class ArrSuite extends pulumi.ComponentResource {
         const child = { parent: this };
         for (const id of ARR_SUITE_APPS.filter((app) => isEnabled(cfg, app))) {
             const spec = CATALOG[id];
+            const onHost = args.hosts.opts(id, child);
             const placement: NetworkPlacement = isVpnMember(cfg, id)
                 ? { kind: "vpn", namespace: args.gateway.namespace }
-                : { kind: "bridge", network: args.network, ports: lanPorts(cfg, [id]) };
+                : { kind: "bridge", network: args.hosts.of(id).network, ports: lanPorts(cfg, [id]) };
             let extraEnvs: pulumi.Input<string>[] = [];
             let uploads: pulumi.Input<docker.types.input.ContainerUpload>[] | undefined;
             if (id === "bazarr") {
@@ -125,12 +128,12 @@ export class ArrSuite extends pulumi.ComponentResource {
                 cfg,
                 id,
                 placement,
-                configVolume: spec.configPath ? namedVolume(name, id, "config", child) : undefined,
+                configVolume: spec.configPath ? namedVolume(name, id, "config", onHost) : undefined,
                 extraEnvs,
                 uploads,
                 // Prowlarr's FlareSolverr proxy is tested on create (FlareSolverr loads a page): wait until it is healthy.
                 waitHealthy: id === "flaresolverr" && cfg.wiring ? true : undefined,
-            }, appImage(name, cfg, id, child), { ...child, dependsOn: args.dependsOn });
+            }, appImage(name, cfg, id, onHost), { ...onHost, dependsOn: args.dependsOn });
         }
         this.registerOutputs({ containers: this.containers, apiKeys: this.apiKeys, bazarr: this.bazarr, logins: this.logins });
     }

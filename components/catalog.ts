@@ -339,6 +339,9 @@ export function addressSlot(id: AppId): number {
     return position + reserved;
 }
 
+/** The host device Jellyfin's hardware transcoding needs (VA-API / QSV). */
+export const JELLYFIN_GPU_DEVICE = "/dev/dri";
+
 export const OPTIONAL_APPS: readonly AppId[] = APP_IDS.filter((id) => CATALOG[id].optionalDefault !== undefined);
 
 /** Whether an app lives in Gluetun's network namespace, given `homelab:indexersThroughVpn`. */

@@ -6,7 +6,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as runtimeConfig from "@pulumi/pulumi/runtime/config";
 import { z } from "zod";
-import { APP_IDS, AppId, CATALOG, listenPortFor, livesInVpnNamespace, OPTIONAL_APPS, PROXY_PORTS, RENAMED_APPS, RETIRED_APPS, TORRENTING_PORT } from "./catalog";
+import { APP_IDS, AppId, appsWithRole, CATALOG, JELLYFIN_GPU_DEVICE, listenPortFor, livesInVpnNamespace, OPTIONAL_APPS, PROXY_PORTS, RENAMED_APPS, RETIRED_APPS, TORRENTING_PORT } from "./catalog";
 import { isSystemdCalendar } from "./calendar";
 import {
     cidrContains, cidrsOverlap, GLUETUN_CONTROL_PORT, GLUETUN_OWN_PORTS, isIpv4Address, isPinned, killSwitchSubnetProblem, normalizePath, parseCidr,
@@ -57,8 +57,16 @@ export const SECRET_KEYS = ["sshPrivateKey", "wireguardPrivateKey", "openvpnPass
 /** Settings that hold a credential inside a map (set with `pulumi config set --secret --path ...`). */
 export const NESTED_SECRET_KEYS = ["alerts"] as const;
 export type SecretKey = (typeof SECRET_KEYS)[number] | (typeof NESTED_SECRET_KEYS)[number];
-/** Settings whose value holds a credential: the secret keys, and `storage` (the SMB password inside it). */
-export type SecretSetting = SecretKey | "storage";
+/**
+ * Settings whose value holds a credential: the secret keys, `storage` (the SMB password inside it) and `hosts`
+ * (a host's own deploy key inside it).
+ */
+export type SecretSetting = SecretKey | "storage" | "hosts";
+/** The same: the settings that hold (or may hold) a credential. */
+export type SecretBearingKey = SecretSetting;
+
+/** The name the single-host keys (`homelab:host`, `sshHostKey`, ...) give their one host. */
+export const SINGLE_HOST_NAME = "main";
 
 export type VpnSettings =
     | { type: "wireguard"; privateKey: pulumi.Output<string>; countries: string[]; cities: string[]; portForwarding: boolean }
@@ -83,8 +91,27 @@ export function isSharedDataRoot(cfg: Pick<HomelabConfig, "storage">): boolean {
     return cfg.storage.type !== "local";
 }
 
-export interface HomelabConfig {
+/** One Docker host of the stack. */
+export interface HostSpec {
+    /** Its name in `homelab:hosts` (`main` for the single-host keys); used in resource names. */
+    name: string;
     target: DeployTarget;
+    /** The host's LAN address: WebUIs are published on it, and other hosts reach its apps there. */
+    lanBindAddress?: string;
+    /**
+     * Host devices this host offers to apps (e.g. /dev/dri). Undefined for the single-host keys, which declare
+     * none and so are not checked (the one host is the user's own machine).
+     */
+    devices?: string[];
+}
+
+export interface HomelabConfig {
+    /** The first host's target (the only one with the single-host keys). */
+    target: DeployTarget;
+    /** Every declared host, in the order of `homelab:hosts`; the first one runs the apps not placed elsewhere. */
+    hosts: HostSpec[];
+    /** The host name of every app (enabled or not), from `homelab:placement` or the first host. */
+    placement: Record<AppId, string>;
     puid: number;
     pgid: number;
     timezone: string;
@@ -94,6 +121,7 @@ export interface HomelabConfig {
     domain: string;
     acmeEmail?: string;
     lanSubnet: string;
+    /** The first host's LAN address. */
     lanBindAddress?: string;
     dockerSubnet: string;
     dockerRoot: string;
@@ -330,6 +358,27 @@ const httpUrl = z.string().trim().refine((v) => {
     }
 }, { message: "must be an http:// or https:// URL that answers with the caller's address in plain text, e.g. https://api.ipify.org" });
 
+/** A name in `homelab:hosts`: it becomes part of resource names and file names. */
+const HOST_NAME_PATTERN = /^[a-z][a-z0-9-]{0,30}$/;
+
+const devicePath = z.string().trim().regex(/^\/dev\/[\w./-]+$/, { message: "must be a device path under /dev, e.g. /dev/dri" });
+
+const hostEntry = z.preprocess(parseJsonish, z.object({
+    host: hostName,
+    sshPort: integer(1, 65535, "a TCP port").default(DEFAULTS.sshPort),
+    sshUser: z.string().trim().regex(/^[a-z_][a-z0-9_-]*$/, { message: "must be a Unix user name" }).default(DEFAULTS.sshUser),
+    sshHostKey: z.string({ message: "is required: the host's pinned public key (`ssh-keyscan -t ed25519 HOST | cut -d' ' -f2-`)" }).pipe(hostKey),
+    sshPrivateKey: privateKey.optional(),
+    lanBindAddress: ipv4.optional(),
+    devices: z.preprocess(parseJsonish, z.array(devicePath, { message: "must be a list of device paths, e.g. [/dev/dri]" })).default([]),
+}, { message: "must be a map: host, sshHostKey, lanBindAddress and optionally sshPort, sshUser, sshPrivateKey, devices" }).strict());
+
+const hostMap = z.preprocess(parseJsonish, z.record(
+    z.string().regex(HOST_NAME_PATTERN, { message: "host names are lower-case letters, digits and -, starting with a letter (e.g. main, gpu)" }),
+    hostEntry,
+    { message: "must be a map of host name to host settings, e.g. { main: { host: 192.168.1.10, sshHostKey: ..., lanBindAddress: 192.168.1.10 } }" },
+));
+
 const backupRepository = z.string().trim().refine(
     (v) => (/^\/[\w./@+-]*$/.test(v) && normalizePath(v) !== "/" && !/(^|\/)\.\.?(\/|$)/.test(v)) || /^sftp:[\w.@-]+:[\w./@+~-]+$/.test(v),
     { message: "must be an absolute path on the host (a mounted USB disk or NAS share, e.g. /mnt/backup/homelab) or sftp:user@host:/path" },
@@ -505,6 +554,8 @@ const schema = z.object({
     storage: storageSettings.default(DEFAULTS.storage),
     alerts: alertSettings.default({ interval: DEFAULTS.alerts.interval, repeat: DEFAULTS.alerts.repeat }),
     metrics: bool.default(DEFAULTS.metrics),
+    hosts: hostMap.optional(),
+    placement: appMap(z.string().trim().min(1, { message: "must be a host name from homelab:hosts" })).default({}),
 });
 type RawConfig = z.infer<typeof schema>;
 
@@ -515,7 +566,7 @@ export const CONFIG_KEYS = Object.keys(schema.shape) as (keyof RawConfig)[];
 type Problem = string;
 const key = (name: string) => `${NAMESPACE}:${name}`;
 
-function unknownAppProblems(raw: RawConfig, field: "apps" | "images" | "memoryLimits" | "hostPorts"): Problem[] {
+function unknownAppProblems(raw: RawConfig, field: "apps" | "images" | "memoryLimits" | "hostPorts" | "placement"): Problem[] {
     const allowed: readonly string[] = field === "apps" ? OPTIONAL_APPS
         : field === "hostPorts" ? APP_IDS.filter((id) => CATALOG[id].placement !== "gateway" && id !== "caddy") : APP_IDS;
     return Object.entries(raw[field]).flatMap(([name, value]) => {
@@ -533,10 +584,20 @@ function unknownAppProblems(raw: RawConfig, field: "apps" | "images" | "memoryLi
 }
 
 /** Checked on the raw values, so a credential in plain text is reported whatever else is wrong. */
-function plainTextSecretProblems(rawValues: Record<string, unknown>, isSecret: (k: SecretKey) => boolean): Problem[] {
-    return SECRET_KEYS.filter((secret) => rawValues[secret] !== undefined && !isSecret(secret)).map(
+function plainTextSecretProblems(rawValues: Record<string, unknown>, isSecret: (k: SecretSetting) => boolean): Problem[] {
+    const problems = SECRET_KEYS.filter((secret) => rawValues[secret] !== undefined && !isSecret(secret)).map(
         (secret) => `${key(secret)}: is stored in plain text. Set it again with \`pulumi config set --secret ${key(secret)} ...\``,
     );
+    const hosts = parseJsonish(rawValues.hosts);
+    if (hosts !== null && typeof hosts === "object" && !isSecret("hosts")) {
+        for (const [name, entry] of Object.entries(hosts as Record<string, unknown>)) {
+            const value = parseJsonish(entry);
+            if (value !== null && typeof value === "object" && (value as Record<string, unknown>).sshPrivateKey !== undefined) {
+                problems.push(`${key("hosts")}.${name}.sshPrivateKey: is stored in plain text. Set it again with \`pulumi config set --secret --path '${key("hosts")}.${name}.sshPrivateKey' ...\``);
+            }
+        }
+    }
+    return problems;
 }
 
 /** An alert token must come from a secret: `homelab:alerts` as a whole is then stored as one. */
@@ -546,9 +607,14 @@ function plainTextAlertTokenProblems(raw: RawConfig, isSecret: (k: SecretKey) =>
         `${key("alerts")}.${channel}.token: is stored in plain text. Set it again with \`pulumi config set --secret --path ${key("alerts")}.${channel}.token ...\``);
 }
 
+/** The stack reaches its server(s) over SSH: `homelab:host` or `homelab:hosts` is set. */
+function deploysOverSsh(raw: RawConfig): boolean {
+    return raw.host !== undefined || raw.hosts !== undefined;
+}
+
 function alertProblems(raw: RawConfig): Problem[] {
     const channels = [raw.alerts.ntfy, raw.alerts.gotify, raw.alerts.webhook].filter((c) => c !== undefined);
-    if (channels.length > 0 && raw.host === undefined) {
+    if (channels.length > 0 && !deploysOverSsh(raw)) {
         return [`${key("alerts")}: alerts are sent by a watcher on the server (a systemd timer installed over SSH): set ${key("host")} too, or unset them`];
     }
     return [];
@@ -685,7 +751,7 @@ function storagePasswordProblems(rawValues: Record<string, unknown>, isSecret: (
 function storageProblems(raw: RawConfig): Problem[] {
     if (raw.storage.type === "local") return [];
     const problems: Problem[] = [];
-    if (raw.host === undefined) problems.push(`${key("storage")}: a NAS data root is mounted on the server over SSH: set ${key("host")} too, or use type local`);
+    if (!deploysOverSsh(raw)) problems.push(`${key("storage")}: a NAS data root is mounted on the server over SSH: set ${key("host")} too, or use type local`);
     if (!/^\/[A-Za-z0-9._/-]+$/.test(raw.dataRoot)) {
         problems.push(`${key("dataRoot")}: a NAS data root becomes a systemd mount unit: use letters, digits and . _ - / only (e.g. ${DEFAULTS.dataRoot})`);
     }
@@ -698,11 +764,117 @@ function storageProblems(raw: RawConfig): Problem[] {
     return problems;
 }
 
+// ---- hosts and placement ------------------------------------------------------------------------------
+
+/** The single-host keys that `homelab:hosts` replaces (the shared sshPrivateKey stays allowed). */
+const SINGLE_HOST_KEYS = ["host", "sshPort", "sshUser", "sshHostKey", "lanBindAddress"] as const;
+
+/** The hosts as declared: `homelab:hosts` in order, or the one host of the single-host keys. */
+function declaredHostNames(raw: RawConfig): string[] {
+    return raw.hosts ? Object.keys(raw.hosts) : [SINGLE_HOST_NAME];
+}
+
+/** Each app's host: `homelab:placement`, or the first declared host. Unknown names are reported separately. */
+function placementOf(raw: RawConfig): Record<AppId, string> {
+    const first = declaredHostNames(raw)[0] ?? SINGLE_HOST_NAME;
+    return Object.fromEntries(APP_IDS.map((id) => [id, (raw.placement[id] as string | undefined) ?? first])) as Record<AppId, string>;
+}
+
+function hostsProblems(raw: RawConfig, enabled: AppId[], rawValues: Record<string, unknown>): Problem[] {
+    if (!raw.hosts) return [];
+    const problems: Problem[] = [];
+    for (const single of SINGLE_HOST_KEYS) {
+        if (rawValues[single] !== undefined) problems.push(`${key(single)}: cannot be used together with ${key("hosts")}: move it into each host's entry (${key("hosts")}.<name>.${single})`);
+    }
+    const names = Object.keys(raw.hosts);
+    if (names.length === 0) problems.push(`${key("hosts")}: declares no host; add at least one (e.g. main: { host: 192.168.1.10, sshHostKey: ..., lanBindAddress: 192.168.1.10 })`);
+    const placement = placementOf(raw);
+    const inUse = new Set(enabled.map((id) => placement[id]));
+    const seen = new Map<string, string>();
+    for (const name of names) {
+        const entry = raw.hosts[name];
+        const where = `${key("hosts")}.${name}`;
+        if (!entry.sshPrivateKey && !raw.sshPrivateKey) {
+            problems.push(`${where}.sshPrivateKey: host "${name}" has no deploy key: set the shared ${key("sshPrivateKey")} or this host's own (\`pulumi config set --secret --path '${where}.sshPrivateKey' < KEYFILE\`)`);
+        }
+        if (entry.lanBindAddress && !cidrContains(raw.lanSubnet, entry.lanBindAddress)) {
+            problems.push(`${where}.lanBindAddress: ${entry.lanBindAddress} is outside ${key("lanSubnet")} ${raw.lanSubnet}. Use the host's address on that LAN`);
+        }
+        if (inUse.size > 1 && inUse.has(name) && !entry.lanBindAddress) {
+            problems.push(`${where}.lanBindAddress: is required when apps run on several hosts: the other hosts reach this host's apps at its LAN address`);
+        }
+        const endpoint = `${entry.host}:${entry.sshPort}`;
+        const twin = seen.get(endpoint);
+        if (twin) problems.push(`${where}.host: ${endpoint} is also host "${twin}": declare each machine once and place apps on it by name`);
+        else seen.set(endpoint, name);
+    }
+    return problems;
+}
+
+/** Every host name in `homelab:placement` must be declared (unknown app names are unknownAppProblems'). */
+function placementHostProblems(raw: RawConfig): Problem[] {
+    const hosts = declaredHostNames(raw);
+    return Object.entries(raw.placement)
+        .filter(([id, host]) => (APP_IDS as readonly string[]).includes(id) && !hosts.includes(host as string))
+        .map(([id, host]) => `${key("placement")}.${id}: "${host}" is not a host in ${key("hosts")} (${raw.hosts ? `declared: ${hosts.join(", ")}` : `without ${key("hosts")} the one host is "${SINGLE_HOST_NAME}"`})`);
+}
+
+const SHARE_HINT = `or put the data root on a NAS share mounted at the same path on every host (${key("storage")})`;
+
+/** Why an app that mounts the data tree may not run away from the download client, by what it does there. */
+function awayFromDataReason(id: AppId): string {
+    switch (CATALOG[id].role) {
+        case "library":
+            return "its imports are hardlinks of qBittorrent's downloads, and hardlinks need both on one filesystem";
+        case "streaming":
+            return "it streams the media the library managers write there, and would see an empty local folder";
+        default:
+            return "it works on the data tree qBittorrent and the library managers write there, and would see an empty local folder";
+    }
+}
+
+/**
+ * The invariants a placement must keep: the VPN namespace lives on the gateway's host, and the apps of the
+ * data tree share it unless the data root is a NAS share (the same mount on every host).
+ */
+function placementProblems(raw: RawConfig, enabled: AppId[]): Problem[] {
+    // A placement on an undeclared host is reported once, by placementHostProblems.
+    if (placementHostProblems(raw).length > 0) return [];
+    const problems: Problem[] = [];
+    const placement = placementOf(raw);
+    const where = (id: AppId) => `${key("placement")}.${id}`;
+    const title = (id: AppId) => CATALOG[id].title;
+    const gateway = appsWithRole("vpn-gateway")[0];
+    for (const id of enabled.filter((app) => livesInVpnNamespace(app, raw.indexersThroughVpn))) {
+        if (placement[id] !== placement[gateway]) {
+            problems.push(`${where(id)}: ${title(id)} is on "${placement[id]}" but ${title(gateway)} is on "${placement[gateway]}": it lives in ${title(gateway)}'s network namespace (the VPN and its kill switch), which exists on one host only. Place it on "${placement[gateway]}"`);
+        }
+    }
+    const downloader = appsWithRole("download-client")[0];
+    if (!isSharedDataRoot({ storage: toStorageSettings(raw.storage) })) {
+        for (const id of enabled.filter((app) => CATALOG[app].data !== "none" && app !== downloader)) {
+            if (placement[id] !== placement[downloader]) {
+                problems.push(`${where(id)}: ${title(id)} is on "${placement[id]}" but ${title(downloader)} and the data root ${raw.dataRoot} are on "${placement[downloader]}": ${awayFromDataReason(id)}. Place it on "${placement[downloader]}", ${SHARE_HINT}`);
+            }
+        }
+    }
+    return problems;
+}
+
+/** A device an app is given must be one its host declares (`homelab:hosts.<name>.devices`). */
+function deviceProblems(raw: RawConfig, enabled: AppId[]): Problem[] {
+    if (!raw.hosts || !raw.jellyfinHardwareAcceleration || !enabled.includes("jellyfin") || placementHostProblems(raw).length > 0) return [];
+    const host = placementOf(raw).jellyfin;
+    const devices = raw.hosts[host]?.devices ?? [];
+    if (devices.includes(JELLYFIN_GPU_DEVICE)) return [];
+    return [`${key("jellyfinHardwareAcceleration")}: Jellyfin runs on "${host}", which does not declare ${JELLYFIN_GPU_DEVICE} (${key("hosts")}.${host}.devices). Add it there if that host has the GPU, or place Jellyfin on the host that does`];
+}
+
 function backupProblems(raw: RawConfig): Problem[] {
     const backup = raw.backup;
     if (!backup?.repository) return [];
     const problems: Problem[] = [];
-    if (raw.host === undefined) problems.push(`${key("backup")}.repository: backups run on the server (a systemd timer installed over SSH): set ${key("host")} too, or unset the repository`);
+    if (!deploysOverSsh(raw)) problems.push(`${key("backup")}.repository: backups run on the server (a systemd timer installed over SSH): set ${key("host")} too, or unset the repository`);
     const { daily, weekly, monthly } = backup.keep;
     if (daily + weekly + monthly === 0) problems.push(`${key("backup")}.keep: keeps no snapshot at all; keep at least one (default: daily ${DEFAULTS.backup.keep.daily}, weekly ${DEFAULTS.backup.keep.weekly})`);
     return problems;
@@ -714,7 +886,9 @@ function schemaAt(path: readonly (string | number)[]): z.ZodType | undefined {
     for (const segment of ["", ...path]) {
         current = unwrap(current);
         if (segment === "") continue;
-        current = current instanceof z.ZodObject ? (current.shape as Record<string, z.ZodType>)[String(segment)] : undefined;
+        // A map of names (`hosts`): any name leads to the schema of its value.
+        current = current instanceof z.ZodObject ? (current.shape as Record<string, z.ZodType>)[String(segment)]
+            : current instanceof z.ZodRecord ? (current.valueType as z.ZodType) : undefined;
     }
     return unwrap(current);
 }
@@ -815,19 +989,24 @@ function isSecretKey(name: SecretSetting): boolean {
 /** A rule across settings, run only when every setting it reads is valid (so it never blames a bad value twice). */
 interface CrossCheck {
     reads: (keyof RawConfig)[];
-    check: (raw: RawConfig, enabledApps: AppId[]) => Problem[];
+    /** `rawValues`: the settings as written, for rules about which keys are set at all. */
+    check: (raw: RawConfig, enabledApps: AppId[], rawValues: Record<string, unknown>) => Problem[];
 }
 
 const CROSS_CHECKS: CrossCheck[] = [
-    ...(["apps", "images", "memoryLimits", "hostPorts"] as const).map((field): CrossCheck => ({ reads: [field], check: (raw) => unknownAppProblems(raw, field) })),
+    ...(["apps", "images", "memoryLimits", "hostPorts", "placement"] as const).map((field): CrossCheck => ({ reads: [field], check: (raw) => unknownAppProblems(raw, field) })),
     { reads: ["host", "sshHostKey", "sshPrivateKey"], check: targetProblems },
     { reads: ["vpnType", "wireguardPrivateKey", "openvpnUser", "openvpnPassword"], check: vpnProblems },
     { reads: ["host", "lanSubnet", "lanBindAddress", "dockerSubnet"], check: networkProblems },
     { reads: ["apps", "hostPorts", "indexersThroughVpn", "sshPort"], check: (raw, apps) => hostPortProblems(raw, apps) },
     { reads: ["renderGroupId", "jellyfinHardwareAcceleration"], check: jellyfinProblems },
-    { reads: ["backup", "host"], check: backupProblems },
-    { reads: ["storage", "host", "dataRoot", "dockerRoot"], check: storageProblems },
-    { reads: ["alerts", "host"], check: alertProblems },
+    { reads: ["backup", "host", "hosts"], check: backupProblems },
+    { reads: ["storage", "host", "hosts", "dataRoot", "dockerRoot"], check: storageProblems },
+    { reads: ["alerts", "host", "hosts"], check: alertProblems },
+    { reads: ["hosts", "sshPrivateKey", "lanSubnet", "apps", "placement"], check: hostsProblems },
+    { reads: ["hosts", "placement"], check: placementHostProblems },
+    { reads: ["hosts", "placement", "apps", "indexersThroughVpn", "storage", "dataRoot"], check: placementProblems },
+    { reads: ["hosts", "placement", "apps", "jellyfinHardwareAcceleration"], check: deviceProblems },
 ];
 
 /**
@@ -859,11 +1038,11 @@ export function parseConfig(rawValues: Record<string, unknown>, isSecret: (k: Se
     const raw = values as RawConfig;
     const enabledApps = enabledAppsOf(raw);
     for (const rule of CROSS_CHECKS) {
-        if (rule.reads.every((field) => !invalid.has(field))) problems.push(...rule.check(raw, enabledApps));
+        if (rule.reads.every((field) => !invalid.has(field))) problems.push(...rule.check(raw, enabledApps, rawValues));
     }
     if (!invalid.has("alerts")) problems.push(...plainTextAlertTokenProblems(raw, isSecret));
     if (problems.length > 0) throw new ConfigError(problems);
-    return toHomelabConfig(raw, enabledApps);
+    return toHomelabConfig(raw, enabledApps, placementOf(raw));
 }
 
 function perApp<T>(overrides: Record<string, T>, fallback: (id: AppId) => T): Record<AppId, T> {
@@ -881,16 +1060,36 @@ function toStorageSettings(storage: RawConfig["storage"]): StorageSettings {
     }
 }
 
-function toHomelabConfig(raw: RawConfig, enabledApps: AppId[]): HomelabConfig {
+function hostSpecs(raw: RawConfig, single: DeployTarget): HostSpec[] {
+    if (!raw.hosts) return [{ name: SINGLE_HOST_NAME, target: single, lanBindAddress: raw.lanBindAddress }];
+    return Object.entries(raw.hosts).map(([name, entry]) => ({
+        name,
+        target: {
+            kind: "ssh",
+            host: entry.host,
+            port: entry.sshPort,
+            user: entry.sshUser,
+            hostKey: entry.sshHostKey,
+            privateKey: pulumi.secret((entry.sshPrivateKey ?? raw.sshPrivateKey)!),
+        },
+        lanBindAddress: entry.lanBindAddress,
+        devices: entry.devices,
+    }));
+}
+
+function toHomelabConfig(raw: RawConfig, enabledApps: AppId[], placement: Record<AppId, string>): HomelabConfig {
     const common = { countries: raw.vpnCountries, cities: raw.vpnCities, portForwarding: raw.vpnPortForwarding };
     const vpn: VpnSettings = raw.vpnType === "wireguard"
         ? { type: "wireguard", privateKey: pulumi.secret(raw.wireguardPrivateKey!), ...common }
         : { type: "openvpn", user: raw.openvpnUser!, password: pulumi.secret(raw.openvpnPassword!), ...common };
-    const target: DeployTarget = raw.host === undefined
+    const single: DeployTarget = raw.host === undefined
         ? { kind: "local" }
         : { kind: "ssh", host: raw.host, port: raw.sshPort, user: raw.sshUser, hostKey: raw.sshHostKey!, privateKey: pulumi.secret(raw.sshPrivateKey!) };
+    const hosts = hostSpecs(raw, single);
     return {
-        target,
+        target: hosts[0].target,
+        hosts,
+        placement,
         puid: raw.puid,
         pgid: raw.pgid,
         timezone: raw.timezone,
@@ -899,7 +1098,7 @@ function toHomelabConfig(raw: RawConfig, enabledApps: AppId[]): HomelabConfig {
         domain: raw.domain,
         acmeEmail: raw.acmeEmail,
         lanSubnet: raw.lanSubnet,
-        lanBindAddress: raw.lanBindAddress,
+        lanBindAddress: hosts[0].lanBindAddress,
         dockerSubnet: raw.dockerSubnet,
         dockerRoot: raw.dockerRoot,
         vpn,

@@ -8,6 +8,8 @@ import * as pulumi from "@pulumi/pulumi";
 import { addressSlot, AppId, AppSpec, CATALOG, DATA_MOUNT_PATH, GLUETUN_HEALTH_URL, listenPortFor, livesInVpnNamespace } from "./catalog";
 import { HomelabConfig } from "./config";
 import { addressInSubnet } from "./invariants";
+import { crossHostLinks, hostOf, lanEndpoint, sameHost } from "./placement";
+import { appsCanMove, configMove } from "./config-move";
 
 export const RESTART_POLICY = "unless-stopped";
 export const LOG_OPTIONS = { "max-size": "10m", "max-file": "3" };
@@ -38,12 +40,22 @@ export function userFacingApps(cfg: HomelabConfig): AppId[] {
 }
 
 /**
- * Apps published on the LAN bind address (when one is set): every user-facing app with a WebUI for people
- * (a catalog `exposure`). FlareSolverr has none: it is an unauthenticated browser inside the VPN namespace,
- * reached only by Prowlarr.
+ * Apps published on their host's LAN bind address (when it has one), open to the whole LAN: every user-facing
+ * app with a WebUI for people (a catalog `exposure`). FlareSolverr has none: it is an unauthenticated browser
+ * inside the VPN namespace, reached only by Prowlarr.
  */
 export function lanPublishedApps(cfg: HomelabConfig): AppId[] {
-    return cfg.lanBindAddress ? userFacingApps(cfg).filter((id) => CATALOG[id].exposure !== undefined) : [];
+    return userFacingApps(cfg).filter((id) => CATALOG[id].exposure !== undefined && hostOf(cfg, id).lanBindAddress !== undefined);
+}
+
+/**
+ * Apps published on their host's LAN address only because an app on another host calls them (no WebUI for
+ * people): the host's firewall admits each such port from the calling hosts alone, never from the whole LAN.
+ */
+export function peerPublishedApps(cfg: HomelabConfig): AppId[] {
+    const lan = new Set(lanPublishedApps(cfg));
+    const servers = new Set(crossHostLinks(cfg).map((link) => link.server));
+    return cfg.enabledApps.filter((id) => servers.has(id) && !lan.has(id));
 }
 
 /** The port an app listens on in its container with this config. */
@@ -66,6 +78,26 @@ export function stackAddress(cfg: HomelabConfig, id: AppId): string {
 /** Where other containers reach an app on the stack network: members answer on the gateway's alias. */
 export function upstreamOf(cfg: HomelabConfig, id: AppId): string {
     return `${isVpnMember(cfg, id) ? "gluetun" : id}:${appPort(cfg, id)}`;
+}
+
+/**
+ * How `client` reaches `server` (`host:port`): on the same host the VPN namespace uses fixed addresses or
+ * localhost and the bridge uses names; across hosts, the server's host LAN address and published port.
+ */
+export function addressSeenFrom(cfg: HomelabConfig, client: AppId, server: AppId): string {
+    if (!sameHost(cfg, client, server)) {
+        const { host, port } = lanEndpoint(cfg, server);
+        return `${host}:${port}`;
+    }
+    return isVpnMember(cfg, client) ? addressFromVpnNamespace(cfg, server) : upstreamOf(cfg, server);
+}
+
+/**
+ * The source address an app sees on requests from the reverse proxy: Caddy's fixed stack address on the same
+ * host, the proxy host's LAN address across hosts (Docker masquerades outgoing container traffic).
+ */
+export function proxySourceAddress(cfg: HomelabConfig, id: AppId): string {
+    return sameHost(cfg, "caddy", id) ? stackAddress(cfg, "caddy") : lanEndpoint(cfg, "caddy").host;
 }
 
 /** How an app is reached from inside the VPN namespace: members are localhost, bridge apps a fixed address. */
@@ -187,6 +219,8 @@ function networkInputs(cfg: HomelabConfig, placement: NetworkPlacement, id: AppI
 export function appContainer(name: string, args: AppContainerArgs, image: docker.RemoteImage, opts: pulumi.CustomResourceOptions): docker.Container {
     const { cfg, id } = args;
     const spec = CATALOG[id];
+    // With several hosts, the config volume follows the app to its new host before the container starts there.
+    const moved = args.configVolume && appsCanMove(cfg) ? [configMove(`${name}-${id}`, cfg, id, args.configVolume, opts)] : [];
     return new docker.Container(`${name}-${id}`, {
         name: id,
         image: image.imageId,
@@ -216,12 +250,22 @@ export function appContainer(name: string, args: AppContainerArgs, image: docker
             { label: VPN_LABEL, value: String(args.placement.kind === "vpn") },
         ],
         ...networkInputs(cfg, args.placement, id),
-    }, { ...opts, deleteBeforeReplace: true });
+    }, { ...opts, dependsOn: withDependencies(opts.dependsOn, moved), deleteBeforeReplace: true });
 }
 
-/** The ports of those apps that are LAN-published, on the LAN bind address only; none without one. */
+function withDependencies(given: pulumi.CustomResourceOptions["dependsOn"], more: pulumi.Resource[]): pulumi.CustomResourceOptions["dependsOn"] {
+    if (more.length === 0 || given === undefined) return more.length === 0 ? given : more;
+    if (Array.isArray(given)) return [...given, ...more];
+    if (pulumi.Resource.isInstance(given)) return [given, ...more];
+    throw new Error("appContainer: dependsOn must be a resource or a list of them when the config volume can move");
+}
+
+/**
+ * The ports of those apps that are published (LAN WebUIs, and APIs other hosts call), on their host's LAN
+ * bind address only; none without one.
+ */
 export function lanPorts(cfg: HomelabConfig, ids: AppId[]): docker.types.input.ContainerPort[] {
-    const published = new Set(lanPublishedApps(cfg));
+    const published = new Set([...lanPublishedApps(cfg), ...peerPublishedApps(cfg)]);
     return ids.filter((id) => published.has(id))
-        .map((id) => ({ internal: appPort(cfg, id), external: cfg.hostPorts[id], ip: cfg.lanBindAddress, protocol: "tcp" }));
+        .map((id) => ({ internal: appPort(cfg, id), external: cfg.hostPorts[id], ip: hostOf(cfg, id).lanBindAddress, protocol: "tcp" }));
 }

@@ -9,7 +9,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { DATA_MOUNT_PATH, TORRENTING_PORT } from "./catalog";
 import { HomelabConfig } from "./config";
-import { appContainer, appImage, appPort, namedVolume, stackAddress } from "./container";
+import { appContainer, appImage, appPort, namedVolume, proxySourceAddress } from "./container";
 import { VpnGateway } from "./vpn-gateway";
 
 export interface DownloaderArgs {
@@ -63,7 +63,7 @@ export function qbittorrentConf(passwordHash: string, cfg: HomelabConfig): strin
         "WebUI\\HostHeaderValidation=false",
         "WebUI\\ReverseProxySupportEnabled=true",
         // Only Caddy may tell qBittorrent who the client is (never another container on the bridge).
-        `WebUI\\TrustedReverseProxiesList=${stackAddress(cfg, "caddy")}`,
+        `WebUI\\TrustedReverseProxiesList=${proxySourceAddress(cfg, "qbittorrent")}`,
         "",
     ].join("\n");
 }

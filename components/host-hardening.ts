@@ -17,10 +17,16 @@ export type SshTarget = Extract<DeployTarget, { kind: "ssh" }>;
 export interface HostHardeningArgs {
     cfg: HomelabConfig;
     target: SshTarget;
+    /** The apps on this host (Fail2Ban jails); defaults to every enabled app (one host). */
+    apps?: AppId[];
     /** Host ports that containers publish on the LAN bind address: reachable from the LAN subnet only. */
     lanAppPorts: number[];
     /** Host ports of the server's own services (node_exporter) on the LAN bind address: LAN subnet only. */
     lanHostPorts?: number[];
+    /** Stacks on several hosts: ports published for other hosts, each reachable from those hosts' addresses only. */
+    peerPorts?: PeerPort[];
+    /** Stacks on several hosts: the other hosts' LAN addresses (never banned by Fail2Ban). */
+    peerAddresses?: string[];
     /**
      * The apps whose logs Fail2Ban reads. It starts after them: Docker fills a named volume from the
      * image only while it is empty, so nothing may be written into an app's volume before its container.
@@ -28,6 +34,16 @@ export interface HostHardeningArgs {
     logWriters: pulumi.Input<pulumi.Resource[]>;
     /** The NAS mount of the data root (homelab:storage nfs/smb): the data tree is made on the share, after it. */
     dataMount?: DataMount;
+}
+
+export interface PeerPort {
+    port: number;
+    from: string[];
+}
+
+/** `PEER_PORTS` of the firewall step, or undefined (not even exported) on a single host. */
+export function peerPortsVariable(peers: PeerPort[] | undefined): string | undefined {
+    return peers && peers.length > 0 ? peers.map((p) => `${p.port}@${p.from.join(",")}`).join(" ") : undefined;
 }
 
 /** How every remote command reaches the host: the stack's SSH user and key, host key pinned. */
@@ -43,8 +59,8 @@ function appOwner(cfg: HomelabConfig, id: AppId): string {
 }
 
 /** One Fail2Ban jail per enabled app that logs failed logins, reading the log inside its config volume. */
-export function fail2banJails(cfg: HomelabConfig): string {
-    return cfg.enabledApps
+export function fail2banJails(cfg: HomelabConfig, apps: AppId[] = cfg.enabledApps): string {
+    return apps
         .flatMap((id: AppId) => {
             const log = CATALOG[id].loginLog;
             if (!log) return [];
@@ -98,11 +114,13 @@ export class HostHardening extends pulumi.ComponentResource {
             LAN_APP_PORTS: args.lanAppPorts.join(" "),
             LAN_HOST_PORTS: (args.lanHostPorts ?? []).join(" "),
             DOCKER_SUBNET: cfg.dockerSubnet,
+            PEER_PORTS: peerPortsVariable(args.peerPorts),
         }, { dependsOn: [this.dataTree] });
         this.fail2ban = run("fail2ban", {
             SSH_PORT: target.port,
-            JAILS: fail2banJails(cfg),
+            JAILS: fail2banJails(cfg, args.apps),
             DOCKER_SUBNET: cfg.dockerSubnet,
+            PEER_ADDRESSES: args.peerAddresses && args.peerAddresses.length > 0 ? args.peerAddresses.join(" ") : undefined,
             ...FAIL2BAN_DEFAULTS,
         }, { dependsOn: pulumi.output(args.logWriters).apply((apps) => [this.firewall, ...apps]) });
 

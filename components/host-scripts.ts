@@ -47,6 +47,11 @@ export interface HostScriptVariables {
         LAN_HOST_PORTS?: string;
         /** The stack's Docker bridge subnet. */
         DOCKER_SUBNET: string;
+        /**
+         * Stacks on several hosts: `port@address,address` items (space-separated) for ports that only the other
+         * hosts that call them may reach. Absent on a single host.
+         */
+        PEER_PORTS?: string;
     };
     fail2ban: {
         SSH_PORT: number;
@@ -58,6 +63,8 @@ export interface HostScriptVariables {
         JAILS: string;
         /** The stack's Docker subnet: never banned (the reverse proxy's address is in it). */
         DOCKER_SUBNET: string;
+        /** Stacks on several hosts: the other hosts' LAN addresses (space-separated), never banned. */
+        PEER_ADDRESSES?: string;
         /**
          * How long (in all) to wait for apps that have just started to fill their volume and write their
          * log before a jail is skipped.
@@ -92,6 +99,18 @@ export interface HostScriptVariables {
         OWNER: string;
         /** The container Seerr replaces (Jellyseerr's). */
         OLD_CONTAINER: string;
+    };
+    "config-move": {
+        /** The app's container name. */
+        APP: string;
+        VOLUME: string;
+        /** The volume's data directory under Docker's root (the same on every host: homelab:dockerRoot). */
+        VOLUME_DIR: string;
+        /** The app's host now, and the ssh command line that runs `bash` there as root. */
+        TARGET: string;
+        TARGET_SHELL: string;
+        /** `<host name>=<ssh command line>` per line, for the stack's other hosts. */
+        OTHERS: string;
     };
     "seerr-restart": {
         CONTAINER: string;

@@ -8,7 +8,7 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { AppId, CATALOG, PROXY_PORTS } from "./catalog";
 import { HomelabConfig } from "./config";
-import { appContainer, appImage, namedVolume, upstreamOf } from "./container";
+import { addressSeenFrom, appContainer, appImage, namedVolume } from "./container";
 
 export interface ProxyRoute {
     app: AppId;
@@ -44,7 +44,7 @@ export function proxyHost(cfg: HomelabConfig, id: AppId): string | undefined {
 export function proxyRoutes(cfg: HomelabConfig): ProxyRoute[] {
     return cfg.enabledApps.flatMap((id) => {
         const host = proxyHost(cfg, id);
-        return host === undefined ? [] : [{ app: id, host, upstream: upstreamOf(cfg, id), lanOnly: CATALOG[id].exposure !== "public" }];
+        return host === undefined ? [] : [{ app: id, host, upstream: addressSeenFrom(cfg, "caddy", id), lanOnly: CATALOG[id].exposure !== "public" }];
     });
 }
 

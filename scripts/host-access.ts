@@ -3,13 +3,16 @@
  * stack's config is read offline from Pulumi.<stack>.yaml (as `npm run plan` reads it), and the host is
  * reached over SSH as the stack's user with the deploy key `pulumi up` wrote to ~/.ssh/homelab-media/, the
  * host key pinned to `homelab:sshHostKey` (never trusted on first use). Local mode: the local shell and engine.
+ * With `homelab:hosts`, each host the way the program reaches it (its own key files and pinned key).
  */
 import { spawn, spawnSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { ConfigError, HomelabConfig, NAMESPACE, parseConfig, SecretSetting } from "../components/config";
-import { knownHostsLine, sshFilePaths } from "../components/docker-host";
+import { AppId } from "../components/catalog";
+import { ConfigError, HomelabConfig, HostSpec, NAMESPACE, parseConfig, SecretSetting } from "../components/config";
+import { hostSuffix, knownHostsLine, sshFilePaths } from "../components/docker-host";
+import { hostOf, hostsRunningApps } from "../components/placement";
 import { ChosenStack, chooseStack, examplePlaceholders, OneLineError, StackOptions, USAGE_EXIT } from "./cli";
 import { readStackConfig } from "./plan";
 
@@ -45,6 +48,26 @@ export function loadStackConfig(options: ChosenStack): HomelabConfig {
     }
 }
 
+/** `--host NAME` for every command that works on the stack's hosts. */
+export const HOST_OPTION_HELP = "  --host NAME        only the host NAME of homelab:hosts (default: every host that runs apps)";
+
+/** The hosts a command covers: every host that runs apps, or the one `--host NAME` names. */
+export function hostsToCover(cfg: HomelabConfig, name: string | undefined): HostSpec[] {
+    const running = hostsRunningApps(cfg);
+    if (name === undefined) return running;
+    const host = running.find((h) => h.name === name);
+    if (!host) throw new OneLineError(`homelab: --host ${name} is not a host of this stack that runs apps (${running.map((h) => h.name).join(", ")})`, USAGE_EXIT);
+    return [host];
+}
+
+/** The host an app runs on; with `--host NAME`, it must be that one. */
+export function hostOfApp(cfg: HomelabConfig, app: AppId, name: string | undefined): HostSpec {
+    const hosts = hostsToCover(cfg, name);
+    const host = hostOf(cfg, app);
+    if (!hosts.includes(host)) throw new OneLineError(`homelab: ${app} runs on host ${host.name}, not on ${hosts.map((h) => h.name).join(", ")} (homelab:placement)`, USAGE_EXIT);
+    return host;
+}
+
 function expandHome(file: string): string {
     return file.startsWith("~/") ? path.join(os.homedir(), file.slice(2)) : file;
 }
@@ -61,10 +84,10 @@ export interface HostShell {
 }
 
 /** The ssh arguments of the stack: pinned host key, the deploy key, no prompts. */
-export function sshArguments(options: StackOptions, cfg: HomelabConfig): string[] {
-    const target = cfg.target;
+export function sshArguments(options: StackOptions, cfg: HomelabConfig, host: HostSpec = cfg.hosts[0]): string[] {
+    const target = host.target;
     if (target.kind !== "ssh") throw new Error("local target");
-    const files = sshFilePaths(options.stack);
+    const files = sshFilePaths(options.stack, hostSuffix(cfg, host));
     const identity = expandHome(files.identity);
     if (!fs.existsSync(identity)) {
         throw new OneLineError(`homelab: no deploy key at ${identity}: \`pulumi up\` writes it from homelab:sshPrivateKey (or copy the key there, mode 600)`);
@@ -83,7 +106,7 @@ export function sshArguments(options: StackOptions, cfg: HomelabConfig): string[
 }
 
 /** Turns an ssh failure (exit 255) into one line that says what is wrong. */
-export function sshFailure(cfg: HomelabConfig, stderr: string): OneLineError {
+export function sshFailure(cfg: Pick<HomelabConfig, "target">, stderr: string): OneLineError {
     const target = cfg.target;
     const where = target.kind === "ssh" ? `${target.host}:${target.port}` : "local";
     if (/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/.test(stderr)) {
@@ -96,14 +119,14 @@ export function sshFailure(cfg: HomelabConfig, stderr: string): OneLineError {
     return new OneLineError(`homelab: cannot reach ${where} over SSH (${reason.replace(/^ssh: /, "")}): nothing was done`, 2);
 }
 
-export function hostShell(options: StackOptions, cfg: HomelabConfig): HostShell {
-    const target = cfg.target;
+export function hostShell(options: StackOptions, cfg: HomelabConfig, host: HostSpec = cfg.hosts[0]): HostShell {
+    const target = host.target;
     const command = target.kind === "ssh"
-        ? { file: "ssh", args: [...sshArguments(options, cfg), target.user === "root" ? "bash -s" : "sudo -n bash -s"] }
+        ? { file: "ssh", args: [...sshArguments(options, cfg, host), target.user === "root" ? "bash -s" : "sudo -n bash -s"] }
         : { file: "bash", args: ["-s"] };
     const where = target.kind === "ssh" ? `${target.user}@${target.host}:${target.port}` : "local";
     const check = (status: number, stderr: string) => {
-        if (target.kind === "ssh" && status === 255) throw sshFailure(cfg, stderr);
+        if (target.kind === "ssh" && status === 255) throw sshFailure(host, stderr);
     };
     return {
         where,

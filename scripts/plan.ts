@@ -61,10 +61,11 @@ function containsSecure(value: unknown): boolean {
     return !!value && typeof value === "object" && Object.values(value as Record<string, unknown>).some(containsSecure);
 }
 
-function withPlaceholders(value: unknown): unknown {
-    if (isSecure(value)) return "plan-placeholder";
-    if (Array.isArray(value)) return value.map(withPlaceholders);
-    if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withPlaceholders(v)]));
+/** The value with every nested `{ secure: ... }` replaced by the placeholder of its key (an SSH key for a host's sshPrivateKey). */
+function withPlaceholders(value: unknown, name = ""): unknown {
+    if (isSecure(value)) return SECRET_PLACEHOLDERS[name as SecretKey] ?? "plan-placeholder";
+    if (Array.isArray(value)) return value.map((v) => withPlaceholders(v));
+    if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withPlaceholders(v, k)]));
     return value;
 }
 
@@ -73,8 +74,8 @@ export function readStackConfig(file: string): StackConfig {
     const secretKeys: string[] = [];
     for (const [key, value] of Object.entries(parseStackFile(file))) {
         if (value && typeof value === "object" && !("secure" in (value as Record<string, unknown>)) && containsSecure(value)) {
-            // A secret set with --path inside a map (homelab:storage.password, homelab:alerts.ntfy.token): the CLI
-            // decrypts it in place and reports the whole key as secret.
+            // A secret set with --path inside a map (homelab:storage.password, homelab:alerts.ntfy.token,
+            // homelab:hosts.<name>.sshPrivateKey): the CLI decrypts it in place and reports the whole key as secret.
             config[key] = withPlaceholders(value);
             secretKeys.push(key);
         } else if (value && typeof value === "object" && "secure" in (value as Record<string, unknown>)) {

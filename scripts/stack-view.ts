@@ -28,6 +28,8 @@ export interface ContainerView {
     capabilities: string[];
     /** For the reverse proxy: `host -> upstream` pairs read from its generated Caddyfile. */
     routes: { host: string; upstream: string }[];
+    /** The Docker host it runs on (its provider's `host`). */
+    dockerHost: string;
 }
 
 export interface HostCommandView {
@@ -54,6 +56,8 @@ export interface WiringView {
 
 export interface StackView {
     dockerHost: string;
+    /** Every Docker host of the stack (one per host that runs apps), in declaration order. */
+    dockerHosts: string[];
     containers: ContainerView[];
     hostCommands: HostCommandView[];
     networks: { name: string; subnet: string }[];
@@ -102,6 +106,12 @@ function caddyRoutes(caddyfile: string): { host: string; upstream: string }[] {
     return [...caddyfile.matchAll(/^(\S+) \{\n(?:\t.*\n)*?\treverse_proxy (\S+)$/gm)].map((m) => ({ host: m[1], upstream: m[2] }));
 }
 
+const LOCAL_ENGINE = "unix:///var/run/docker.sock";
+
+function providerHost(provider: CapturedResource | undefined): string {
+    return provider ? String(readable(provider).host ?? LOCAL_ENGINE) : LOCAL_ENGINE;
+}
+
 function containerView(resource: CapturedResource, byUrn: Map<string, CapturedResource>): ContainerView {
     const inputs = readable(resource);
     const labels = asArray(inputs.labels);
@@ -127,6 +137,7 @@ function containerView(resource: CapturedResource, byUrn: Map<string, CapturedRe
         devices: asArray(inputs.devices).map((d) => String(d.hostPath)),
         capabilities: asArray<string>((inputs.capabilities as Inputs | undefined)?.adds),
         routes: asArray(inputs.uploads).flatMap((u) => (typeof u.content === "string" ? caddyRoutes(u.content) : [])),
+        dockerHost: providerHost(byUrn.get(resource.provider.replace(/::[^:]*$/, ""))),
     };
 }
 
@@ -208,12 +219,13 @@ function wiringView(resource: CapturedResource, byUrn: Map<string, CapturedResou
 
 export function buildStackView(resources: CapturedResource[]): StackView {
     const byUrn = new Map(resources.map((r) => [r.urn, r]));
-    const provider = resources.find((r) => r.type === DOCKER_PROVIDER);
+    const providers = resources.filter((r) => r.type === DOCKER_PROVIDER);
     const proxy = resources.find((r) => r.type === CONTAINER && readable(r).name === "caddy");
     const gateway = resources.find((r) => r.type === CONTAINER && asArray(readable(r).labels).some((l) => l.label === "homelab.app" && l.value === "gluetun"));
     const hostCommands = resources.filter((r) => r.type === COMMAND).map(hostCommandView);
     return {
-        dockerHost: provider ? String(readable(provider).host ?? "unix:///var/run/docker.sock") : "unix:///var/run/docker.sock",
+        dockerHost: providerHost(providers[0]),
+        dockerHosts: providers.map(providerHost),
         containers: resources.filter((r) => r.type === CONTAINER).map((r) => containerView(r, byUrn)).sort(byCatalogOrder),
         hostCommands,
         networks: resources.filter((r) => r.type === NETWORK).map((r) => {
@@ -253,11 +265,13 @@ function renderSettings(settings: DeploySettings): string[] {
 }
 
 export function renderPlanText(view: StackView): string {
-    const lines = [...renderSettings(view.settings), "", `Docker host: ${view.dockerHost}`];
-    for (const network of view.networks) lines.push(`Network: ${network.name} ${network.subnet}`);
+    const multiHost = view.dockerHosts.length > 1;
+    const lines = [...renderSettings(view.settings), "", multiHost ? `Docker hosts: ${view.dockerHosts.join(", ")} (one network each)` : `Docker host: ${view.dockerHost}`];
+    for (const network of multiHost ? view.networks.slice(0, 1) : view.networks) lines.push(`Network: ${network.name} ${network.subnet}`);
     lines.push("", `Containers (${view.containers.length}):`);
     for (const c of view.containers) {
         lines.push(`  ${c.name}`);
+        if (multiHost) lines.push(`    host     ${c.dockerHost}`);
         lines.push(`    image    ${c.image}`);
         lines.push(`    network  ${describePlacement(c.placement)}`);
         lines.push(`    ports    ${c.ports.map((p) => `${p.ip}:${p.external}->${p.internal}/${p.protocol}`).join(", ") || "none published"}`);
@@ -303,9 +317,20 @@ export function renderMermaid(view: StackView): string {
         lines.push(`  ${nodeId(gateway)} ==>|WireGuard/OpenVPN tunnel| vpn_provider((ProtonVPN))`);
     }
     const network = view.networks[0];
-    lines.push(`  subgraph bridge["Docker network ${network ? `${network.name} ${network.subnet}` : ""}"]`);
-    for (const c of bridged.filter((c) => !vpnByGateway.has(c.name))) lines.push(`    ${nodeId(c.name)}["${c.name}"]`);
-    lines.push("  end");
+    const onBridge = bridged.filter((c) => !vpnByGateway.has(c.name));
+    if (view.dockerHosts.length > 1) {
+        // Several hosts: one box per host, its Docker network inside (the VPN namespace lives on its gateway's host).
+        view.dockerHosts.forEach((host, i) => {
+            lines.push(`  subgraph bridge_${i}["${host}: Docker network ${network ? `${network.name} ${network.subnet}` : ""}"]`);
+            for (const c of onBridge.filter((x) => x.dockerHost === host)) lines.push(`    ${nodeId(c.name)}["${c.name}"]`);
+            for (const gateway of [...vpnByGateway.keys()].filter((g) => view.containers.find((x) => x.name === g)?.dockerHost === host)) lines.push(`    vpn_${nodeId(gateway)}`);
+            lines.push("  end");
+        });
+    } else {
+        lines.push(`  subgraph bridge["Docker network ${network ? `${network.name} ${network.subnet}` : ""}"]`);
+        for (const c of onBridge) lines.push(`    ${nodeId(c.name)}["${c.name}"]`);
+        lines.push("  end");
+    }
     for (const c of view.containers) {
         if (c.name === "caddy") continue;
         const published = c.ports.filter((p) => p.ip !== "0.0.0.0");

@@ -30,6 +30,8 @@ FORECAST_DAYS="${FORECAST_DAYS:-7}" SAMPLES="${SAMPLES:-/var/lib/homelab/watch/d
 
 # ================================================================ collect ================================
 
+runs_gateway() { [[ " $APPS " == *" $GATEWAY "* ]]; }
+
 fact() { printf '%s\t%s\n' "$1" "$(printf '%s' "$2" | tr '\t\n' '  ')"; }
 
 # GET an http(s) URL with what the host has: curl, wget, or bash's /dev/tcp for plain http.
@@ -108,9 +110,11 @@ collect() {
         fact "mem.$name" "$usage"
     done
 
-    # ---- VPN ----
+    # ---- VPN ---- (on the host the gateway runs on: with several hosts, the others have no VPN namespace)
     pid="$(docker inspect -f '{{.State.Pid}}' "$GATEWAY" 2>/dev/null || echo 0)"
-    if [[ "$pid" =~ ^[1-9][0-9]*$ ]]; then
+    if ! runs_gateway; then
+        :
+    elif [[ "$pid" =~ ^[1-9][0-9]*$ ]]; then
         fact vpn.links "$(nsenter -t "$pid" -n ip -o link show up 2>&1 | awk -F': ' '{print $2}' | cut -d@ -f1 | tr '\n' ' ')"
         for address in $PROBE_ADDRESSES; do
             fact "vpn.route.$address" "$(nsenter -t "$pid" -n ip route get "$address" 2>&1 | head -n 1)"
@@ -122,7 +126,7 @@ collect() {
     else
         fact vpn.links "ERROR $GATEWAY is not running"
     fi
-    if outside="$(http_get "$ECHO_URL" 2>&1)"; then fact vpn.host "$outside"; else fact vpn.host "ERROR ${outside:-no answer}"; fi
+    runs_gateway && if outside="$(http_get "$ECHO_URL" 2>&1)"; then fact vpn.host "$outside"; else fact vpn.host "ERROR ${outside:-no answer}"; fi
 
     # ---- storage ----
     # A NAS share may not answer (a hard NFS mount blocks): everything that touches the data root has a time limit.
@@ -481,7 +485,7 @@ judge() {
         return 0
     fi
     judge_apps
-    judge_vpn
+    if runs_gateway; then judge_vpn; fi
     judge_storage
     judge_backups
     judge_lan

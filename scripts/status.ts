@@ -13,22 +13,24 @@
  */
 import { spawnSync } from "child_process";
 import * as fs from "fs";
-import { HomelabConfig } from "../components/config";
+import { HomelabConfig, HostSpec } from "../components/config";
+import { hostView } from "../components/placement";
 import { shellAssignments, STATUS_PROBE, statusVariables } from "../components/watcher";
-import { CommandSpec, parseArgs, USAGE_EXIT } from "./cli";
-import { chooseHostStack, hostShell, loadStackConfig, OneLineError, runCli } from "./host-access";
+import { ChosenStack, CommandSpec, parseArgs, USAGE_EXIT } from "./cli";
+import { chooseHostStack, HOST_OPTION_HELP, hostShell, hostsToCover, loadStackConfig, OneLineError, runCli } from "./host-access";
 
 export const STATUS_COMMAND: CommandSpec = {
     name: "status",
-    synopsis: "[--stack NAME] [--stack-file FILE] [--json]",
+    synopsis: "[--host NAME] [--stack NAME] [--stack-file FILE] [--json]",
     help: [
         "One screen about your deployed stack, read from the server the way the program reaches it (read-only):",
         "each app, the VPN tunnel and leak check, storage, backups. Exit 0 when all is good, 1 when anything is wrong",
         "(the reason on its line), 2 when the server or its Docker engine cannot be reached, 3 for the example stack.",
         "",
         "  --json             the same as JSON, for scripts",
+        HOST_OPTION_HELP,
     ],
-    valueOptions: [],
+    valueOptions: ["--host"],
     flags: ["--json"],
 };
 
@@ -89,20 +91,37 @@ export function probeScript(cfg: HomelabConfig): string {
     return `${shellAssignments(statusVariables(cfg), true)}\n${fs.readFileSync(STATUS_PROBE, "utf8")}`;
 }
 
+/**
+ * One host's verdicts: the probe run with that host's view of the config (its apps; the VPN checks only where
+ * the gateway runs, which the probe decides from APPS).
+ */
+function hostStatus(stack: ChosenStack, cfg: HomelabConfig, host: HostSpec): { where: string; lines: StatusLine[] } {
+    const shell = hostShell(stack, cfg, host);
+    const result = shell.run(probeScript(hostView(cfg, host)));
+    if (result.status !== 0) throw new OneLineError(`homelab: the status probe failed on ${shell.where}: ${result.stderr.trim().split("\n").pop()}`, 2);
+    const lines = parseVerdicts(result.stdout);
+    const engine = lines.find((l) => l.section === "docker" && l.name === "engine" && !l.ok);
+    if (engine !== undefined) throw new OneLineError(`homelab: the Docker engine on ${shell.where} cannot be reached, so nothing about the apps is known: ${engine.text}`, 2);
+    return { where: shell.where, lines };
+}
+
 async function main(): Promise<number> {
     const args = parseArgs(process.argv.slice(2), STATUS_COMMAND);
     if (args.positional.length > 0) throw new OneLineError(`status: unexpected argument "${args.positional[0]}" (npm run status -- --help)`, USAGE_EXIT);
     const stack = chooseHostStack(args.stack);
     const cfg = loadStackConfig(stack);
-    const shell = hostShell(stack, cfg);
-    const result = shell.run(probeScript(cfg));
-    if (result.status !== 0) throw new OneLineError(`homelab: the status probe failed on ${shell.where}: ${result.stderr.trim().split("\n").pop()}`, 2);
-    const lines = parseVerdicts(result.stdout);
-    const engine = lines.find((l) => l.section === "docker" && l.name === "engine" && !l.ok);
-    if (engine !== undefined) throw new OneLineError(`homelab: the Docker engine on ${shell.where} cannot be reached, so nothing about the apps is known: ${engine.text}`, 2);
-    const bad = lines.filter((l) => !l.ok).length;
-    if (args.flags.has("--json")) console.log(JSON.stringify({ stack: stack.stack, host: shell.where, ok: bad === 0, lines }, null, 2));
-    else console.log(renderStatus(shell.where, lines));
+    const results = hostsToCover(cfg, args.values.get("--host")).map((host) => ({ host, ...hostStatus(stack, cfg, host) }));
+    const bad = results.flatMap((r) => r.lines).filter((l) => !l.ok).length;
+    const json = args.flags.has("--json");
+    if (cfg.hosts.length === 1) {
+        const [{ where, lines }] = results;
+        if (json) console.log(JSON.stringify({ stack: stack.stack, host: where, ok: bad === 0, lines }, null, 2));
+        else console.log(renderStatus(where, lines));
+    } else if (json) {
+        console.log(JSON.stringify({ stack: stack.stack, ok: bad === 0, hosts: results.map((r) => ({ name: r.host.name, host: r.where, ok: r.lines.every((l) => l.ok), lines: r.lines })) }, null, 2));
+    } else {
+        console.log(results.map((r) => renderStatus(`${r.host.name} (${r.where})`, r.lines)).join("\n\n"));
+    }
     return bad === 0 ? 0 : 1;
 }
 

@@ -33,9 +33,11 @@ function isKnownKey(dotted: string): boolean {
     if (!(CONFIG_KEYS as readonly string[]).includes(top)) return false;
     if (rest.length === 0) return true;
     // App maps: app names, and the old or retired names the program refuses with one line saying what to do.
-    if (["apps", "images", "memoryLimits", "hostPorts"].includes(top)) {
+    if (["apps", "images", "memoryLimits", "hostPorts", "placement"].includes(top)) {
         return rest.length === 1 && ((APP_IDS as readonly string[]).includes(rest[0]) || rest[0] in RENAMED_APPS || RETIRED_APPS.has(rest[0]));
     }
+    // Host names are the user's own: `hosts.<name>.<setting>`.
+    if (top === "hosts") return rest.length === 2 && knownKeysAt(["hosts", rest[0]]).includes(rest[1]);
     let prefix = [top];
     for (const part of rest) {
         if (!knownKeysAt(prefix).includes(part)) return false;
@@ -72,7 +74,7 @@ describe("README lines and the code", () => {
             const key = /'?homelab:([\w.]+)'?/.exec(line)?.[1] ?? "";
             expect({ line, known: isKnownKey(key) }).toEqual({ line, known: true });
             // Credentials: the secret keys, and those inside a map (the SMB password, the alert channels' tokens).
-            const credential = (SECRET_KEYS as readonly string[]).includes(key) || /^(storage\.password|alerts\.\w+\.token)$/.test(key);
+            const credential = (SECRET_KEYS as readonly string[]).includes(key) || /^(storage\.password|alerts\.\w+\.token|hosts\.[\w-]+\.sshPrivateKey)$/.test(key);
             expect({ line, secret: line.includes("--secret") }).toEqual({ line, secret: credential });
             expect({ line, path: line.includes("--path") }).toEqual({ line, path: key.includes(".") });
         }

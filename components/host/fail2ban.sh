@@ -12,6 +12,8 @@
 #            kinds: servarr, jellyfin, qbittorrent, seerr; the file name may contain a "*" glob; "link":
 #            the path is the app's own symbolic link to its current log, followed, waited for, never created),
 #            DOCKER_SUBNET (never banned by the app jails: the reverse proxy's address is in it),
+#            PEER_ADDRESSES (optional, stacks on several hosts: the other hosts' LAN addresses, never banned
+#            either: a reverse proxy or client on another host arrives from its host's address),
 #            BAN_TIME, FIND_TIME, MAX_RETRY, LOG_WAIT_SECONDS (how long, in all, to wait for apps that have
 #            just started to fill their volume and write their log before their jail is skipped).
 set -euo pipefail
@@ -22,6 +24,7 @@ trap 'echo "homelab: ${STEP} failed on $(hostname) (exit $?)" >&2' ERR
 
 : "${SSH_PORT:?SSH_PORT is not set}" "${DOCKER_SUBNET:?DOCKER_SUBNET is not set}" "${BAN_TIME:?BAN_TIME is not set}" "${FIND_TIME:?FIND_TIME is not set}" "${MAX_RETRY:?MAX_RETRY is not set}"
 JAILS="${JAILS:-}"
+PEER_ADDRESSES="${PEER_ADDRESSES:-}"
 
 JAIL_FILE=/etc/fail2ban/jail.d/homelab.local
 FILTER_DIR=/etc/fail2ban/filter.d
@@ -42,6 +45,9 @@ LOG_WAIT_SECONDS="${LOG_WAIT_SECONDS:-0}"
 LOG_DEADLINE=$((SECONDS + LOG_WAIT_SECONDS))
 [[ "$DOCKER_SUBNET" =~ ^([0-9]{1,3}\.){3}[0-9]{1,3}/[0-9]{1,2}$ || "$DOCKER_SUBNET" =~ ^[0-9A-Fa-f:]+/[0-9]{1,3}$ ]] ||
     fail "fail2ban (DOCKER_SUBNET is not a CIDR: '$DOCKER_SUBNET')"
+for address in $PEER_ADDRESSES; do
+    [[ "$address" =~ ^([0-9]{1,3}\.){3}[0-9]{1,3}$ ]] || fail "fail2ban (PEER_ADDRESSES: not an IPv4 address: '$address')"
+done
 for t in "$BAN_TIME" "$FIND_TIME"; do
     [[ "$t" =~ ^(-1|[0-9]+[smhdw]?)$ ]] || fail "fail2ban (not a fail2ban time: '$t')"
 done
@@ -131,7 +137,7 @@ render_jails() {
         echo "banaction = iptables-allports"
         echo "chain = DOCKER-USER"
         echo "# Behind the reverse proxy an app logs the proxy's Docker address: banning it would cut off every site."
-        echo "ignoreip = 127.0.0.1/8 ::1 $DOCKER_SUBNET"
+        echo "ignoreip = 127.0.0.1/8 ::1 $DOCKER_SUBNET${PEER_ADDRESSES:+ $PEER_ADDRESSES}"
         echo "bantime = $BAN_TIME"
         echo "findtime = $FIND_TIME"
         echo "maxretry = $MAX_RETRY"

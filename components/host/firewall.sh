@@ -8,7 +8,8 @@
 #           its live DOCKER-USER rules); disables ufw only if create enabled it. While ufw stays enabled the
 #           SSH allow rule is kept, so a delete never locks the owner out.
 # Variables: SSH_PORT, LAN_SUBNET, PUBLIC_PORTS, LAN_APP_PORTS, LAN_HOST_PORTS (host services such as
-#            node_exporter: LAN sources only), DOCKER_SUBNET.
+#            node_exporter: LAN sources only), DOCKER_SUBNET, and PEER_PORTS (optional, stacks on several
+#            hosts): "port@address,address ..." for ports that only the listed hosts may reach.
 set -euo pipefail
 
 ACTION="${1:-}"
@@ -19,6 +20,7 @@ trap 'echo "homelab: ${STEP} failed on $(hostname) (exit $?)" >&2' ERR
 PUBLIC_PORTS="${PUBLIC_PORTS:-}"
 LAN_APP_PORTS="${LAN_APP_PORTS:-}"
 LAN_HOST_PORTS="${LAN_HOST_PORTS:-}"
+PEER_PORTS="${PEER_PORTS:-}"
 
 STATE_DIR=/var/lib/homelab
 STATE_FILE="$STATE_DIR/firewall.state"
@@ -29,6 +31,7 @@ export DEBIAN_FRONTEND=noninteractive
 
 is_port() { [[ "$1" =~ ^[0-9]+$ ]] && (("$1" >= 1 && "$1" <= 65535)); }
 is_cidr() { [[ "$1" =~ ^([0-9]{1,3}\.){3}[0-9]{1,3}/[0-9]{1,2}$ ]]; }
+is_ipv4() { [[ "$1" =~ ^([0-9]{1,3}\.){3}[0-9]{1,3}$ ]]; }
 
 STEP="firewall (invalid variables)"
 is_port "$SSH_PORT" || fail "firewall (SSH_PORT is not a port: '$SSH_PORT')"
@@ -39,6 +42,19 @@ read -r -a LAN_PORTS <<<"$LAN_APP_PORTS"
 read -r -a HOST_PORTS <<<"$LAN_HOST_PORTS"
 for port in "${PUBLIC[@]}" "${LAN_PORTS[@]}" "${HOST_PORTS[@]}"; do
     is_port "$port" || fail "firewall (not a port: '$port')"
+done
+# PEERS: one "port address" pair per line.
+read -r -a PEER_ITEMS <<<"$PEER_PORTS"
+PEERS=()
+for item in "${PEER_ITEMS[@]}"; do
+    port="${item%%@*}"
+    is_port "$port" || fail "firewall (PEER_PORTS: not a port in '$item')"
+    IFS=',' read -r -a peer_addresses <<<"${item#*@}"
+    [[ "$item" == *@* && ${#peer_addresses[@]} -gt 0 ]] || fail "firewall (PEER_PORTS: '$item' is not port@address,...)"
+    for address in "${peer_addresses[@]}"; do
+        is_ipv4 "$address" || fail "firewall (PEER_PORTS: not an IPv4 address in '$item')"
+        PEERS+=("$port $address")
+    done
 done
 
 # The DOCKER-USER rules, in order (each line is the argument list after "-A DOCKER-USER").
@@ -52,6 +68,11 @@ docker_user_rules() {
     done
     for port in "${LAN_PORTS[@]}"; do
         echo "-s $LAN_SUBNET -p tcp -m conntrack --ctstate DNAT --ctproto tcp --ctorigdstport $port -j RETURN"
+    done
+    local peer address
+    for peer in "${PEERS[@]}"; do
+        read -r port address <<<"$peer"
+        echo "-s $address/32 -p tcp -m conntrack --ctstate DNAT --ctproto tcp --ctorigdstport $port -j RETURN"
     done
     # Any other published port, and anything routed straight at a container address, is dropped.
     echo "-m conntrack --ctstate DNAT -j DROP"
@@ -81,6 +102,11 @@ ufw_rules() {
     local port
     for port in "${PUBLIC[@]}"; do echo "allow $port/tcp|homelab public"; done
     for port in "${LAN_PORTS[@]}" "${HOST_PORTS[@]}"; do echo "allow from $LAN_SUBNET to any port $port proto tcp|homelab lan"; done
+    local peer address
+    for peer in "${PEERS[@]}"; do
+        read -r port address <<<"$peer"
+        echo "allow from $address to any port $port proto tcp|homelab peer"
+    done
 }
 
 # Rules this script added, as "ufw show added" prints them (recognised by their "homelab ..." comment).
@@ -175,7 +201,7 @@ create() {
         [[ "$line" == 3 ]] && fail "firewall (DOCKER-USER rules not loaded)"
         sleep 1
     done
-    echo "homelab: firewall active on $(hostname): ssh $SSH_PORT, public [${PUBLIC[*]}], lan-only [${LAN_PORTS[*]}] from $LAN_SUBNET"
+    echo "homelab: firewall active on $(hostname): ssh $SSH_PORT, public [${PUBLIC[*]}], lan-only [${LAN_PORTS[*]}] from $LAN_SUBNET${PEER_PORTS:+, other hosts only [$PEER_PORTS]}"
 }
 
 delete() {

@@ -12,9 +12,10 @@ import * as docker from "@pulumi/docker";
 import * as pulumi from "@pulumi/pulumi";
 import { AppId, appsWithRole, CATALOG, DATA_MOUNT_PATH, MediaKind } from "../catalog";
 import { HomelabConfig } from "../config";
-import { addressFromVpnNamespace, appPort, isEnabled, isVpnMember, stackAddress, upstreamOf } from "../container";
+import { addressSeenFrom, appPort, isEnabled, isVpnMember, proxySourceAddress, stackAddress } from "../container";
 import { SERVARR_USER } from "../arr-suite";
 import { AlertChannel, AlertTarget, alertConnectionName, SERVARR_ALERT_APPS, ServarrAlertApp } from "./alerts";
+import { hostOf, hostView } from "../placement";
 import { appConnection } from "./core/connection";
 import type { JellyfinSetup, JellyfinWiring } from "./jellyfin";
 import { AppAddress, AppConnection, JellyfinCollectionType, wiringConstructors, WiringConstructors } from "./resources";
@@ -43,7 +44,7 @@ export interface WiringArgs {
     constructors?: WiringConstructors;
 }
 
-/** Where the provider reaches an app from the Docker host: its fixed stack address (members: the gateway's). */
+/** Where the provider reaches an app from its Docker host: its fixed stack address (members: the gateway's). */
 export function appAddress(cfg: HomelabConfig, id: AppId): AppAddress {
     return { host: stackAddress(cfg, isVpnMember(cfg, id) ? "gluetun" : id), port: appPort(cfg, id), basePath: "" };
 }
@@ -53,7 +54,7 @@ export function appAddress(cfg: HomelabConfig, id: AppId): AppAddress {
  * names (fixed addresses), bridge apps reach members through the gateway's alias.
  */
 export function seenFrom(cfg: HomelabConfig, client: AppId, server: AppId): { host: string; port: number; url: string } {
-    const hostPort = isVpnMember(cfg, client) ? addressFromVpnNamespace(cfg, server) : upstreamOf(cfg, server);
+    const hostPort = addressSeenFrom(cfg, client, server);
     const at = hostPort.lastIndexOf(":");
     return { host: hostPort.slice(0, at), port: Number(hostPort.slice(at + 1)), url: `http://${hostPort}` };
 }
@@ -154,7 +155,7 @@ export function wiringPlan(cfg: HomelabConfig): PlannedWiring[] {
         key: "jellyfin", kind: "jellyfin", app: "jellyfin", talksTo: ["jellyfin"], after: ["jellyfin-setup"],
         settings: [
             ...libraries.map((id) => `library ${JELLYFIN_LIBRARIES[mediaKindOf(id)].name} -> ${mediaFolder(mediaKindOf(id))}`),
-            `known proxy ${stackAddress(cfg, "caddy")} (Caddy)`,
+            `known proxy ${proxySourceAddress(cfg, "jellyfin")} (Caddy)`,
             `local network ${cfg.lanSubnet}`,
             `API key "${JELLYFIN_API_KEY_APP}"`,
         ],
@@ -297,7 +298,8 @@ export class Wiring extends pulumi.ComponentResource {
         this.cfg = args.cfg;
         this.credentials = args.credentials;
         this.make = args.constructors ?? wiringConstructors;
-        const connection = appConnection(this.cfg);
+        // One SSH connection per host: the provider reaches each app from the host it runs on.
+        const connections = new Map(this.cfg.hosts.map((host) => [host.name, appConnection(host)]));
         this.plan = wiringPlan(this.cfg);
         for (const step of this.plan) {
             const containers = [...new Set(step.talksTo.flatMap((id) => containersReaching(this.cfg, id)))];
@@ -305,6 +307,7 @@ export class Wiring extends pulumi.ComponentResource {
                 ...containers.map((id) => required(args.containers[id], `the ${CATALOG[id].title} container (for ${step.key})`)),
                 ...step.after.map((key) => required(this.resources[key], `the ${key} wiring first (for ${step.key})`)),
             ];
+            const connection = connections.get(hostOf(this.cfg, step.app).name)!;
             // Without the alias a renamed resource would be created anew and the old one deleted, and a wiring
             // resource's delete removes what it added (Seerr's Sonarr and Radarr entries).
             const aliases = step.formerKey ? [{ name: `${name}-${step.formerKey}` }] : undefined;
@@ -321,7 +324,7 @@ export class Wiring extends pulumi.ComponentResource {
      * it (it checks Seerr's own `restartRequired`, so running it again is harmless).
      */
     private seerrRestart(name: string, seerr: SeerrWiring): pulumi.CustomResource {
-        return hostStep(name, this.cfg, "seerr-restart", { CONTAINER: "seerr", PORT: appPort(this.cfg, "seerr"), WAIT_SECONDS: 180 }, {
+        return hostStep(name, hostView(this.cfg, hostOf(this.cfg, "seerr")), "seerr-restart", { CONTAINER: "seerr", PORT: appPort(this.cfg, "seerr"), WAIT_SECONDS: 180 }, {
             parent: this,
             dependsOn: [seerr],
             triggers: [seerr.observed.apply((o) => o?.trustProxySavedAt ?? "")],
@@ -397,7 +400,7 @@ export class Wiring extends pulumi.ComponentResource {
                     adminUser: admin.user,
                     adminPassword: admin.password,
                     libraries: this.jellyfinLibraries(),
-                    knownProxies: [stackAddress(cfg, "caddy")],
+                    knownProxies: [proxySourceAddress(cfg, "jellyfin")],
                     localNetworkSubnets: [cfg.lanSubnet],
                     apiKeyApp: JELLYFIN_API_KEY_APP,
                 }, opts);

@@ -8,6 +8,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { isSecretEnvelope, ProgramRun, readableInputs, runProgram } from "../../scripts/mock-engine";
 import { ofType, programModule, REMOTE_COMMAND, revealOutput } from "../support/graph";
+import { graphRows, recordedSingleHostGraph } from "../support/single-host-graph";
 
 let run: ProgramRun;
 const RUNNER = fs.readFileSync(path.join(__dirname, "..", "..", "components", "host", "homelab-backup.sh"), "utf8");
@@ -61,4 +62,8 @@ test("the password is a generated random.RandomPassword, and the stack says wher
     expect(passwords).toHaveLength(1);
     expect(passwords[0].serializedInputs).toMatchObject({ length: 32, special: false });
     expect(run.outputs.backups).toBe("restic to /mnt/usb/homelab, *-*-* 03:30:00, keeping 7 daily, 8 weekly, 0 monthly");
+});
+
+test("the graph keeps every URN, parent and provider of the single-host program before homelab:hosts (no replacement on upgrade)", () => {
+    expect(graphRows(run)).toEqual(recordedSingleHostGraph("backup"));
 });

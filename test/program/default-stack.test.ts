@@ -10,6 +10,7 @@ import {
     CONTAINER, container, containers, DOCKER_PROVIDER, env, envOf, inputs, nonSecretText, ofType, portsOf, REMOTE_COMMAND, REMOTE_IMAGE, upload,
 } from "../support/graph";
 import { APP_PORTS, DEFAULT_APPS, GLUETUN_VARIABLES, isPinnedImage, NEVER_PUBLISHED, SERVARR_APPS, SHARED_DATA_APPS } from "../support/expected";
+import { graphRows, recordedSingleHostGraph } from "../support/single-host-graph";
 
 let run: ProgramRun;
 
@@ -477,4 +478,8 @@ describe("Seerr replaces Jellyseerr and keeps its data", () => {
         expect(restart.propertyDependencies.triggers).toEqual([byName("homelab-wiring-seerr").urn]);
         expect(container(run, "caddy").dependencies).toContain(restart.urn);
     });
+});
+
+test("the graph keeps every URN, parent and provider of the single-host program before homelab:hosts (no replacement on upgrade)", () => {
+    expect(graphRows(run)).toEqual(recordedSingleHostGraph("default"));
 });

@@ -6,6 +6,7 @@ import { programOptions } from "../support/fixtures";
 import * as pulumi from "@pulumi/pulumi";
 import { ProgramRun, runProgram } from "../../scripts/mock-engine";
 import { containers, DOCKER_PROVIDER, ofType, REMOTE_COMMAND } from "../support/graph";
+import { graphRows, recordedSingleHostGraph } from "../support/single-host-graph";
 
 let run: ProgramRun;
 let warnings: string[];
@@ -53,4 +54,8 @@ test("the wiring reaches the apps directly from this machine, with no SSH connec
     for (const r of wiring) expect(r.serializedInputs.connection).toEqual({ kind: "local" });
     const sonarr = wiring.find((r) => r.name === "homelab-wiring-sonarr")!;
     expect(sonarr.serializedInputs.address).toEqual({ host: "172.30.0.14", port: 8989, basePath: "" });
+});
+
+test("the graph keeps every URN, parent and provider of the single-host program before homelab:hosts (no replacement on upgrade)", () => {
+    expect(graphRows(run)).toEqual(recordedSingleHostGraph("local"));
 });
