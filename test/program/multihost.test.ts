@@ -104,7 +104,7 @@ describe("host work on every host that runs apps", () => {
         const backups = ofType(run, REMOTE_COMMAND).filter((r) => /^homelab-backup(-gpu)?-backup$/.test(r.name));
         expect(backups.map((b) => [b.name, (readableInputs(b.serializedInputs.connection, true) as Record<string, unknown>).host]).sort())
             .toEqual([["homelab-backup-backup", MAIN], ["homelab-backup-gpu-backup", GPU]]);
-        const repository = (b: CapturedResource) => /^export REPOSITORY='([^']*)'$/m.exec(String(readableInputs(b.serializedInputs.create, true)))?.[1];
+        const repository = (b: CapturedResource) => /^export REPOSITORY='([^']*)'$/m.exec(String(readableInputs(b.serializedInputs.stdin, true)))?.[1];
         expect(backups.map(repository).sort()).toEqual(["/mnt/backup/homelab", "/mnt/backup/homelab-gpu"]);
         expect(Object.keys(run.outputs.backupPassword as Record<string, unknown>)).toEqual(["main", "gpu"]);
     });
