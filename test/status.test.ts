@@ -3,7 +3,6 @@
  * a non-zero exit), and the CLIs' bad input without a host. The probe itself runs for real against the local
  * engine (local mode) in test/host/status-local.test.ts, and against a Debian host in test/host/status.test.ts.
  */
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -11,6 +10,7 @@ import { stringify as toYaml } from "yaml";
 import { rawConfig } from "./support/fixtures";
 import { HomelabConfig, parseConfig } from "../components/config";
 import { evaluateStatus, Facts, parseFacts, renderStatus, StatusLine } from "../scripts/status";
+import { cli, CliRun } from "./support/cli";
 
 const ROOT = path.join(__dirname, "..");
 const NOW = 1_800_000_000;
@@ -175,18 +175,6 @@ test("docker's memory sizes, as the probe reads them", () => {
 
 // ---- the CLIs, for real (child processes, started together: each loads the program's modules) ---------------
 
-interface CliRun { status: number | null; stdout: string; stderr: string }
-
-function cli(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
-    return new Promise((resolve) => {
-        const child = spawn(process.execPath, ["-r", path.join(ROOT, "scripts", "register-ts.js"), path.join(ROOT, "scripts", `${script}.ts`), ...args],
-            { env: { ...process.env, ...env } });
-        let stdout = "", stderr = "";
-        child.stdout.on("data", (c: Buffer) => (stdout += c));
-        child.stderr.on("data", (c: Buffer) => (stderr += c));
-        child.on("close", (status) => resolve({ status, stdout, stderr }));
-    });
-}
 
 /** A stack of the user's own: the example with its placeholders replaced, as README "Deploy" makes it. */
 function ownStackFile(dir: string): string {

@@ -3,27 +3,15 @@
  * engine, which the day-two suites start (debian-host.sh engine). With no stack deployed, every problem is
  * named on its own line. The unreachable-engine case needs no engine and runs in test/status.test.ts.
  */
-import { spawn } from "child_process";
 import * as fs from "fs";
 import * as http from "http";
 import * as os from "os";
 import * as path from "path";
 import { stringify as toYaml } from "yaml";
-import { BRINGUP, REPO, must } from "./host";
+import { BRINGUP, must } from "./host";
 import type { StatusLine } from "../../scripts/status";
+import { cli } from "../support/cli";
 
-interface CliRun { status: number | null; stdout: string; stderr: string }
-
-function cli(script: string, args: string[], env: NodeJS.ProcessEnv = {}): Promise<CliRun> {
-    return new Promise((resolve) => {
-        const child = spawn(process.execPath, ["-r", path.join(REPO, "scripts", "register-ts.js"), path.join(REPO, "scripts", `${script}.ts`), ...args],
-            { env: { ...process.env, ...env } });
-        let stdout = "", stderr = "";
-        child.stdout.on("data", (c: Buffer) => (stdout += c));
-        child.stderr.on("data", (c: Buffer) => (stderr += c));
-        child.on("close", (status) => resolve({ status, stdout, stderr }));
-    });
-}
 
 beforeAll(() => {
     must("bash", [BRINGUP, "engine"]);
