@@ -26,7 +26,11 @@ const SUBNET = "10.217.0.0/24";
 const HOST_IP = "10.217.0.10";
 const ECHO = { name: "alerts-echo", ip: "10.217.0.30" };
 const RECEIVER = { name: "alerts-receiver", ip: "10.217.0.40" };
-const INNER = { name: "alerts-inner", subnet: "172.31.98.0/24", gateway: "172.31.98.1", gluetun: "172.31.98.2" };
+/**
+ * The stand-ins' network. The apps without a fixed address get theirs from the upper half only: at a reboot the
+ * engine starts the containers in no set order, and one could otherwise take Gluetun's fixed address first.
+ */
+const INNER = { name: "alerts-inner", subnet: "172.31.98.0/24", ipRange: "172.31.98.128/25", gateway: "172.31.98.1", gluetun: "172.31.98.2" };
 const APPS = ["gluetun", "qbittorrent", "prowlarr", "sonarr", "radarr", "jellyfin", "caddy"] as const;
 const IN_VPN = new Set<string>(["qbittorrent", "prowlarr"]);
 const DATA = "/srv/homelab/data";
@@ -147,7 +151,7 @@ beforeAll(async () => {
         echo 'tmpfs ${DATA} tmpfs size=64m 0 0' >> /etc/fstab
         printf 'd ${DATA}/torrents 0755 root root -\\nd ${DATA}/media 0755 root root -\\n' > /etc/tmpfiles.d/alerts-test.conf
         mount ${DATA} && systemd-tmpfiles --create /etc/tmpfiles.d/alerts-test.conf
-        docker network create -o com.docker.network.bridge.enable_ip_masquerade=false --subnet ${INNER.subnet} --gateway ${INNER.gateway} ${INNER.name} >/dev/null
+        docker network create -o com.docker.network.bridge.enable_ip_masquerade=false --subnet ${INNER.subnet} --ip-range ${INNER.ipRange} --gateway ${INNER.gateway} ${INNER.name} >/dev/null
         ${APPS.map((id) => standIn(id)).join("\n")}
         docker run -d --restart always --name lan-answer -p ${HOST_IP}:${lanPort}:80 ${BUSYBOX} httpd -f -p 80 >/dev/null
         docker volume create --label homelab.app=sonarr sonarr-config >/dev/null
