@@ -204,17 +204,18 @@ test("the README's Prometheus rules parse with promtool, and every metric they n
     const check = spawnSync("promtool", ["check", "rules", path.join(dir, "rules.yml")], { encoding: "utf8" });
     expect([check.status, check.stderr]).toEqual([0, ""]);
     expect(check.stdout).toMatch(/SUCCESS: \d+ rules found/);
-    // The real probe judges a stack with everything on (port forwarding, backups, the LAN bind address,
+    // The real probe judges a stack with everything on (Gluetun on this host, port forwarding, backups, the LAN bind address,
     // config volumes on their own filesystem, a day of samples), and the watcher writes the metrics.
     const facts = [
-        `now\t${T0}`, `app.sonarr\trunning|healthy|0|2027-01-15T00:00:00Z|sha256:s|1073741824`, "tags.sonarr\tlscr.io/linuxserver/sonarr:4.0.15",
+        `now\t${T0}`, `app.gluetun\trunning|healthy|0|2027-01-15T00:00:00Z|sha256:g|268435456`, "tags.gluetun\tqmcgaw/gluetun:v3.41.1",
+        "mem.gluetun\t40MiB / 256MiB", `app.sonarr\trunning|healthy|0|2027-01-15T00:00:00Z|sha256:s|1073741824`, "tags.sonarr\tlscr.io/linuxserver/sonarr:4.0.15",
         "mem.sonarr\t300MiB / 1GiB", "vpn.links\tlo eth0 tun0", "vpn.route.1.1.1.1\t1.1.1.1 dev tun0", "vpn.inside\t185.159.157.10", "vpn.host\t203.0.113.7",
         "vpn.forwarded\t51413", "vpn.listening\t51413", `storage.df\t${400 * 1024 ** 3} ${2000 * 1024 ** 3} 2049`, "storage.devices\t2049 2049",
         `storage.sample.data\t${T0 - 86_400} ${500 * 1024 ** 3}`, `storage.config.df\t${20 * 1024 ** 3} ${30 * 1024 ** 3} 2051`, `storage.sample.config\t${T0 - 86_400} ${20 * 1024 ** 3}`,
         "backup.installed\tyes", `backup.last\t${T0 - 3600}`, "backup.timer\tactive", "backup.result\tsuccess", "backup.repository\tok", "lan.reach\tok 192.168.1.10:8989",
     ];
     fs.writeFileSync(path.join(dir, "facts"), facts.join("\n") + "\n");
-    const env = "APPS=sonarr PINS=sonarr=lscr.io/linuxserver/sonarr:4.0.15 GATEWAY=gluetun TUNNEL=tun0 ECHO_URL=http://echo PROBE_ADDRESSES=1.1.1.1 " +
+    const env = "APPS='gluetun sonarr' PINS='gluetun=qmcgaw/gluetun:v3.41.1\nsonarr=lscr.io/linuxserver/sonarr:4.0.15' GATEWAY=gluetun TUNNEL=tun0 ECHO_URL=http://echo PROBE_ADDRESSES=1.1.1.1 " +
         "PORT_FORWARDING=yes DATA_ROOT=/srv/homelab/data BACKUP_REPOSITORY=/mnt/usb LAN_BIND=192.168.1.10";
     fs.writeFileSync(path.join(dir, "bin", "probe"), `#!/bin/sh\n${env} exec bash '${path.join(__dirname, "..", "..", "scripts", "status-probe.sh")}' judge < '${path.join(dir, "facts")}'\n`, { mode: 0o755 });
     await watch(T0);
